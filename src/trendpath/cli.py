@@ -1,0 +1,253 @@
+"""The ``trendpath`` command: run, serve, migrate, demo, doctor (and the services' sub-commands)."""
+
+from __future__ import annotations
+
+import errno
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from trendpath.kit.errors import ConfigError
+from trendpath.kit.logs import configure_logging
+from trendpath.kit.settings import APPS, Settings
+
+app = typer.Typer(
+    name="trendpath",
+    help="trendpath: AI career coach for Korean users (트렌드패스).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+Service = Enum("Service", {name: name for name in APPS}, type=str)  # type: ignore[misc]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear line to stderr and return the exit to raise."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment plus command-line overrides, or a one-line error."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not field:
+            raise fail(f"invalid settings: {message}") from None
+        raise fail(f"invalid setting TRENDPATH_{field.upper()}: {message}") from None
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn ConfigError into one line on stderr and exit code 2, never a traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves so a busy port is a clear message, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use",
+                hint="stop the other program or pass --port with a free port",
+            ) from exc
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _Stop(signum)
+
+
+def serve_asgi(asgi: object, sock: socket.socket) -> None:
+    """Run uvicorn on an already bound socket until SIGINT/SIGTERM, then return normally.
+
+    uvicorn re-raises the stop signal after its graceful shutdown; with the default handlers that
+    would kill the process before our clean-up (closing the pool, stopping the embedded server).
+    """
+    import uvicorn
+
+    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    config = uvicorn.Config(
+        asgi,  # type: ignore[arg-type]
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except _Stop:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{shown}:{port}"
+
+
+PortOpt = Annotated[int | None, typer.Option(min=0, max=65535, help="TCP port (0 = any free)")]
+HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on")]
+
+
+@app.command()
+def run(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    demo: Annotated[bool, typer.Option(help="Load demo data on first run")] = True,
+) -> None:
+    """Run every service and the dashboard in one process on one port (embedded DB by default)."""
+    from trendpath.combined import create_combined_app
+    from trendpath.demo import ensure_demo
+    from trendpath.kit.migrate import upgrade
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings(host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        sock = bind_socket(settings.host, settings.port)
+        actual_port = sock.getsockname()[1]
+        runtime = open_runtime(settings)
+    try:
+        with clear_errors():
+            upgrade(runtime.db)
+            if demo and settings.demo_on_first_run:
+                for line in ensure_demo(runtime):
+                    typer.echo(line)
+        url = _url(settings.host, actual_port)
+
+        def announce() -> None:
+            typer.secho(f"trendpath is running at {url}  (대시보드: {url}/)", fg="green")
+            typer.echo(f"API docs: {url}/api/<auth|users|news|trends|ai>/docs — Ctrl+C to stop")
+
+        serve_asgi(create_combined_app(settings, runtime, on_ready=announce), sock)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def serve(
+    service: Annotated[Service, typer.Argument(help="auth, users, news, trends, ai or web")],
+    host: HostOpt = None,
+    port: PortOpt = None,
+) -> None:
+    """Run one service (Compose/Kubernetes use this, one service per container)."""
+    from trendpath.combined import create_service_app
+    from trendpath.kit.migrate import upgrade
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings(host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        sock = bind_socket(settings.host, settings.port)
+        runtime = open_runtime(settings, name=service.value)
+        if settings.embedded:
+            # A lone embedded service has no migrate job in front of it.
+            upgrade(runtime.db)
+    try:
+        asgi = create_service_app(service.value, settings, runtime)
+        typer.echo(f"{service.value} listening on {_url(settings.host, sock.getsockname()[1])}")
+        serve_asgi(asgi, sock)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to --revision")] = False,
+) -> None:
+    """Apply (or revert) database migrations."""
+    from trendpath.kit import migrate as mig
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_runtime(settings)
+    try:
+        if down:
+            mig.downgrade(runtime.db, revision)
+        else:
+            mig.upgrade(runtime.db, revision)
+        with runtime.db.engine.connect() as conn:
+            current = ", ".join(mig.current_revisions(conn)) or "base"
+        typer.echo(f"database at revision {current}")
+    finally:
+        runtime.close()
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option("--reset", help="Delete and reload demo data")] = False,
+) -> None:
+    """Load the demo data (or reset it)."""
+    from trendpath.demo import ensure_demo
+    from trendpath.kit.migrate import upgrade
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_runtime(settings)
+    try:
+        upgrade(runtime.db)
+        for line in ensure_demo(runtime, reset=reset, force=True):
+            typer.echo(line)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def doctor() -> None:
+    """Print what is configured and what is missing (database, models, fonts, browser)."""
+    from trendpath.doctor import run_checks
+
+    settings = load_settings()
+    ok = True
+    for check in run_checks(settings):
+        mark = {"ok": "✔", "warn": "!", "fail": "✘"}[check.level]
+        colour = {"ok": "green", "warn": "yellow", "fail": "red"}[check.level]
+        typer.secho(f"{mark} {check.name:<12} {check.detail}", fg=colour)
+        ok = ok and check.level != "fail"
+    if not ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The only code shared by all services: settings, database, errors, logging, HTTP."""

@@ -1,0 +1,217 @@
+"""Assembly of a service app: the same middleware, errors, health and readiness for all five.
+
+Each service's ``app.py`` declares a :class:`ServiceSpec` and calls :func:`build_app`. With a
+``Runtime`` given (``trendpath run`` shares one between all services) the app uses it; without one
+the app opens its own in its lifespan and closes it on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trendpath import __version__
+from trendpath.kit.errors import error_body, error_response, install_error_handlers
+from trendpath.kit.logs import RequestIdMiddleware
+from trendpath.kit.migrate import at_head
+from trendpath.kit.runtime import Runtime, open_runtime
+from trendpath.kit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service: its name, docs, routers and background jobs."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    background: Sequence[BackgroundJob] = field(default_factory=tuple)
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over the cap (declared or streamed) with 413, before parsing.
+
+    A body is read up to the cap before the app sees it, then replayed; later ``receive`` calls
+    (e.g. disconnect detection during a streamed reply) pass through.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._reject(scope, receive, send)
+            return
+        if declared in (None, b"0") and b"transfer-encoding" not in headers:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            total += len(body)
+            if total > self.max_bytes:
+                await self._reject(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"request body larger than {self.max_bytes} bytes"
+        response = error_response(413, "payload_too_large", message)
+        await response(scope, receive, send)
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The runtime serving this request."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _health_router(name: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": name, "version": __version__}
+
+    @router.get("/readyz", summary="Readiness: database reachable and migrations at head")
+    async def readyz(request: Request) -> Any:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        if runtime is None:
+            return JSONResponse(error_body("unavailable", "starting"), status_code=503)
+        problem = await run_in_threadpool(_readiness_problem, runtime)
+        if problem is not None:
+            return JSONResponse(error_body("unavailable", problem), status_code=503)
+        return {"status": "ready", "service": name, "database": "ok", "migrations": "head"}
+
+    return router
+
+
+def _readiness_problem(runtime: Runtime) -> str | None:
+    try:
+        with runtime.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            if not at_head(conn):
+                return "database schema is not at the latest migration (run `trendpath migrate`)"
+    except SQLAlchemyError as exc:
+        log.warning("readiness check failed", extra={"error": str(exc).splitlines()[0]})
+        return "database unreachable"
+    return None
+
+
+def attach_runtime(app: FastAPI, runtime: Runtime) -> None:
+    """Make ``runtime`` (and its database) available to the app's handlers."""
+    app.state.runtime = runtime
+    app.state.db = runtime.db
+
+
+async def run_background(
+    jobs: Sequence[BackgroundJob], runtime: Runtime
+) -> list[asyncio.Task[None]]:
+    """Start background jobs as tasks; a crashing job is logged, not fatal to the server."""
+
+    async def guarded(job: BackgroundJob) -> None:
+        try:
+            await job(runtime)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background job crashed", extra={"job": job.__qualname__})
+
+    return [asyncio.create_task(guarded(job)) for job in jobs]
+
+
+async def stop_background(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel background tasks and wait for them to finish."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """A FastAPI app for ``spec`` with the shared middleware, error shape and health routes.
+
+    With ``runtime`` the caller owns it; without, the app opens one at start-up and closes it at
+    shutdown. Either way a top-level app runs the spec's background jobs during its lifespan.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            # The caller owns the runtime. Mounted sub-apps never get here (Starlette does not
+            # forward lifespan to mounts), so jobs run once: here for `serve`, in the parent
+            # app for `run`.
+            shared = await run_background(spec.background, runtime)
+            try:
+                yield
+            finally:
+                await stop_background(shared)
+                await runtime.clients.aclose()
+            return
+        own = await run_in_threadpool(open_runtime, settings, spec.name)
+        attach_runtime(app, own)
+        tasks = await run_background(spec.background, own)
+        try:
+            yield
+        finally:
+            await stop_background(tasks)
+            await own.clients.aclose()
+            await run_in_threadpool(own.close)
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.service = spec.name
+    if runtime is not None:
+        attach_runtime(app, runtime)
+    install_error_handlers(app)
+    app.include_router(_health_router(spec.name))
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestIdMiddleware, service=spec.name)
+    return app

@@ -1,0 +1,130 @@
+"""Settings for every service, read once from the environment (prefix ``TRENDPATH_``).
+
+Settings are built once at start-up and passed down explicitly; no module reads the environment
+on its own. Outside ``env=dev`` the default secret is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = ("auth", "users", "news", "trends", "ai")
+"""The five backend services, in start-up order. The dashboard (``web``) is served beside them."""
+
+APPS: tuple[str, ...] = (*SERVICES, "web")
+
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+def default_data_dir() -> Path:
+    """The shipped ``data/`` folder: beside ``src/`` in a checkout, ``/app/data`` in the image."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "data", Path("/app/data")):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[3] / "data"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about trendpath. See the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TRENDPATH_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    state_dir: Path = Field(default=Path(".trendpath"), description="Embedded DB, models, keys")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset = embedded PostgreSQL under state_dir"
+    )
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
+    db_pool_timeout_s: float = Field(default=10.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str | None = Field(default=None, description="External base URL of `run`")
+    secret_key: str = DEV_SECRET
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    # Where the other services live. Empty = in-process (the embedded `run` mode).
+    auth_url: str | None = None
+    users_url: str | None = None
+    news_url: str | None = None
+    trends_url: str | None = None
+    ai_url: str | None = None
+    service_timeout_s: float = Field(default=10.0, gt=0)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+
+    # --- auth --- (OAuth Service and kit.auth; see docs/auth.md)
+    auth_issuer: str | None = Field(
+        default=None, description="OAuth issuer URL; unset = public_url (or host:port) + /api/auth"
+    )
+    auth_audience: str = Field(default="trendpath", min_length=1)
+    auth_access_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+    auth_id_token_ttl_s: int = Field(default=600, ge=30, le=3600)
+    auth_code_ttl_s: int = Field(default=60, ge=5, le=600)
+    auth_refresh_token_ttl_s: int = Field(default=14 * 86400, ge=60)
+    auth_session_ttl_s: int = Field(default=30 * 86400, ge=60)
+    auth_key_rotation_days: int = Field(default=30, ge=1)
+    auth_argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    auth_argon2_memory_kib: int = Field(default=65536, ge=1024, le=4_194_304)
+    auth_cookie_secure: bool | None = Field(
+        default=None, description="Secure flag on cookies; unset = on unless the URL is loopback"
+    )
+    auth_login_max_failures: int = Field(default=5, ge=1)
+    auth_account_max_failures: int = Field(default=20, ge=1)
+    auth_ip_max_failures: int = Field(default=50, ge=1)
+    auth_client_max_failures: int = Field(default=10, ge=1)
+    auth_signup_per_ip: int = Field(default=20, ge=1)
+    auth_failure_window_s: int = Field(default=900, ge=1)
+    auth_backoff_base_s: int = Field(default=30, ge=1)
+    auth_backoff_max_s: int = Field(default=900, ge=1)
+    auth_google_client_id: str | None = None
+    auth_google_client_secret: str | None = None
+    auth_google_issuer: str = "https://accounts.google.com"
+    auth_kakao_client_id: str | None = None
+    auth_kakao_client_secret: str | None = None
+    auth_kakao_authorize_url: str = "https://kauth.kakao.com/oauth/authorize"
+    auth_kakao_token_url: str = "https://kauth.kakao.com/oauth/token"
+    auth_kakao_userinfo_url: str = "https://kapi.kakao.com/v2/user/me"
+    auth_naver_client_id: str | None = None
+    auth_naver_client_secret: str | None = None
+    auth_naver_authorize_url: str = "https://nid.naver.com/oauth2.0/authorize"
+    auth_naver_token_url: str = "https://nid.naver.com/oauth2.0/token"
+    auth_naver_userinfo_url: str = "https://openapi.naver.com/v1/nid/me"
+    # --- end auth ---
+
+    demo_on_first_run: bool = True
+
+    @field_validator("state_dir", "data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_dev(self) -> Settings:
+        if self.env == "prod" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "TRENDPATH_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when TRENDPATH_ENV=prod"
+            )
+        return self
+
+    def service_url(self, service: str) -> str | None:
+        """Base URL of a remote service, or None when it runs in this process."""
+        if service not in SERVICES:
+            raise ValueError(f"unknown service {service!r}")
+        url: str | None = getattr(self, f"{service}_url")
+        return url.rstrip("/") if url else None
+
+    @property
+    def embedded(self) -> bool:
+        """True when the database is the embedded PostgreSQL under ``state_dir``."""
+        return not self.database_url

@@ -1,0 +1,1 @@
+"""trendpath News Service."""

@@ -1,0 +1,1 @@
+"""trendpath Trend Analysis Service."""

@@ -1,0 +1,25 @@
+"""trendpath Trend Analysis Service: app assembly (nothing runs at import)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from trendpath.kit.runtime import Runtime
+from trendpath.kit.service import ServiceSpec, build_app
+from trendpath.kit.settings import Settings
+from trendpath.trends.routes import router
+
+SPEC = ServiceSpec(
+    name="trends",
+    title="trendpath Trend Analysis Service",
+    description=(
+        "Trend catalog, indicators, Velocity Score, forecasts and trend vectors."
+        " 트렌드 지표, 속도 점수, 예측."
+    ),
+    routers=(router,),
+)
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """Build the trends service app."""
+    return build_app(SPEC, settings, runtime)

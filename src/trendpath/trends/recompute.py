@@ -1,0 +1,62 @@
+"""Recompute the stored Velocity Score history from the stored indicators (weekly job)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from trendpath.trends import store
+from trendpath.trends.indicators import INDICATORS
+from trendpath.trends.velocity import VelocityConfig, compute_velocity
+
+
+def load_panel(session: Session) -> tuple[list[int], list[date], np.ndarray]:
+    """Every trend's indicators as (trend ids, weeks, values[n_trends, n_weeks, 5]); gaps = NaN."""
+    rows = store.panel_values(session)
+    ids = sorted({r.trend_id for r in rows})
+    weeks = sorted({r.week for r in rows})
+    tix = {t: i for i, t in enumerate(ids)}
+    wix = {w: i for i, w in enumerate(weeks)}
+    iix = {name: i for i, name in enumerate(INDICATORS)}
+    values = np.full((len(ids), len(weeks), len(INDICATORS)), np.nan)
+    for r in rows:
+        values[tix[r.trend_id], wix[r.week], iix[r.indicator]] = r.value
+    return ids, weeks, values
+
+
+def velocity_rows(
+    trend_ids: Sequence[int], weeks: Sequence[date], values: np.ndarray, cfg: VelocityConfig
+) -> list[dict[str, object]]:
+    """Rows for ``trends.velocity`` (weeks without a score are left out)."""
+    result = compute_velocity(values, cfg)
+    rows: list[dict[str, object]] = []
+    for t, trend_id in enumerate(trend_ids):
+        for w, week in enumerate(weeks):
+            score = result.score[t, w]
+            if not np.isfinite(score):
+                continue
+            rows.append(
+                {
+                    "trend_id": trend_id,
+                    "week": week,
+                    "score": float(score),
+                    "contributions": [float(c) for c in result.contributions[t, w]],
+                    "stability": float(result.stability[t, w]),
+                    "config_version": cfg.version,
+                }
+            )
+    return rows
+
+
+def recompute_all(session: Session, cfg: VelocityConfig | None = None) -> int:
+    """Recompute and store every trend's Velocity history; returns the number of rows written."""
+    cfg = cfg or VelocityConfig()
+    ids, weeks, values = load_panel(session)
+    if not ids:
+        return 0
+    rows = velocity_rows(ids, weeks, values, cfg)
+    store.replace_velocity(session, ids, rows)
+    return len(rows)

@@ -1,0 +1,199 @@
+"""All SQL of the Trend Analysis Service. Functions take a Session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, func, select, text, true
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from trendpath.kit.db import copy_rows
+from trendpath.trends import models as m
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One weekly observation of one indicator for one trend."""
+
+    trend_id: int
+    indicator: str
+    week: date
+    value: float
+    source: str
+
+
+def upsert_trends(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert or update trends by slug; return slug → id."""
+    if not rows:
+        return {}
+    stmt = insert(m.trend).values(list(rows))
+    update: dict[str, Any] = {c: stmt.excluded[c] for c in rows[0] if c != "slug"}
+    update["updated_at"] = func.now()
+    stmt = stmt.on_conflict_do_update(index_elements=["slug"], set_=update)
+    session.execute(stmt)
+    slugs = [r["slug"] for r in rows]
+    found = session.execute(select(m.trend.c.slug, m.trend.c.id).where(m.trend.c.slug.in_(slugs)))
+    return {slug: tid for slug, tid in found.tuples()}
+
+
+def upsert_indicators(session: Session, rows: Iterable[IndicatorRow], batch: int = 5000) -> int:
+    """Idempotent upsert of indicator values (a re-import of the same rows changes nothing)."""
+    count = 0
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row.__dict__.copy())
+        if len(chunk) >= batch:
+            count += _upsert_indicator_chunk(session, chunk)
+            chunk = []
+    if chunk:
+        count += _upsert_indicator_chunk(session, chunk)
+    return count
+
+
+def _upsert_indicator_chunk(session: Session, chunk: list[dict[str, Any]]) -> int:
+    stmt = insert(m.indicator_value).values(chunk)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["trend_id", "indicator", "week"],
+        set_={
+            "value": stmt.excluded.value,
+            "source": stmt.excluded.source,
+            "ingested_at": func.now(),
+        },
+        where=(m.indicator_value.c.value != stmt.excluded.value)
+        | (m.indicator_value.c.source != stmt.excluded.source),
+    )
+    session.execute(stmt)
+    return len(chunk)
+
+
+def copy_indicators(session: Session, rows: Iterable[IndicatorRow]) -> int:
+    """Bulk-load indicator values that are known to be new (first load of a panel)."""
+    columns = ("trend_id", "indicator", "week", "value", "source")
+    data = ((r.trend_id, r.indicator, r.week, r.value, r.source) for r in rows)
+    return copy_rows(session, "trends.indicator_value", columns, data)
+
+
+VELOCITY_COLUMNS = ("trend_id", "week", "score", "contributions", "stability", "config_version")
+
+
+def replace_velocity(
+    session: Session, trend_ids: Sequence[int], rows: list[dict[str, Any]]
+) -> None:
+    """Replace the stored Velocity history of ``trend_ids`` with ``rows``."""
+    session.execute(delete(m.velocity).where(m.velocity.c.trend_id.in_(list(trend_ids))))
+    data = ([r[c] for c in VELOCITY_COLUMNS] for r in rows)
+    copy_rows(session, "trends.velocity", VELOCITY_COLUMNS, data)
+
+
+def trend_ids(session: Session) -> dict[str, int]:
+    """slug → id of every trend."""
+    return dict(session.execute(select(m.trend.c.slug, m.trend.c.id)).tuples().all())
+
+
+def count_trends(session: Session) -> int:
+    """How many trends exist."""
+    return int(session.execute(select(func.count()).select_from(m.trend)).scalar_one())
+
+
+def delete_all(session: Session) -> None:
+    """Remove every trend and everything hanging off it."""
+    session.execute(text("TRUNCATE trends.trend RESTART IDENTITY CASCADE"))
+
+
+def _latest_velocity() -> Any:
+    # LATERAL + LIMIT 1 walks the (trend_id, week) primary key backwards: one index probe a trend.
+    v = m.velocity
+    return (
+        select(v.c.week, v.c.score, v.c.stability, v.c.contributions)
+        .where(v.c.trend_id == m.trend.c.id)
+        .order_by(v.c.week.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+
+
+def list_trends(
+    session: Session,
+    *,
+    query: str | None,
+    category: str | None,
+    interest: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Row[Any]]]:
+    """Trends matching the filters with their latest Velocity, best-moving first."""
+    t = m.trend
+    conds: list[ColumnElement[bool]] = [t.c.active.is_(True)]
+    if query:
+        like = f"%{query}%"
+        conds.append(
+            t.c.name_ko.ilike(like)
+            | t.c.name_en.ilike(like)
+            | t.c.slug.ilike(like)
+            | t.c.attrs["keywords_ko"].astext.ilike(like)
+        )
+    if category:
+        conds.append(t.c.category == category)
+    if interest:
+        conds.append(t.c.attrs.contains({"interest_tags": [interest]}))
+    total = session.execute(select(func.count()).select_from(t).where(*conds)).scalar_one()
+    v = _latest_velocity()
+    stmt = (
+        select(t, v.c.week, v.c.score, v.c.stability, v.c.contributions)
+        .outerjoin(v, true())
+        .where(*conds)
+        .order_by(v.c.score.desc().nulls_last(), t.c.slug)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total), list(session.execute(stmt))
+
+
+def get_trend(session: Session, slug: str) -> Row[Any] | None:
+    """One trend with its latest Velocity, or None."""
+    t, v = m.trend, _latest_velocity()
+    stmt = (
+        select(t, v.c.week, v.c.score, v.c.stability, v.c.contributions)
+        .outerjoin(v, true())
+        .where(t.c.slug == slug)
+    )
+    return session.execute(stmt).first()
+
+
+def indicator_history(
+    session: Session, trend_id: int, start: date | None, end: date | None
+) -> list[Row[Any]]:
+    """Weekly indicator values of a trend, ordered by week."""
+    iv = m.indicator_value
+    conds = [iv.c.trend_id == trend_id]
+    if start:
+        conds.append(iv.c.week >= start)
+    if end:
+        conds.append(iv.c.week <= end)
+    stmt = select(iv.c.indicator, iv.c.week, iv.c.value, iv.c.source).where(*conds)
+    return list(session.execute(stmt.order_by(iv.c.week, iv.c.indicator)))
+
+
+def velocity_history(
+    session: Session, trend_id: int, start: date | None, end: date | None
+) -> list[Row[Any]]:
+    """Weekly Velocity Scores with contributions, ordered by week."""
+    v = m.velocity
+    conds = [v.c.trend_id == trend_id]
+    if start:
+        conds.append(v.c.week >= start)
+    if end:
+        conds.append(v.c.week <= end)
+    stmt = select(v.c.week, v.c.score, v.c.stability, v.c.contributions, v.c.config_version)
+    return list(session.execute(stmt.where(*conds).order_by(v.c.week)))
+
+
+def panel_values(session: Session) -> list[Row[Any]]:
+    """Every indicator value (trend id, indicator, week, value) for recomputation."""
+    iv = m.indicator_value
+    stmt = select(iv.c.trend_id, iv.c.indicator, iv.c.week, iv.c.value)
+    return list(session.execute(stmt.order_by(iv.c.trend_id, iv.c.week)))

@@ -1,0 +1,178 @@
+"""The `trendpath` command as a user runs it: a real subprocess, a real port, a real database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import free_port
+from trendpath.kit.embedded import embedded_running
+from trendpath.kit.settings import SERVICES
+
+BIN = [sys.executable, "-m", "trendpath"]
+
+
+def _env(state: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRENDPATH_")}
+    env.update({"TRENDPATH_STATE_DIR": str(state), "TRENDPATH_LOG_JSON": "false"}, **extra)
+    return env
+
+
+def _cli(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*BIN, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"exited early: {proc.communicate()[1][-2000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not become healthy")
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "state"
+    # Never leave a server behind, whatever the test did.
+    pg = tmp_path / "state" / "pg"
+    if embedded_running(tmp_path / "state"):
+        from trendpath.kit.embedded import pg_binary
+
+        subprocess.run(
+            ["su", "embedded_postgres", "-c", f"{pg_binary('pg_ctl')} -D {pg} stop -m fast"],
+            check=False,
+            capture_output=True,
+        )
+
+
+@pytest.mark.slow
+def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
+    port, port2 = free_port(), free_port()
+    env = _env(state)
+    first = subprocess.Popen(
+        [*BIN, "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, first)
+        for service in SERVICES:
+            assert httpx.get(f"{url}/api/{service}/readyz").status_code == 200, service
+        assert "모두 정상" in httpx.get(f"{url}/").text
+        trends = httpx.get(f"{url}/api/trends/v1/trends", params={"limit": 100}).json()
+        assert trends["total"] >= 40
+
+        # A second `run` on the same state folder attaches to the running database.
+        second = subprocess.Popen(
+            [*BIN, "run", "--port", str(port2)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait_healthy(f"http://127.0.0.1:{port2}", second)
+        assert httpx.get(f"http://127.0.0.1:{port2}/api/trends/readyz").status_code == 200
+        code2, _, _ = _stop(second)
+        assert code2 == 0
+        assert embedded_running(state), "the first run still uses the database"
+        assert httpx.get(f"{url}/api/users/readyz").status_code == 200
+    finally:
+        code, out, err = _stop(first)
+    assert code == 0, err[-2000:]
+    assert f"running at http://127.0.0.1:{port}" in out
+    assert "Traceback" not in err
+    assert not embedded_running(state), "the last process out stops the embedded server"
+
+
+def test_unreachable_database_url_is_one_line_exit_2(tmp_path: Path) -> None:
+    env = _env(tmp_path, TRENDPATH_DATABASE_URL="postgresql://u:hunter2@127.0.0.1:1/x")
+    result = _cli("migrate", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "cannot reach PostgreSQL at" in lines[0]
+    assert "TRENDPATH_DATABASE_URL" in lines[0]
+    assert "hunter2" not in lines[0]
+
+
+def test_malformed_database_url(tmp_path: Path) -> None:
+    result = _cli("migrate", env=_env(tmp_path, TRENDPATH_DATABASE_URL="mysql://x@y/z"))
+    assert result.returncode == 2
+    assert "must point to PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_service_and_bad_port(tmp_path: Path) -> None:
+    unknown = _cli("serve", "payments", env=_env(tmp_path))
+    assert unknown.returncode == 2
+    assert "payments" in unknown.stderr
+    bad_port = _cli("serve", "auth", "--port", "70000", env=_env(tmp_path))
+    assert bad_port.returncode == 2
+    assert "65535" in bad_port.stderr
+
+
+def test_unwritable_state_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = _cli("run", "--port", "0", env=_env(blocker / "state"))
+    assert result.returncode == 2
+    assert "not writable" in result.stderr
+    assert "TRENDPATH_STATE_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = _cli("serve", "web", "--port", str(port), env=_env(tmp_path))
+    assert result.returncode == 2
+    assert f"port {port}" in result.stderr and "already in use" in result.stderr
+
+
+def test_invalid_setting_names_the_variable(tmp_path: Path) -> None:
+    result = _cli("doctor", env=_env(tmp_path, TRENDPATH_DB_POOL_SIZE="many"))
+    assert result.returncode == 2
+    assert "TRENDPATH_DB_POOL_SIZE" in result.stderr
+
+
+def test_prod_refuses_the_default_secret(tmp_path: Path) -> None:
+    result = _cli("doctor", env=_env(tmp_path, TRENDPATH_ENV="prod"))
+    assert result.returncode == 2
+    assert "TRENDPATH_SECRET_KEY" in result.stderr
+
+
+def test_doctor_reports_each_part(tmp_path: Path) -> None:
+    result = _cli("doctor", env=_env(tmp_path / "state"))
+    for name in ("database", "state", "data", "torch", "kiwipiepy", "fonts", "chromium"):
+        assert name in result.stdout
+    assert result.returncode == 0, result.stdout

@@ -1,0 +1,115 @@
+"""The trend service's HTTP API over the demo data, through a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from conftest import truncate_all
+from trendpath.demo import ensure_demo
+from trendpath.kit.db import Database
+from trendpath.kit.runtime import Runtime
+from trendpath.trends import models as m
+from trendpath.trends.catalog import load_catalog
+from trendpath.trends.indicators import INDICATORS
+from trendpath.trends.velocity import VelocityConfig
+
+API = "/api/trends/v1"
+
+
+@pytest.fixture(scope="module")
+def demo(database: Database, runtime: Runtime) -> Iterator[list[str]]:
+    truncate_all(database)
+    lines = list(ensure_demo(runtime))
+    yield lines
+    truncate_all(database)
+
+
+def _count(db: Database, table: object) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_demo_loads_every_catalog_trend_with_history(demo: list[str], database: Database) -> None:
+    n = len(load_catalog())
+    assert n >= 40
+    assert _count(database, m.trend) == n
+    assert _count(database, m.indicator_value) == n * 260 * 5
+    assert _count(database, m.velocity) > n * 200
+    assert "synthetic" in demo[0]
+
+
+def test_demo_is_loaded_once(demo: list[str], runtime: Runtime, database: Database) -> None:
+    before = _count(database, m.indicator_value)
+    assert list(ensure_demo(runtime)) == []
+    again = list(ensure_demo(runtime, force=True))
+    assert "already loaded" in again[0]
+    assert _count(database, m.indicator_value) == before
+
+
+def test_list_is_ordered_by_velocity_and_paginated(demo: list[str], http: httpx.Client) -> None:
+    page = http.get(f"{API}/trends", params={"limit": 10}).json()
+    assert page["total"] >= 40
+    scores = [t["velocity"]["score"] for t in page["items"]]
+    assert scores == sorted(scores, reverse=True)
+    nxt = http.get(f"{API}/trends", params={"limit": 10, "offset": 10}).json()
+    assert not {t["slug"] for t in page["items"]} & {t["slug"] for t in nxt["items"]}
+
+
+def test_filter_by_interest_tag_and_search_in_korean(demo: list[str], http: httpx.Client) -> None:
+    ai = http.get(f"{API}/trends", params={"interest": "ai", "limit": 100}).json()
+    assert ai["total"] >= 3
+    assert all("ai" in t["interest_tags"] for t in ai["items"])
+    found = http.get(f"{API}/trends", params={"q": "생성형"}).json()
+    assert "generative-ai" in [t["slug"] for t in found["items"]]
+    none = http.get(f"{API}/trends", params={"q": "존재하지않는트렌드"}).json()
+    assert none == {"total": 0, "items": []}
+
+
+def test_detail_explains_the_score_indicator_by_indicator(
+    demo: list[str], http: httpx.Client
+) -> None:
+    detail = http.get(f"{API}/trends/generative-ai").json()
+    assert detail["name_ko"] == "생성형 AI"
+    assert len(detail["contributions"]) == 5
+    total = VelocityConfig().baseline + sum(c["points"] for c in detail["contributions"])
+    assert total == pytest.approx(detail["velocity"]["score"], abs=0.02)
+    labels = {c["label_ko"] for c in detail["contributions"]}
+    assert "특허 출원 건수" in labels
+    assert 0 <= detail["velocity"]["stability"] <= 1
+
+
+def test_indicator_and_velocity_history(demo: list[str], http: httpx.Client) -> None:
+    hist = http.get(f"{API}/trends/ai-semiconductor/indicators").json()
+    assert [s["indicator"] for s in hist["series"]] == list(INDICATORS)
+    assert all(len(s["points"]) == 260 for s in hist["series"])
+    assert hist["series"][0]["points"][0]["source"] == "demo-synthetic"
+    weeks = [p["week"] for p in hist["series"][0]["points"]]
+    window = http.get(
+        f"{API}/trends/ai-semiconductor/velocity", params={"from": weeks[100], "to": weeks[119]}
+    ).json()
+    assert len(window["points"]) == 20
+    assert window["points"][0]["week"] == weeks[100]
+    assert window["config_version"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/trends/no-such-trend", 404, "not_found"),
+        ("/trends/BAD_SLUG!", 422, "validation_error"),
+        ("/trends?limit=0", 422, "validation_error"),
+        ("/trends?limit=abc", 422, "validation_error"),
+        ("/trends/generative-ai/velocity?from=2025-02-01&to=2024-01-01", 422, "validation_error"),
+        ("/trends/generative-ai/indicators?from=not-a-date", 422, "validation_error"),
+    ],
+)
+def test_bad_requests_are_precise(
+    demo: list[str], http: httpx.Client, path: str, status: int, code: str
+) -> None:
+    resp = http.get(API + path)
+    assert resp.status_code == status
+    assert resp.json()["error"]["code"] == code
