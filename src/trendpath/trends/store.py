@@ -41,7 +41,7 @@ def upsert_trends(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str,
 
 
 def upsert_indicators(session: Session, rows: Iterable[IndicatorRow], batch: int = 5000) -> int:
-    """Idempotent upsert of indicator values (a re-import of the same rows changes nothing)."""
+    """Idempotent upsert of indicator values; returns how many rows were inserted or changed."""
     count = 0
     chunk: list[dict[str, Any]] = []
     for row in rows:
@@ -66,8 +66,9 @@ def _upsert_indicator_chunk(session: Session, chunk: list[dict[str, Any]]) -> in
         where=(m.indicator_value.c.value != stmt.excluded.value)
         | (m.indicator_value.c.source != stmt.excluded.source),
     )
-    session.execute(stmt)
-    return len(chunk)
+    # Unchanged rows hit the WHERE and return nothing: the count is what really changed.
+    changed = session.execute(stmt.returning(m.indicator_value.c.trend_id))
+    return len(changed.all())
 
 
 def copy_indicators(session: Session, rows: Iterable[IndicatorRow]) -> int:
@@ -197,3 +198,11 @@ def panel_values(session: Session) -> list[Row[Any]]:
     iv = m.indicator_value
     stmt = select(iv.c.trend_id, iv.c.indicator, iv.c.week, iv.c.value)
     return list(session.execute(stmt.order_by(iv.c.trend_id, iv.c.week)))
+
+
+def indicator_rows(session: Session, trend_ids: Sequence[int]) -> list[Row[Any]]:
+    """Stored indicator values of the given trends, ordered for export."""
+    iv = m.indicator_value
+    stmt = select(iv.c.trend_id, iv.c.week, iv.c.indicator, iv.c.value, iv.c.source)
+    stmt = stmt.where(iv.c.trend_id.in_(list(trend_ids)))
+    return list(session.execute(stmt.order_by(iv.c.trend_id, iv.c.indicator, iv.c.week)))
