@@ -194,3 +194,16 @@ def test_unreachable_sibling_is_503(settings: Settings) -> None:
     with pytest.raises(ApiError) as info:
         asyncio.run(go())
     assert info.value.status == 503
+
+
+def test_metrics_count_requests_by_route_template(http: httpx.Client) -> None:
+    http.get("/api/trends/healthz")
+    http.get("/api/news/no-such-route")
+    text = http.get("/api/users/metrics").text
+    assert (
+        'trendpath_http_requests_total{method="GET",route="/healthz",service="trends",status="200"}'
+        in text
+    )
+    assert 'route="unmatched",service="news",status="404"' in text
+    assert "trendpath_http_request_duration_seconds_bucket" in text
+    assert 'trendpath_db_pool_connections{state="checked_out"}' in text

@@ -144,7 +144,9 @@ class Database:
         return {
             "size": int(getattr(pool, "size", lambda: 0)()),
             "checked_out": int(getattr(pool, "checkedout", lambda: 0)()),
-            "overflow": int(getattr(pool, "overflow", lambda: 0)()),
+            "idle": int(getattr(pool, "checkedin", lambda: 0)()),
+            # QueuePool counts overflow from -pool_size; only real extra connections matter.
+            "overflow": max(0, int(getattr(pool, "overflow", lambda: 0)())),
         }
 
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trendpath import __version__
 from trendpath.kit.errors import error_body, error_response, install_error_handlers
 from trendpath.kit.logs import RequestIdMiddleware
+from trendpath.kit.metrics import MetricsMiddleware, metrics_endpoint, watch_pool
 from trendpath.kit.migrate import at_head
 from trendpath.kit.runtime import Runtime, open_runtime
 from trendpath.kit.settings import Settings
@@ -111,6 +112,14 @@ def _health_router(name: str) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": name, "version": __version__}
 
+    router.add_api_route(
+        "/metrics",
+        metrics_endpoint,
+        methods=["GET"],
+        include_in_schema=False,
+        summary="Prometheus metrics",
+    )
+
     @router.get("/readyz", summary="Readiness: database reachable and migrations at head")
     async def readyz(request: Request) -> Any:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
@@ -140,6 +149,7 @@ def attach_runtime(app: FastAPI, runtime: Runtime) -> None:
     """Make ``runtime`` (and its database) available to the app's handlers."""
     app.state.runtime = runtime
     app.state.db = runtime.db
+    watch_pool(runtime.db.pool_status)
 
 
 async def run_background(
@@ -213,5 +223,6 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
     app.add_middleware(RequestIdMiddleware, service=spec.name)
     return app

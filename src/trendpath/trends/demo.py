@@ -10,7 +10,8 @@ How a series is made (units as in :mod:`trendpath.trends.indicators`):
   a logistic adoption curve (emergence → plateau), a Gaussian hype bump near the adoption
   midpoint, and for about half the trends a decline that starts years after the midpoint.
   Timing, speed, hype height and decline are drawn from a generator seeded by ``(seed, slug)``,
-  so adding or removing a trend never changes another trend's series.
+  so adding or removing a trend never changes another trend's series. On top of the life cycle,
+  interest moves in smooth waves of a few months (Gaussian-filtered noise on the log level).
 * **Channels and lead/lag.** Funding volume follows ``L`` at once (amplified, exponent > 1) and
   is scaled by a slow market-wide funding climate (seeded by ``seed`` only, shared by all
   trends). Search volume follows "attention" = ``L`` times news spikes. Learning demand follows
@@ -185,6 +186,7 @@ class _LifeCycle:
         )
 
     def level(self, years: np.ndarray) -> np.ndarray:
+        """``floor + (adoption + hype) * decline`` at each decimal year."""
         adoption = 1.0 / (1.0 + np.exp(-(years - self.midpoint) / self.speed))
         hype = self.hype_height * np.exp(-0.5 * ((years - self.hype_peak) / self.hype_width) ** 2)
         decline = np.ones_like(years)
@@ -219,6 +221,7 @@ def _lag(x: np.ndarray, weeks: int) -> np.ndarray:
 
 
 def _trailing_mean(x: np.ndarray, weeks: int) -> np.ndarray:
+    """Mean of the last ``weeks`` values (fewer at the start)."""
     csum = np.cumsum(np.concatenate([[0.0], x]))
     out = np.empty_like(x)
     idx = np.arange(x.size)
@@ -281,10 +284,11 @@ def _simulate(grid: _Grid, slug: str, seed: int) -> np.ndarray:
     policy_lambda = policy_lambda * np.exp(grid.season["policy"]) + 2.5 * policy_shock
     policy = rng.poisson(policy_lambda)
 
-    out = np.empty((GRID_WEEKS, len(INDICATORS)))
-    out[:, 0] = _growth_4over4(funding)
-    out[:, 1] = patents
-    out[:, 2] = _growth_4over4(learning)
-    out[:, 3] = _growth_4over4(search)
-    out[:, 4] = policy
-    return out
+    series = {
+        "funding_volume_growth": _growth_4over4(funding),
+        "patent_filing_rate": patents,
+        "learning_demand_growth": _growth_4over4(learning),
+        "search_volume_growth": _growth_4over4(search),
+        "policy_change_frequency": policy,
+    }
+    return np.stack([series[name] for name in INDICATORS], axis=1).astype(np.float64)

@@ -54,7 +54,7 @@ velocity = Table(
     Column("week", Date, primary_key=True),
     Column("score", Float, nullable=False),
     Column("contributions", ARRAY(Float), nullable=False),
-    Column("stability", Float, nullable=False),
+    Column("stability", Float),
     Column("config_version", Text, nullable=False),
     Column("computed_at", DateTime(timezone=True)),
 )

@@ -44,11 +44,16 @@ def velocity_rows(
                     "week": week,
                     "score": float(score),
                     "contributions": [float(c) for c in result.contributions[t, w]],
-                    "stability": float(result.stability[t, w]),
+                    "stability": _finite_or_none(result.stability[t, w]),
                     "config_version": cfg.version,
                 }
             )
     return rows
+
+
+def _finite_or_none(x: float) -> float | None:
+    # Stability needs enough policy data; without it the index is unknown, stored as NULL.
+    return float(x) if np.isfinite(x) else None
 
 
 def recompute_all(session: Session, cfg: VelocityConfig | None = None) -> int:

@@ -21,7 +21,7 @@ class VelocityNow(BaseModel):
 
     week: date
     score: float = Field(ge=0, le=100)
-    stability: float = Field(ge=0, le=1)
+    stability: float | None = Field(ge=0, le=1, description="None: too little policy data")
 
 
 class TrendSummary(BaseModel):
@@ -90,7 +90,7 @@ class VelocityPoint(BaseModel):
 
     week: date
     score: float
-    stability: float
+    stability: float | None
     contributions: list[Contribution]
 
 

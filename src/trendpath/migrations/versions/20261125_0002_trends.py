@@ -68,7 +68,7 @@ def upgrade() -> None:
             week           date NOT NULL CHECK (extract(isodow FROM week) = 1),
             score          double precision NOT NULL CHECK (score BETWEEN 0 AND 100),
             contributions  double precision[] NOT NULL,
-            stability      double precision NOT NULL CHECK (stability BETWEEN 0 AND 1),
+            stability      double precision CHECK (stability BETWEEN 0 AND 1),
             config_version text NOT NULL,
             computed_at    timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (trend_id, week)
