@@ -89,7 +89,8 @@ def watch_pool(status: Callable[[], dict[str, int]]) -> None:
 
 def set_model_version(component: str, version: str) -> None:
     """Record which model version ``component`` serves (replacing the previous one)."""
-    for labels in list(MODEL_VERSION._metrics):  # noqa: SLF001 - prometheus has no public API
+    # prometheus_client has no public way to list a family's children.
+    for labels in list(MODEL_VERSION._metrics):
         if labels[0] == component:
             MODEL_VERSION.remove(*labels)
     MODEL_VERSION.labels(component, version).set(1)
