@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -226,6 +227,53 @@ def demo(
             typer.echo(line)
     finally:
         runtime.close()
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None, typer.Option(help="Folder for backups (default: <state_dir>/backups)")
+    ] = None,
+    keep: Annotated[int, typer.Option(min=1, help="How many backups to keep in the folder")] = 14,
+) -> None:
+    """Dump the database (pg_dump custom format) and prune old backups."""
+    from trendpath.kit import backup as bk
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_runtime(settings)
+        try:
+            out = output or settings.state_dir / "backups"
+            result = bk.backup(runtime.db.url, out, keep=keep, external=not settings.embedded)
+        finally:
+            runtime.close()
+    typer.echo(f"backup written: {result.path} ({result.size_bytes / 1e6:.1f} MB)")
+    for old in result.removed:
+        typer.echo(f"removed old backup: {old}")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="A file written by `trendpath backup`")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace the database's contents with a backup (in one transaction)."""
+    from trendpath.kit import backup as bk
+    from trendpath.kit.runtime import open_runtime
+
+    if not yes and not typer.confirm(f"Replace all data with {archive}?"):
+        raise typer.Exit(1)
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_runtime(settings)
+        try:
+            bk.restore(runtime.db.url, archive, external=not settings.embedded)
+        finally:
+            runtime.close()
+    typer.echo(f"restored {archive}")
 
 
 @app.command()
