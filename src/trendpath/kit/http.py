@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from trendpath.kit.errors import ApiError
 from trendpath.kit.logs import request_id_var
 from trendpath.kit.settings import SERVICES, Settings
+from trendpath.kit.tracing import client_span
 
 MAX_RESPONSE_BYTES = 20_000_000
 
@@ -64,8 +65,10 @@ class ServiceClients:
     async def request(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send a request; network failures become ApiError 503, oversized bodies 502."""
         client = self.client(service)
+        headers = dict(kwargs.pop("headers", None) or {})
         try:
-            response = await client.request(method, path, **kwargs)
+            with client_span(service, method, path, headers):
+                response = await client.request(method, path, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:
             raise ApiError(503, "unavailable", f"service {service!r} timed out") from exc
         except httpx.TransportError as exc:

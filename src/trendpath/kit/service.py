@@ -28,6 +28,7 @@ from trendpath.kit.metrics import MetricsMiddleware, metrics_endpoint, watch_poo
 from trendpath.kit.migrate import at_head
 from trendpath.kit.runtime import Runtime, open_runtime
 from trendpath.kit.settings import Settings
+from trendpath.kit.tracing import TracingMiddleware, configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -224,5 +225,7 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, service=spec.name)
+    if configure_tracing(settings) is not None:
+        app.add_middleware(TracingMiddleware, service=spec.name)
     app.add_middleware(RequestIdMiddleware, service=spec.name)
     return app

@@ -6,6 +6,7 @@ on its own. Outside ``env=dev`` the default secret is refused.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,10 @@ DEV_SECRET = "dev-insecure-secret-change-me"
 
 def default_data_dir() -> Path:
     """The shipped ``data/`` folder: beside ``src/`` in a checkout, ``/app/data`` in the image."""
+    configured = os.environ.get("TRENDPATH_DATA_DIR")
+    if configured:
+        # Same variable Settings reads: loaders called without settings agree with it.
+        return Path(configured).expanduser().resolve()
     here = Path(__file__).resolve()
     for candidate in (here.parents[3] / "data", Path("/app/data")):
         if candidate.is_dir():
@@ -52,6 +57,10 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+    otel_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector base URL; unset = tracing off"
+    )
+    otel_service_name: str = "trendpath"
 
     # Where the other services live. Empty = in-process (the embedded `run` mode).
     auth_url: str | None = None
@@ -100,6 +109,86 @@ class Settings(BaseSettings):
     auth_naver_token_url: str = "https://nid.naver.com/oauth2.0/token"
     auth_naver_userinfo_url: str = "https://openapi.naver.com/v1/nid/me"
     # --- end auth ---
+
+    # --- trend sources --- (trends/sources connectors; see docs/sources.md)
+    trend_collect_weeks: int = Field(default=12, ge=1, le=520, description="Weeks per collect")
+    trend_source_timeout_s: float = Field(default=20.0, gt=0)
+    trend_source_max_attempts: int = Field(default=4, ge=1, le=10)
+    trend_source_backoff_base_s: float = Field(default=1.0, ge=0)
+    trend_source_backoff_max_s: float = Field(default=60.0, ge=0)
+    trend_source_max_retry_after_s: float = Field(default=300.0, ge=0)
+    trend_source_max_response_bytes: int = Field(default=20_000_000, ge=1024)
+    trend_source_max_pages: int = Field(default=20, ge=1, le=1000)
+    trend_source_max_keywords: int = Field(default=5, ge=1, le=10)
+    trend_naver_client_id: str | None = None
+    trend_naver_client_secret: str | None = None
+    trend_naver_url: str = "https://openapi.naver.com/v1/datalab/search"
+    trend_naver_anchor_keyword: str = Field(default="엑셀", min_length=1)
+    trend_naver_rps: float = Field(default=2.0, gt=0)
+    trend_naver_daily_quota: int | None = Field(default=1000, ge=1)
+    trend_kipris_service_key: str | None = None
+    trend_kipris_url: str = (
+        "http://plus.kipris.or.kr/kipo-api/kipi/patUtiModInfoSearchSevice/getAdvancedSearch"
+    )
+    trend_kipris_date_field: Literal["openDate", "applicationDate"] = "openDate"
+    trend_kipris_rps: float = Field(default=2.0, gt=0)
+    trend_kipris_daily_quota: int | None = Field(default=None, ge=1)
+    trend_lawgo_oc: str | None = None
+    trend_lawgo_url: str = "http://www.law.go.kr/DRF/lawSearch.do"
+    trend_lawgo_targets: tuple[Literal["eflaw", "admrul"], ...] = ("eflaw", "admrul")
+    trend_lawgo_search: Literal[1, 2] = Field(default=2, description="1 = names, 2 = full text")
+    trend_lawgo_rps: float = Field(default=2.0, gt=0)
+    trend_lawgo_daily_quota: int | None = Field(default=None, ge=1)
+    trend_work24_auth_key: str | None = None
+    trend_work24_url: str = (
+        "https://www.work24.go.kr/cm/openApi/call/hr/callOpenApiSvcInfo310L01.do"
+    )
+    trend_work24_rps: float = Field(default=2.0, gt=0)
+    trend_work24_daily_quota: int | None = Field(default=None, ge=1)
+    trend_funding_enabled: bool = True
+    trend_funding_calibration_csv: Path | None = Field(
+        default=None, description="CSV month,total_krw of official monthly funding totals"
+    )
+    # --- end trend sources ---
+
+    # --- users --- (User Service: matching, A/B tests, roadmap, catalog connectors; docs/users.md)
+    users_match_candidates: int = Field(
+        default=10, ge=3, le=50, description="Nearest trends fetched before re-ranking to top 3"
+    )
+    users_match_ttl_s: int = Field(
+        default=3600, ge=0, description="Age after which a stored match is checked again"
+    )
+    users_rerank_momentum_weight: float = Field(
+        default=0.0, ge=0, le=1, description="Blend of forecast momentum into ranking; 0 = off"
+    )
+    users_ab_experiment: str = Field(
+        default="recommender-v1", pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+    )
+    users_ab_variants: str = Field(
+        default="", description="'similarity=50,momentum=50' style weights; empty = no experiment"
+    )
+    users_ab_momentum_weight: float = Field(default=0.3, gt=0, le=1)
+    users_notice_better_margin: float = Field(
+        default=0.03, ge=0, le=1, description="Similarity lead that makes a new match 'better'"
+    )
+    users_catalog_path: Path | None = Field(
+        default=None, description="Learning catalog YAML; unset = <data_dir>/learning/catalog.yaml"
+    )
+    users_connector_timeout_s: float = Field(default=15.0, gt=0)
+    users_connector_max_attempts: int = Field(default=3, ge=1, le=10)
+    users_connector_backoff_base_s: float = Field(default=0.5, ge=0)
+    users_connector_max_response_bytes: int = Field(default=5_000_000, ge=1024)
+    users_kmooc_service_key: str | None = None
+    users_kmooc_url: str = "https://apis.data.go.kr/B552881/kmooc_v2_0/courseList_v2_0"
+    users_kmooc_max_pages: int = Field(default=10, ge=1, le=200)
+    users_seoji_cert_key: str | None = None
+    users_seoji_url: str = "https://www.nl.go.kr/seoji/SearchApi.do"
+    users_aladin_ttb_key: str | None = None
+    users_aladin_url: str = "http://www.aladin.co.kr/ttb/api/ItemSearch.aspx"
+    users_account_events_interval_s: float = Field(
+        default=60.0, gt=0, description="How often deleted accounts are polled from auth"
+    )
+    # --- end users ---
 
     demo_on_first_run: bool = True
 
