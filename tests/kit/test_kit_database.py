@@ -86,3 +86,16 @@ def test_unreachable_database_is_one_clear_error() -> None:
     assert "cannot reach PostgreSQL" in str(info.value)
     assert "pw" not in str(info.value)
     bad.dispose()
+
+
+def test_a_newer_unknown_revision_counts_as_ready(db: Database) -> None:
+    """During a rolling release the next version migrates first; old pods must stay ready."""
+    with db.engine.begin() as conn:
+        (head,) = migrate.head_revisions()
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    try:
+        with db.engine.connect() as conn:
+            assert migrate.at_head(conn)
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :h"), {"h": head})

@@ -36,6 +36,8 @@ def _run(db: Database, action: str, revision: str) -> None:
     with db.engine.connect() as conn:
         # Two processes starting at once must not race on the same DDL.
         conn.exec_driver_sql("SELECT pg_advisory_lock(7400417)")
+        # Index builds (HNSW) can outlast the pool's statement timeout; migrations may not.
+        conn.exec_driver_sql("SET statement_timeout = 0")
         try:
             conn.commit()
             cfg.attributes["connection"] = conn
@@ -59,6 +61,22 @@ def current_revisions(conn: Connection) -> tuple[str, ...]:
     return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every revision the shipped migration scripts know."""
+    cfg = Config()
+    cfg.set_main_option("script_location", "trendpath:migrations")
+    return frozenset(r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions())
+
+
 def at_head(conn: Connection) -> bool:
-    """True when the database schema matches the shipped migrations."""
-    return current_revisions(conn) == head_revisions()
+    """True when this code can serve the database's schema.
+
+    That is the shipped head, or a revision this code does not know: a newer release migrated
+    first (migrations are kept backward compatible), and old pods must stay ready during its
+    rollout. A known older revision means `trendpath migrate` has not run yet.
+    """
+    current = current_revisions(conn)
+    if current == head_revisions():
+        return True
+    return bool(current) and not set(current) <= known_revisions()
