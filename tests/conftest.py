@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 
+from support import LiveServer, free_port, truncate_all
 from trendpath.kit.db import Database
 from trendpath.kit.embedded import EmbeddedPostgres
 from trendpath.kit.http import ServiceClients
 from trendpath.kit.migrate import upgrade
 from trendpath.kit.runtime import Runtime
-from trendpath.kit.settings import SERVICES, Settings
+from trendpath.kit.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+__all__ = ["LiveServer", "free_port", "truncate_all"]
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +55,7 @@ def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
         database_url=pg_url,
         state_dir=tmp_path_factory.mktemp("state"),
         log_json=False,
+        background_jobs=False,
     )
 
 
@@ -67,21 +67,6 @@ def database(settings: Settings) -> Iterator[Database]:
     upgrade(db)
     yield db
     db.dispose()
-
-
-def truncate_all(db: Database) -> None:
-    """Empty every table in the service schemas (keeps the schema and alembic_version)."""
-    with db.engine.begin() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = ANY(:schemas)"
-            ),
-            {"schemas": list(SERVICES)},
-        ).scalars()
-        tables = list(rows)
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -97,47 +82,6 @@ def db(database: Database) -> Iterator[Database]:
 def runtime(settings: Settings, database: Database) -> Runtime:
     """A Runtime over the session database (clients filled by ``live_server``)."""
     return Runtime(settings=settings, db=database, clients=ServiceClients(settings))
-
-
-def free_port() -> int:
-    """A TCP port that is free right now on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """A real uvicorn server on 127.0.0.1 in a background thread."""
-
-    def __init__(self, app: object) -> None:
-        import uvicorn
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            host="127.0.0.1",
-            port=self.port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("live server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
+from support import free_port
 from trendpath.kit.embedded import embedded_running
 from trendpath.kit.settings import SERVICES
 
@@ -82,10 +82,12 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, first)
         for service in SERVICES:
-            assert httpx.get(f"{url}/api/{service}/readyz").status_code == 200, service
+            ready = httpx.get(f"{url}/api/{service}/readyz", timeout=60)
+            assert ready.status_code == 200, service
         assert "모두 정상" in httpx.get(f"{url}/").text
-        trends = httpx.get(f"{url}/api/trends/v1/trends", params={"limit": 100}).json()
-        assert trends["total"] >= 40
+        assert httpx.get(f"{url}/api/trends/v1/trends").status_code == 401  # token required
+        discovery = httpx.get(f"{url}/api/auth/.well-known/openid-configuration").json()
+        assert discovery["issuer"].endswith("/api/auth")
 
         # A second `run` on the same state folder attaches to the running database.
         second = subprocess.Popen(
@@ -96,15 +98,17 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
             text=True,
         )
         _wait_healthy(f"http://127.0.0.1:{port2}", second)
-        assert httpx.get(f"http://127.0.0.1:{port2}/api/trends/readyz").status_code == 200
+        second_ready = httpx.get(f"http://127.0.0.1:{port2}/api/trends/readyz", timeout=60)
+        assert second_ready.status_code == 200
         code2, _, _ = _stop(second)
         assert code2 == 0
         assert embedded_running(state), "the first run still uses the database"
-        assert httpx.get(f"{url}/api/users/readyz").status_code == 200
+        assert httpx.get(f"{url}/api/users/readyz", timeout=60).status_code == 200
     finally:
         code, out, err = _stop(first)
     assert code == 0, err[-2000:]
     assert f"running at http://127.0.0.1:{port}" in out
+    assert "demo trends: 50 trends" in out
     assert "Traceback" not in err
     assert not embedded_running(state), "the last process out stops the embedded server"
 

@@ -52,7 +52,7 @@ def _model(*profiles: str, **env: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def everything() -> dict[str, Any]:
     """The compose model with every profile on and the coach pointed at vLLM."""
-    return _model(*PROFILES, TRENDPATH_LLM_BASE_URL="http://vllm:8000/v1")
+    return _model(*PROFILES, TRENDPATH_AI_LLM_BASE_URL="http://vllm:8000/v1")
 
 
 def test_all_profiles_validate() -> None:
@@ -67,7 +67,7 @@ def test_plain_up_starts_no_optional_service_but_the_worker() -> None:
     worker = services["news-worker"]
     assert worker["command"] == ["news", "worker"]
     assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert "TRENDPATH_LLM_BASE_URL" not in {
+    assert "TRENDPATH_AI_LLM_BASE_URL" not in {
         k for k, v in services["ai"]["environment"].items() if v is not None
     }, "without the llm profile the coach keeps its default backend"
 
@@ -85,8 +85,8 @@ def test_llm_profile_serves_the_adapter_on_a_gpu(everything: dict[str, Any]) -> 
     assert "--enable-lora --lora-modules coach=/adapters/coach" in command
     assert "/health" in " ".join(vllm["healthcheck"]["test"])
     ai = everything["services"]["ai"]
-    assert ai["environment"]["TRENDPATH_LLM_BASE_URL"] == "http://vllm:8000/v1"
-    assert ai["environment"]["TRENDPATH_LLM_MODEL"] == "coach"
+    assert ai["environment"]["TRENDPATH_AI_LLM_BASE_URL"] == "http://vllm:8000/v1"
+    assert ai["environment"]["TRENDPATH_AI_LLM_MODEL"] == "coach"
     assert ai["depends_on"]["vllm"] == {"condition": "service_healthy", "required": False}
 
 

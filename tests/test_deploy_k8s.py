@@ -377,5 +377,5 @@ def test_vllm_serves_the_adapter_on_one_gpu(rendered: dict) -> None:
     assert claims[mounts["/models/base"]] == "trendpath-llm-base"
     (config,) = _by(docs, "ConfigMap").values()
     service = _by(docs, "Service")["vllm"]["spec"]["ports"][0]["port"]
-    assert config["data"]["TRENDPATH_LLM_BASE_URL"] == f"http://vllm:{service}/v1"
-    assert config["data"]["TRENDPATH_LLM_MODEL"] == "coach"
+    assert config["data"]["TRENDPATH_AI_LLM_BASE_URL"] == f"http://vllm:{service}/v1"
+    assert config["data"]["TRENDPATH_AI_LLM_MODEL"] == "coach"

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from trendpath.kit.errors import ConfigError
 from trendpath.kit.logs import configure_logging
+from trendpath.kit.runtime import Runtime
 from trendpath.kit.settings import APPS, Settings
 
 app = typer.Typer(
@@ -55,6 +56,32 @@ def clear_errors() -> Iterator[None]:
         yield
     except ConfigError as exc:
         raise fail(str(exc)) from None
+
+
+def open_for_command(settings: Settings, name: str) -> Runtime:
+    """A runtime for a one-off command, with the schema at the latest migration.
+
+    The embedded database is migrated on the spot; an external one must be migrated on purpose
+    (`trendpath migrate`), so a command never changes a shared schema by surprise.
+    """
+    from trendpath.kit.migrate import at_head, upgrade
+    from trendpath.kit.runtime import open_runtime
+
+    runtime = open_runtime(settings, name=name)
+    try:
+        if settings.embedded:
+            upgrade(runtime.db)
+        else:
+            with runtime.db.engine.connect() as conn:
+                if not at_head(conn):
+                    raise ConfigError(
+                        "the database schema is not at the latest migration",
+                        hint="run `trendpath migrate` first",
+                    )
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -151,7 +178,9 @@ def run(
             typer.secho(f"trendpath is running at {url}  (대시보드: {url}/)", fg="green")
             typer.echo(f"API docs: {url}/api/<auth|users|news|trends|ai>/docs — Ctrl+C to stop")
 
-        serve_asgi(create_combined_app(settings, runtime, on_ready=announce), sock)
+        with clear_errors():
+            combined = create_combined_app(settings, runtime, on_ready=announce)
+        serve_asgi(combined, sock)
     finally:
         runtime.close()
 
@@ -176,7 +205,8 @@ def serve(
             # A lone embedded service has no migrate job in front of it.
             upgrade(runtime.db)
     try:
-        asgi = create_service_app(service.value, settings, runtime)
+        with clear_errors():
+            asgi = create_service_app(service.value, settings, runtime)
         typer.echo(f"{service.value} listening on {_url(settings.host, sock.getsockname()[1])}")
         serve_asgi(asgi, sock)
     finally:
@@ -290,6 +320,20 @@ def doctor() -> None:
         ok = ok and check.level != "fail"
     if not ok:
         raise typer.Exit(1)
+
+
+def _mount_subcommands() -> None:
+    # Each area owns its sub-commands; mounting them here keeps one `trendpath` entry point.
+    from trendpath.ai.finetune.cli import app as llm_app
+    from trendpath.trends.cli import app as trends_app
+    from trendpath.trends.forecast.cli import app as forecast_app
+
+    app.add_typer(trends_app, name="trends")
+    app.add_typer(forecast_app, name="forecast")
+    app.add_typer(llm_app, name="llm")
+
+
+_mount_subcommands()
 
 
 def main() -> None:

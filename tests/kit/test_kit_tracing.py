@@ -9,7 +9,7 @@ from typing import ClassVar
 import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from conftest import LiveServer
+from support import LiveServer
 from trendpath.kit import tracing
 from trendpath.kit.db import Database
 from trendpath.kit.http import ServiceClients

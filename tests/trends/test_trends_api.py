@@ -8,10 +8,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from conftest import truncate_all
+from support import LiveServer, service_token, truncate_all
 from trendpath.demo import ensure_demo
 from trendpath.kit.db import Database
 from trendpath.kit.runtime import Runtime
+from trendpath.kit.settings import Settings
 from trendpath.trends import models as m
 from trendpath.trends.catalog import load_catalog
 from trendpath.trends.indicators import INDICATORS
@@ -26,6 +27,22 @@ def demo(database: Database, runtime: Runtime) -> Iterator[list[str]]:
     lines = list(ensure_demo(runtime))
     yield lines
     truncate_all(database)
+
+
+@pytest.fixture
+def http(live_server: LiveServer, database: Database, settings: Settings) -> Iterator[httpx.Client]:
+    """A client carrying a service token with ``trends:read``."""
+    token = service_token(database, settings, "users", "trends:read")
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=live_server.url, timeout=30, headers=headers) as client:
+        yield client
+
+
+def test_every_endpoint_needs_a_token(demo: list[str], live_server: LiveServer) -> None:
+    for path in ("/trends", "/trends/generative-ai", "/forecasts/latest"):
+        resp = httpx.get(live_server.url + API + path)
+        assert resp.status_code == 401, path
+        assert resp.json()["error"]["code"] == "unauthorized"
 
 
 def _count(db: Database, table: object) -> int:

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
+from trendpath.ai.korean import kiwi
+from trendpath.ai.routes_coach import router as coach_router
+from trendpath.ai.routes_persona import router as persona_router
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
+
+
+async def warm_up(runtime: Runtime) -> None:
+    """Load Kiwi (Korean morphology) before the first request needs it."""
+    await run_in_threadpool(kiwi)
+
 
 SPEC = ServiceSpec(
     name="ai",
@@ -15,6 +25,8 @@ SPEC = ServiceSpec(
         "The Korean coach conversation, value scores, embeddings and persona vectors."
         " AI 코치 대화와 가치관 분석."
     ),
+    routers=(coach_router, persona_router),
+    background=(warm_up,),
 )
 
 

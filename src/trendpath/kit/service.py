@@ -8,11 +8,13 @@ the app opens its own in its lifespan and closes it on shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -33,6 +35,7 @@ from trendpath.kit.tracing import TracingMiddleware, configure_tracing
 log = logging.getLogger(__name__)
 
 BackgroundJob = Callable[[Runtime], Awaitable[None]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,13 @@ def attach_runtime(app: FastAPI, runtime: Runtime) -> None:
 async def run_background(
     jobs: Sequence[BackgroundJob], runtime: Runtime
 ) -> list[asyncio.Task[None]]:
-    """Start background jobs as tasks; a crashing job is logged, not fatal to the server."""
+    """Start background jobs as tasks; a crashing job is logged, not fatal to the server.
+
+    ``TRENDPATH_BACKGROUND_JOBS=false`` starts none (tests drive jobs explicitly; a deployment
+    may run them as separate worker processes instead).
+    """
+    if not runtime.settings.background_jobs:
+        return []
 
     async def guarded(job: BackgroundJob) -> None:
         try:
@@ -167,6 +176,35 @@ async def run_background(
             log.exception("background job crashed", extra={"job": job.__qualname__})
 
     return [asyncio.create_task(guarded(job)) for job in jobs]
+
+
+async def run_abandonable(func: Callable[..., T], *args: Any) -> T:
+    """Run blocking work in a daemon thread; cancelling the caller abandons it.
+
+    For long jobs (model training) in background tasks: Starlette's thread pool cannot be
+    cancelled and its threads are joined at exit, so Ctrl+C would wait for training to end.
+    An abandoned job's open transaction is rolled back when the process exits.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(setter: Callable[[Any], None], value: Any) -> None:
+        if not future.done():
+            setter(value)
+
+    def target() -> None:
+        try:
+            result = func(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            outcome: tuple[Callable[[Any], None], Any] = (future.set_exception, exc)
+        else:
+            outcome = (future.set_result, result)
+        # A closed loop means nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=target, daemon=True, name=f"job-{func.__name__}").start()
+    return await future
 
 
 async def stop_background(tasks: list[asyncio.Task[None]]) -> None:

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     trends_url: str | None = None
     ai_url: str | None = None
     service_timeout_s: float = Field(default=10.0, gt=0)
+    background_jobs: bool = Field(
+        default=True, description="Run services' background jobs (workers, refreshers) in-process"
+    )
     max_request_bytes: int = Field(default=1_000_000, ge=1024)
 
     # --- auth --- (OAuth Service and kit.auth; see docs/auth.md)
@@ -82,8 +85,8 @@ class Settings(BaseSettings):
     auth_refresh_token_ttl_s: int = Field(default=14 * 86400, ge=60)
     auth_session_ttl_s: int = Field(default=30 * 86400, ge=60)
     auth_key_rotation_days: int = Field(default=30, ge=1)
-    auth_argon2_time_cost: int = Field(default=3, ge=1, le=20)
-    auth_argon2_memory_kib: int = Field(default=65536, ge=1024, le=4_194_304)
+    auth_argon2_time_cost: int = Field(default=2, ge=1, le=20)
+    auth_argon2_memory_kib: int = Field(default=19456, ge=1024, le=4_194_304)
     auth_cookie_secure: bool | None = Field(
         default=None, description="Secure flag on cookies; unset = on unless the URL is loopback"
     )
@@ -98,16 +101,19 @@ class Settings(BaseSettings):
     auth_google_client_id: str | None = None
     auth_google_client_secret: str | None = None
     auth_google_issuer: str = "https://accounts.google.com"
+    auth_google_scope: str = "openid email profile"
     auth_kakao_client_id: str | None = None
     auth_kakao_client_secret: str | None = None
     auth_kakao_authorize_url: str = "https://kauth.kakao.com/oauth/authorize"
     auth_kakao_token_url: str = "https://kauth.kakao.com/oauth/token"
     auth_kakao_userinfo_url: str = "https://kapi.kakao.com/v2/user/me"
+    auth_kakao_scope: str = "openid account_email profile_nickname"
     auth_naver_client_id: str | None = None
     auth_naver_client_secret: str | None = None
     auth_naver_authorize_url: str = "https://nid.naver.com/oauth2.0/authorize"
     auth_naver_token_url: str = "https://nid.naver.com/oauth2.0/token"
     auth_naver_userinfo_url: str = "https://openapi.naver.com/v1/nid/me"
+    auth_naver_scope: str = Field(default="", description="Naver takes no scope parameter")
     # --- end auth ---
 
     # --- trend sources --- (trends/sources connectors; see docs/sources.md)
@@ -189,6 +195,60 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="How often deleted accounts are polled from auth"
     )
     # --- end users ---
+
+    # --- news --- (News Service: feeds, worker, schedule, signals; see docs/news.md)
+    news_allow_hosts: str = Field(
+        default="", description="Comma-separated IPs/CIDRs/hosts exempt from the feed SSRF guard"
+    )
+    news_worker_enabled: bool | None = Field(
+        default=None, description="Run the feed worker inside run/serve; unset = on unless env=test"
+    )
+    news_worker_concurrency: int = Field(default=4, ge=1, le=64, description="Feeds in flight")
+    news_worker_batch: int = Field(default=20, ge=1, le=500, description="Feeds claimed at once")
+    news_worker_poll_s: float = Field(default=30.0, gt=0, description="Idle wait between claims")
+    news_worker_lease_s: int = Field(
+        default=300, ge=5, le=86400, description="A claim expires after this (crashed workers)"
+    )
+    news_seed_default_feeds: bool | None = Field(
+        default=None, description="Insert data/news/default_feeds.yaml once; unset = on unless test"
+    )
+    news_catalog_ttl_s: int = Field(default=3600, ge=0, description="Trend catalog cache age")
+    news_usd_krw: float = Field(default=1350.0, gt=0, description="Won per dollar for deal sizes")
+    news_fetch_connect_timeout_s: float = Field(default=5.0, gt=0)
+    news_fetch_read_timeout_s: float = Field(default=10.0, gt=0)
+    news_fetch_total_timeout_s: float = Field(default=30.0, gt=0)
+    news_fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    news_fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    news_host_min_gap_s: float = Field(default=1.0, ge=0, description="Politeness per host")
+    news_interval_default_s: int = Field(default=3600, ge=1)
+    news_interval_min_s: int = Field(default=600, ge=1)
+    news_interval_max_s: int = Field(default=86400, ge=1)
+    news_backoff_base_s: int = Field(default=900, ge=1)
+    news_backoff_max_s: int = Field(default=86400, ge=1)
+    news_jitter: float = Field(default=0.1, ge=0, le=1)
+    news_park_after_errors: int = Field(default=10, ge=1)
+    news_park_after_parse_errors: int = Field(default=3, ge=1)
+    # --- end news ---
+
+    # --- ai --- (AI service: coach LLM backend; see docs/ai.md)
+    ai_llm_backend: Literal["auto", "scripted", "openai", "transformers"] = Field(
+        default="auto",
+        description="auto = openai when AI_LLM_BASE_URL is set, transformers when "
+        "AI_LLM_MODEL_PATH is set, else the scripted interviewer",
+    )
+    ai_llm_base_url: str | None = None
+    ai_llm_model: str = "coach"
+    ai_llm_api_key: str | None = None
+    ai_llm_model_path: Path | None = None
+    ai_llm_adapter_path: Path | None = None
+    ai_llm_4bit: bool = False
+    ai_llm_timeout_s: float = Field(default=60.0, gt=0)
+    ai_llm_fallback: bool = Field(
+        default=False, description="Use the scripted interviewer when the LLM is unreachable"
+    )
+    ai_values_method: Literal["lexicon", "llm"] = "lexicon"
+    ai_max_sessions_per_user: int = Field(default=20, ge=1, le=1000)
+    # --- end ai ---
 
     demo_on_first_run: bool = True
 

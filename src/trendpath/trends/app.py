@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
+from trendpath.trends.forecasting import forecast_job
 from trendpath.trends.routes import router
+from trendpath.trends.vectors import trend_vector_job
 
 SPEC = ServiceSpec(
     name="trends",
@@ -17,6 +19,7 @@ SPEC = ServiceSpec(
         " 트렌드 지표, 속도 점수, 예측."
     ),
     routers=(router,),
+    background=(trend_vector_job, forecast_job),
 )
 
 

@@ -67,3 +67,16 @@ trend_vector = Table(
     Column("version", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True)),
 )
+
+forecast = Table(
+    "forecast",
+    metadata,
+    Column("trend_id", Integer, ForeignKey("trend.id"), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("horizon_weeks", Integer, nullable=False),
+    Column("point", Float, nullable=False),
+    Column("lo", Float, nullable=False),
+    Column("hi", Float, nullable=False),
+    Column("model_version", Text, primary_key=True),
+    Column("created_at", DateTime(timezone=True)),
+)

@@ -6,19 +6,29 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+import numpy as np
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import Row
+from starlette.concurrency import run_in_threadpool
 
+from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError
-from trendpath.trends import store
+from trendpath.kit.service import runtime_of
+from trendpath.trends import store, vectors
 from trendpath.trends.indicators import INDICATOR_META, INDICATORS
 from trendpath.trends.schemas import (
     Contribution,
     CoreSkill,
+    ForecastItem,
+    ForecastNow,
+    ForecastPage,
     IndicatorHistory,
     IndicatorPoint,
     IndicatorSeries,
+    NearestIn,
+    NearestItem,
+    NearestOut,
     TrendDetail,
     TrendPage,
     TrendSummary,
@@ -28,7 +38,7 @@ from trendpath.trends.schemas import (
 )
 from trendpath.trends.velocity import VelocityConfig
 
-router = APIRouter(prefix="/v1", tags=["trends"])
+router = APIRouter(prefix="/v1", tags=["trends"], dependencies=[require_scopes("trends:read")])
 
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Trend slug")]
 Since = Annotated[date | None, Query(alias="from", description="First week (inclusive)")]
@@ -57,7 +67,20 @@ def _velocity(row: Row[Any]) -> VelocityNow | None:
     return VelocityNow(week=row.week, score=row.score, stability=row.stability)
 
 
-def _summary(row: Row[Any]) -> TrendSummary:
+def _forecast(row: Row[Any] | None) -> ForecastNow | None:
+    if row is None:
+        return None
+    return ForecastNow(
+        week=row.week,
+        horizon_weeks=row.horizon_weeks,
+        point=round(row.point, 3),
+        lo=round(row.lo, 3),
+        hi=round(row.hi, 3),
+        model_version=row.model_version,
+    )
+
+
+def _summary(row: Row[Any], forecast: Row[Any] | None = None) -> TrendSummary:
     return TrendSummary(
         slug=row.slug,
         name_ko=row.name_ko,
@@ -65,6 +88,7 @@ def _summary(row: Row[Any]) -> TrendSummary:
         category=row.category,
         interest_tags=row.attrs.get("interest_tags", []),
         velocity=_velocity(row),
+        forecast=_forecast(forecast),
     )
 
 
@@ -93,7 +117,8 @@ def list_trends(
     total, rows = store.list_trends(
         session, query=q, category=category, interest=interest, limit=limit, offset=offset
     )
-    return TrendPage(total=total, items=[_summary(r) for r in rows])
+    forecasts = store.latest_forecasts(session, [r.id for r in rows])
+    return TrendPage(total=total, items=[_summary(r, forecasts.get(r.id)) for r in rows])
 
 
 @router.get("/trends/{slug}", response_model=TrendDetail, summary="One trend in full")
@@ -101,8 +126,9 @@ def trend_detail(session: SessionDep, slug: Slug) -> TrendDetail:
     """Catalog content, latest Velocity Score and why it is what it is."""
     row = _trend_or_404(session, slug)
     attrs = row.attrs
+    forecast = store.latest_forecasts(session, [row.id]).get(row.id)
     return TrendDetail(
-        **_summary(row).model_dump(),
+        **_summary(row, forecast).model_dump(),
         description_ko=row.description_ko,
         description_en=row.description_en,
         core_skills=[CoreSkill(**s) for s in attrs.get("core_skills", [])],
@@ -158,3 +184,55 @@ def velocity_history(
     return VelocityHistory(
         slug=slug, baseline=VelocityConfig().baseline, config_version=version, points=points
     )
+
+
+@router.post("/nearest", response_model=NearestOut, summary="Trends nearest to a persona vector")
+async def nearest_trends(body: NearestIn, request: Request) -> NearestOut:
+    """Cosine-nearest trends (pgvector HNSW) with each persona block's share of the similarity."""
+    runtime = runtime_of(request)
+    space = await vectors.persona_space(runtime)
+    if len(body.vector) != space["dim"]:
+        raise ApiError(422, "validation_error", f"vector must have {space['dim']} dimensions")
+    if body.version is not None and body.version != space["version"]:
+        raise ApiError(
+            409, "conflict", f"vector version {body.version} differs from {space['version']}"
+        )
+    query = np.asarray(body.vector, dtype=np.float32)
+    query /= np.linalg.norm(query)
+
+    def lookup() -> tuple[list[Row[Any]], dict[int, Row[Any]], dict[int, Row[Any]]]:
+        with runtime.db.sessions() as session:
+            rows = vectors.nearest(session, query, body.k)
+            ids = [r.id for r in rows]
+            return rows, store.latest_velocity(session, ids), store.latest_forecasts(session, ids)
+
+    rows, velocity, forecasts = await run_in_threadpool(lookup)
+    items = []
+    for r in rows:
+        if r.version != space["version"]:
+            continue  # being re-embedded: not comparable with the query
+        trend_vec = np.asarray(r.embedding, dtype=np.float32)
+        v = velocity.get(r.id)
+        items.append(
+            NearestItem(
+                slug=r.slug,
+                name_ko=r.name_ko,
+                name_en=r.name_en,
+                similarity=round(float(query @ trend_vec), 6),
+                blocks=vectors.block_contributions(query, trend_vec, space["blocks"]),
+                velocity=_velocity(v) if v is not None else None,
+                forecast=_forecast(forecasts.get(r.id)),
+            )
+        )
+    return NearestOut(version=space["version"], items=items)
+
+
+@router.get("/forecasts/latest", response_model=ForecastPage, summary="Latest forecasts")
+def latest_forecasts(session: SessionDep) -> ForecastPage:
+    """Each trend's newest forecast of the 4-week Velocity change, with its interval."""
+    rows = store.latest_forecasts(session)
+    items = [
+        ForecastItem(slug=r.slug, **_forecast(r).model_dump())  # type: ignore[union-attr]
+        for r in sorted(rows.values(), key=lambda r: r.slug)
+    ]
+    return ForecastPage(items=items)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Contribution(BaseModel):
@@ -24,6 +25,17 @@ class VelocityNow(BaseModel):
     stability: float | None = Field(ge=0, le=1, description="None: too little policy data")
 
 
+class ForecastNow(BaseModel):
+    """The latest forecast of a trend's Velocity change."""
+
+    week: date
+    horizon_weeks: int
+    point: float
+    lo: float
+    hi: float
+    model_version: str
+
+
 class TrendSummary(BaseModel):
     """A trend in a list."""
 
@@ -33,6 +45,7 @@ class TrendSummary(BaseModel):
     category: str
     interest_tags: list[str]
     velocity: VelocityNow | None
+    forecast: ForecastNow | None = None
 
 
 class TrendPage(BaseModel):
@@ -101,3 +114,51 @@ class VelocityHistory(BaseModel):
     baseline: float
     config_version: str | None
     points: list[VelocityPoint]
+
+
+class NearestIn(BaseModel):
+    """A vector in the persona space and how many trends to return."""
+
+    vector: list[float] = Field(min_length=8, max_length=4096)
+    k: int = Field(default=3, ge=1, le=50)
+    version: str | None = Field(default=None, description="Persona-space version of `vector`")
+
+    @field_validator("vector")
+    @classmethod
+    def _finite(cls, v: list[float]) -> list[float]:
+        if not all(math.isfinite(x) for x in v):
+            raise ValueError("vector must contain only finite numbers")
+        if not any(v):
+            raise ValueError("vector must not be all zeros")
+        return v
+
+
+class NearestItem(BaseModel):
+    """A trend near the query vector, with why."""
+
+    slug: str
+    name_ko: str
+    name_en: str
+    similarity: float
+    blocks: dict[str, float]
+    velocity: VelocityNow | None
+    forecast: ForecastNow | None
+
+
+class NearestOut(BaseModel):
+    """Nearest trends, most similar first."""
+
+    version: str
+    items: list[NearestItem]
+
+
+class ForecastItem(ForecastNow):
+    """A trend's latest forecast."""
+
+    slug: str
+
+
+class ForecastPage(BaseModel):
+    """The latest forecast of every trend."""
+
+    items: list[ForecastItem]

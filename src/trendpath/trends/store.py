@@ -206,3 +206,34 @@ def indicator_rows(session: Session, trend_ids: Sequence[int]) -> list[Row[Any]]
     stmt = select(iv.c.trend_id, iv.c.week, iv.c.indicator, iv.c.value, iv.c.source)
     stmt = stmt.where(iv.c.trend_id.in_(list(trend_ids)))
     return list(session.execute(stmt.order_by(iv.c.trend_id, iv.c.indicator, iv.c.week)))
+
+
+def latest_velocity(session: Session, trend_ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The latest Velocity row of each given trend."""
+    t, v = m.trend, _latest_velocity()
+    stmt = (
+        select(t.c.id, v.c.week, v.c.score, v.c.stability)
+        .join(v, true())
+        .where(t.c.id.in_(list(trend_ids)))
+    )
+    return {r.id: r for r in session.execute(stmt)}
+
+
+def _latest_forecast() -> Any:
+    f = m.forecast
+    return (
+        select(f.c.week, f.c.horizon_weeks, f.c.point, f.c.lo, f.c.hi, f.c.model_version)
+        .where(f.c.trend_id == m.trend.c.id)
+        .order_by(f.c.week.desc(), f.c.created_at.desc())
+        .limit(1)
+        .lateral("fc")
+    )
+
+
+def latest_forecasts(session: Session, trend_ids: list[int] | None = None) -> dict[int, Row[Any]]:
+    """The newest forecast of each trend (all trends, or the given ones)."""
+    t, f = m.trend, _latest_forecast()
+    stmt = select(t.c.id, t.c.slug, f).join(f, true())
+    if trend_ids is not None:
+        stmt = stmt.where(t.c.id.in_(trend_ids))
+    return {r.id: r for r in session.execute(stmt)}

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
+from trendpath.web.auth_routes import router as auth_router
 from trendpath.web.routes import router
 
 HERE = Path(__file__).parent
@@ -18,7 +19,7 @@ SPEC = ServiceSpec(
     name="web",
     title="trendpath dashboard",
     description="대시보드: 회원가입부터 로드맵까지 한국어 사용자 여정.",
-    routers=(router,),
+    routers=(router, auth_router),
 )
 
 

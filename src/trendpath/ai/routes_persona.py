@@ -1,0 +1,133 @@
+"""Persona space API: embeddings for sibling services, and each user's own persona."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query
+from sqlalchemy import Row
+
+from trendpath.ai import space, store
+from trendpath.ai.persona import PersonaInputs, TrendInputs
+from trendpath.ai.schemas import (
+    AxisOut,
+    PersonaOut,
+    ProfileIn,
+    SpaceOut,
+    TextsIn,
+    TextsOut,
+    TrendsIn,
+    TrendsOut,
+    TrendVectorOut,
+    VectorOut,
+)
+from trendpath.kit.auth import CurrentUser, Principal, require_scopes
+from trendpath.kit.db import SessionDep
+from trendpath.kit.errors import ApiError
+
+router = APIRouter(prefix="/v1", tags=["persona"])
+
+EmbedCaller = Annotated[Principal, require_scopes("ai:embed")]
+ChatUser = Annotated[Principal, require_scopes("ai:chat")]
+
+
+def _floats(vector: np.ndarray) -> list[float]:
+    return [round(float(x), 7) for x in vector]
+
+
+@router.get("/persona/space", response_model=SpaceOut, summary="The persona space layout")
+async def persona_space() -> SpaceOut:
+    """Version, dimension and block layout shared by user and trend vectors."""
+    blocks = space.layout()
+    return SpaceOut(version=space.version(), dim=max(b[1] for b in blocks.values()), blocks=blocks)
+
+
+@router.post("/embed/profile", response_model=VectorOut, summary="Embed a profile (service)")
+async def embed_profile(body: ProfileIn, _: EmbedCaller) -> VectorOut:
+    """A persona vector from interests, skills and optional values/text; nothing is stored."""
+    inputs = PersonaInputs(
+        conversation=body.text or "",
+        interests=body.interests,
+        skills=body.skills,
+        values=body.values or {},
+    )
+    built = await space.persona(inputs)
+    return VectorOut(vector=_floats(built.vector), version=built.version, blocks=space.layout())
+
+
+@router.post("/embed/trends", response_model=TrendsOut, summary="Embed trends (service)")
+async def embed_trends(body: TrendsIn, _: EmbedCaller) -> TrendsOut:
+    """Trend vectors in the same space as personas."""
+    inputs = [TrendInputs.model_validate(t.model_dump()) for t in body.trends]
+    built = await space.trends(inputs)
+    items = [
+        TrendVectorOut(slug=t.slug, vector=_floats(v.vector))
+        for t, v in zip(inputs, built, strict=True)
+    ]
+    return TrendsOut(version=space.version(), items=items)
+
+
+@router.post("/embed/texts", response_model=TextsOut, summary="Embed texts (service)")
+async def embed_texts(body: TextsIn, _: EmbedCaller) -> TextsOut:
+    """Raw text embeddings from the offline Korean encoder (for news articles and search)."""
+    vectors = await space.texts(body.texts)
+    enc = space.encoder()
+    return TextsOut(
+        encoder=f"{enc.name}:{enc.version}",
+        dim=enc.dim,
+        vectors=[_floats(v) for v in vectors],
+    )
+
+
+def _persona_out(row: Row[Any]) -> PersonaOut:
+    scores = row.scores
+    values = (
+        {a: AxisOut(score=s["score"], confidence=s["confidence"]) for a, s in scores.items()}
+        if scores
+        else None
+    )
+    return PersonaOut(
+        user_id=row.user_id,
+        vector=_floats(np.asarray(row.embedding)),
+        version=row.version,
+        from_conversation=row.from_conversation,
+        values=values,
+        growth_orientation=row.growth_orientation,
+        stability_preference=row.stability_preference,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get("/personas/me", response_model=PersonaOut, summary="My persona")
+def my_persona(session: SessionDep, user: CurrentUser) -> PersonaOut:
+    """The signed-in user's persona vector and value scores."""
+    row = store.get_persona(session, user.user_id)
+    if row is None:
+        raise ApiError(404, "not_found", "no persona yet: talk with the coach first")
+    return _persona_out(row)
+
+
+@router.get("/personas/me/similar", summary="How many people are like me")
+def similar_to_me(
+    session: SessionDep,
+    user: ChatUser,
+    k: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Similarities of the nearest other personas (numbers only: nobody else is identified)."""
+    row = store.get_persona(session, user.user_id)
+    if row is None:
+        raise ApiError(404, "not_found", "no persona yet: talk with the coach first")
+    sims = store.similar_personas(session, user.user_id, np.asarray(row.embedding), row.version, k)
+    close = sum(1 for s in sims if s >= 0.8)
+    return {"k": len(sims), "similarities": [round(s, 4) for s in sims], "very_similar": close}
+
+
+@router.get("/personas/{user_id}", response_model=PersonaOut, summary="A user's persona (service)")
+def persona_of(session: SessionDep, user_id: uuid.UUID, _: EmbedCaller) -> PersonaOut:
+    """A user's persona for sibling services (matching); 404 before the first conversation."""
+    row = store.get_persona(session, user_id)
+    if row is None:
+        raise ApiError(404, "not_found", "this user has no persona yet")
+    return _persona_out(row)

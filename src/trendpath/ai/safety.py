@@ -1,0 +1,162 @@
+"""Safety checks around the coach: crisis language, prompt injection, system-prompt leaks.
+
+Crisis detection is deliberately broad (a false alarm costs one gentle message; a miss can cost far
+more). When it fires, the coach answers with help lines and does no coaching that turn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from trendpath.ai.korean import script_counts
+
+_CRISIS_KO = [
+    r"죽고\s*싶",
+    r"죽어\s*버리",
+    r"죽는\s*게\s*(나|낫)",
+    r"자살",
+    r"목숨\s*을?\s*(끊|버리)",
+    r"극단\s*적\s*(인\s*)?선택",
+    r"사라지고\s*싶",
+    r"살기\s*싫",
+    r"살고\s*싶지\s*않",
+    r"더\s*(이상|는)\s*살\s*(이유|자신|수\s*없)",
+    r"삶을\s*(끝내|포기)",
+    r"뛰어\s*내리고\s*싶",
+    r"자해",
+    r"손목\s*을?\s*긋",
+    r"유서",
+    r"세상\s*을?\s*떠나고\s*싶",
+]
+_CRISIS_EN = [
+    r"\bkill(ing)?\s+my\s*self\b",
+    r"\bsuicid(e|al)\b",
+    r"\bend\s+(my|it)\s+(life|all)\b",
+    r"\bwant\s+to\s+die\b",
+    r"\bself[-\s]?harm\b",
+    r"\bhurt(ing)?\s+my\s*self\b",
+    r"\b(don'?t|do\s+not)\s+want\s+to\s+(live|be\s+alive)\b",
+    r"\bno\s+reason\s+to\s+live\b",
+]
+_CRISIS_RE = re.compile("|".join(_CRISIS_KO + _CRISIS_EN), re.I)
+
+CRISIS_REPLY = (
+    "지금 많이 힘드신 것 같아요. 이야기해 주셔서 고마워요. 이 마음을 혼자 견디지 않으셨으면 해요.\n"
+    "지금 바로 전문 상담사와 이야기할 수 있어요.\n"
+    "- 자살예방상담전화 109 (24시간)\n"
+    "- 정신건강위기상담전화 1577-0199 (24시간)\n"
+    "당장 위험하다고 느끼시면 112나 119에 연락해 주세요.\n"
+    "진로 이야기는 언제든 나중에 이어서 할 수 있어요. 지금은 ○○님의 안전이 가장 중요해요."
+)
+"""The reply to crisis language; ``○○님`` is replaced by the user's name or ``당신``."""
+
+_INJECTION_KO = [
+    r"(이전|앞|위|모든|기존|원래)(의|에)?\s*(지시|명령|지침|규칙|설정|프롬프트)\S*\s*(을|를|은|는)?\s*"
+    r"(무시|잊|따르지)",
+    r"(지시|명령|규칙|지침)\S*\s*(무시|잊어)",
+    r"시스템\s*프롬프트",
+    r"(프롬프트|지시문|설정)\S*\s*(을|를)?\s*(보여|알려|출력|공개)",
+    r"json\S*\s*(에|으로)?\s*.{0,20}(1\.0|만점|최고점|100\s*점)",
+    r"(점수|스코어|score)\S*\s*(을|를)?\s*.{0,15}(1\.0|만점|최고|100)\S*\s*(으로|로)?\s*"
+    r"(써|줘|주세요|해|매겨|설정)",
+    r"(너는|넌|당신은)\s*이제(부터)?",
+    r"역할\s*(을|를)?\s*(바꿔|바꾸|무시)",
+    r"개발자\s*모드",
+    r"탈옥",
+]
+_INJECTION_EN = [
+    r"\bignore\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier)?\s*(instructions|prompts?|rules)",
+    r"\bsystem\s+prompt\b",
+    r"\byou\s+are\s+now\b",
+    r"\bdeveloper\s+mode\b",
+    r"\bjailbreak",
+    r"\b(reveal|print|show)\s+(your|the)\s+(prompt|instructions)",
+]
+_INJECTION_RE = re.compile("|".join(_INJECTION_KO + _INJECTION_EN), re.I)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？\n])\s+|\n+")
+
+INJECTION_PLACEHOLDER = "[지시문으로 보이는 문장 제외]"
+
+
+def is_crisis(text: str) -> bool:
+    """True when the text contains self-harm or suicide language (Korean or English)."""
+    return bool(_CRISIS_RE.search(text or ""))
+
+
+def crisis_reply(name: str | None = None) -> str:
+    """The supportive reply with Korean help lines (109, 1577-0199)."""
+    return CRISIS_REPLY.replace("○○님", f"{name}님" if name else "당신")
+
+
+def is_injection(text: str) -> bool:
+    """True when the text tries to instruct the model rather than talk about the person."""
+    return bool(_INJECTION_RE.search(text or ""))
+
+
+def strip_injection(text: str) -> tuple[str, bool]:
+    """Drop sentences that look like instructions to the model; say whether any were dropped.
+
+    What is left is what the person said about themselves, so value scores can move only as far as
+    their own words go.
+    """
+    if not is_injection(text):
+        return text, False
+    parts = [p for p in _SENTENCE_SPLIT.split(text) if p and p.strip()]
+    kept = [p for p in parts if not is_injection(p)]
+    return " ".join(kept), True
+
+
+def leaks_prompt(reply: str, prompt: str, window: int = 24) -> bool:
+    """True when the reply repeats any ``window``-character stretch of the (system) prompt."""
+    norm_reply = re.sub(r"\s+", " ", reply)
+    norm_prompt = re.sub(r"\s+", " ", prompt)
+    if len(norm_prompt) < window:
+        return bool(norm_prompt.strip()) and norm_prompt in norm_reply
+    step = max(1, window // 2)
+    return any(
+        norm_prompt[i : i + window] in norm_reply
+        for i in range(0, len(norm_prompt) - window + 1, step)
+    )
+
+
+InputKind = Literal["normal", "empty", "emoji", "foreign", "injection", "crisis"]
+_JAMO = re.compile(r"^[\u3131-\u318E\s]+$")
+
+
+@dataclass(frozen=True)
+class InspectedInput:
+    """A user message after the checks: the text to use, what kind it is, what was changed."""
+
+    text: str
+    kind: InputKind
+    truncated: bool = False
+    injection_removed: bool = False
+    english_only: bool = False
+
+
+def inspect_input(text: str | None, max_chars: int = 1000) -> InspectedInput:
+    """Classify and clean one user message before the coach reads it.
+
+    Crisis language is checked on the whole message (it may come at the end of a long one); the
+    rest is read from the first ``max_chars`` characters only.
+    """
+    raw = (text or "").replace("\x00", "")
+    if is_crisis(raw[:20_000]):
+        return InspectedInput(raw[:max_chars].strip(), "crisis")
+    truncated = len(raw) > max_chars
+    clean = raw[:max_chars].strip()
+    if not any(ch.isalnum() for ch in clean):
+        return InspectedInput(clean, "emoji" if clean else "empty", truncated)
+    if _JAMO.match(clean):
+        return InspectedInput(clean, "emoji", truncated)
+    clean, removed = strip_injection(clean)
+    if removed and not any(ch.isalnum() for ch in clean):
+        return InspectedInput("", "injection", truncated, True)
+    counts = script_counts(clean)
+    foreign = counts["han"] + counts["kana"] + counts["other"]
+    if counts["hangul"] == 0 and foreign > counts["latin"]:
+        return InspectedInput(clean, "foreign", truncated, removed)
+    english_only = counts["hangul"] == 0 and counts["latin"] > 0
+    return InspectedInput(clean, "normal", truncated, removed, english_only)

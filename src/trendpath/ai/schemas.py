@@ -1,0 +1,235 @@
+"""Request and response models of the AI service API."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
+
+MAX_TEXT = 20_000
+
+
+class ProfileRefs(BaseModel):
+    """Interest tags and skill sliders, validated against the shipped taxonomy."""
+
+    interests: list[str] = Field(default_factory=list, max_length=50)
+    skills: dict[str, int] = Field(default_factory=dict, max_length=100)
+
+    @field_validator("interests")
+    @classmethod
+    def _known_interests(cls, v: list[str]) -> list[str]:
+        known = load_taxonomy().interests
+        unknown = sorted({t for t in v if t not in known})
+        if unknown:
+            raise ValueError(f"unknown interest tags: {', '.join(unknown)}")
+        return list(dict.fromkeys(v))
+
+    @field_validator("skills")
+    @classmethod
+    def _known_skills(cls, v: dict[str, int]) -> dict[str, int]:
+        known = load_taxonomy().skills
+        unknown = sorted(s for s in v if s not in known)
+        if unknown:
+            raise ValueError(f"unknown skills: {', '.join(unknown)}")
+        bad = sorted(s for s, level in v.items() if not 1 <= level <= 5)
+        if bad:
+            raise ValueError(f"skill levels must be 1..5: {', '.join(bad)}")
+        return v
+
+
+class ProfileIn(ProfileRefs):
+    """What a persona is built from, besides the conversation."""
+
+    values: dict[str, float] | None = None
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+
+    @field_validator("values")
+    @classmethod
+    def _known_values(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
+        unknown = sorted(a for a in v if a not in VALUE_AXES)
+        if unknown:
+            raise ValueError(f"unknown value axes: {', '.join(unknown)}")
+        bad = sorted(a for a, x in v.items() if not (math.isfinite(x) and 0 <= x <= 1))
+        if bad:
+            raise ValueError(f"value scores must be within 0..1: {', '.join(bad)}")
+        return v
+
+
+class SpaceOut(BaseModel):
+    """The persona space: its version, size and block layout."""
+
+    version: str
+    dim: int
+    blocks: dict[str, tuple[int, int]]
+
+
+class VectorOut(BaseModel):
+    """A vector in the persona space."""
+
+    vector: list[float]
+    version: str
+    blocks: dict[str, tuple[int, int]]
+
+
+class TrendSkillIn(BaseModel):
+    """A skill a trend needs."""
+
+    skill: str = Field(max_length=64)
+    level: int = Field(ge=1, le=5)
+
+
+class TrendIn(BaseModel):
+    """A trend to embed (the catalog's fields)."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name_ko: str = Field(default="", max_length=200)
+    description_ko: str = Field(default="", max_length=MAX_TEXT)
+    keywords_ko: list[str] = Field(default_factory=list, max_length=50)
+    interest_tags: list[str] = Field(default_factory=list, max_length=50)
+    core_skills: list[TrendSkillIn] = Field(default_factory=list, max_length=20)
+    value_profile: dict[str, float] = Field(default_factory=dict)
+
+
+class TrendsIn(BaseModel):
+    """A batch of trends to embed."""
+
+    trends: list[TrendIn] = Field(min_length=1, max_length=200)
+
+
+class TrendVectorOut(BaseModel):
+    """One embedded trend."""
+
+    slug: str
+    vector: list[float]
+
+
+class TrendsOut(BaseModel):
+    """Embedded trends, all of one version."""
+
+    version: str
+    items: list[TrendVectorOut]
+
+
+class TextsIn(BaseModel):
+    """Texts for the raw text encoder."""
+
+    texts: list[str] = Field(min_length=1, max_length=64)
+
+    @field_validator("texts")
+    @classmethod
+    def _capped(cls, v: list[str]) -> list[str]:
+        if any(len(t) > MAX_TEXT for t in v):
+            raise ValueError(f"each text must be at most {MAX_TEXT} characters")
+        return v
+
+
+class TextsOut(BaseModel):
+    """Text embeddings (unit rows; zero rows for empty texts)."""
+
+    encoder: str
+    dim: int
+    vectors: list[list[float]]
+
+
+class AxisOut(BaseModel):
+    """A value axis score."""
+
+    score: float
+    confidence: float
+
+
+class PersonaOut(BaseModel):
+    """A stored persona."""
+
+    user_id: uuid.UUID
+    vector: list[float]
+    version: str
+    from_conversation: bool
+    values: dict[str, AxisOut] | None
+    growth_orientation: float | None
+    stability_preference: float | None
+    updated_at: datetime
+
+
+class SessionStartIn(ProfileRefs):
+    """What the coach knows before the talk (from the sign-up profile)."""
+
+    name: str | None = Field(default=None, max_length=40)
+    status: Literal["student", "job_seeker", "employed", "career_changer"] | None = None
+
+
+class MessageIn(BaseModel):
+    """One user message, or a click on a forced-choice option (0 or 1)."""
+
+    text: str = Field(default="", max_length=4000)
+    choice: int | None = Field(default=None, ge=0, le=1)
+
+
+class ReplyOut(BaseModel):
+    """The coach's answer to one turn."""
+
+    session_id: uuid.UUID
+    text: str
+    stage: str
+    done: bool
+    question_id: str | None
+    options: list[str]
+    crisis: bool
+    notice: str | None
+
+
+class MessageOut(BaseModel):
+    """A stored message."""
+
+    seq: int
+    role: str
+    content: str
+    meta: dict[str, object]
+    created_at: datetime
+
+
+class SessionOut(BaseModel):
+    """A coach session with its transcript."""
+
+    id: uuid.UUID
+    status: str
+    stage: str
+    turns: int
+    max_turns: int
+    messages: list[MessageOut]
+
+
+class SessionSummary(BaseModel):
+    """A session in a list."""
+
+    id: uuid.UUID
+    status: str
+    turns: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AxisEvidenceOut(AxisOut):
+    """A value axis with the user's own sentences that moved it."""
+
+    label_ko: str
+    evidence: list[str]
+
+
+class ValuesOut(BaseModel):
+    """A user's value scores on the nine axes, with evidence."""
+
+    axes: dict[str, AxisEvidenceOut]
+    ranked: list[str]
+    growth_orientation: float
+    stability_preference: float
+    method: str
+    confirmed: bool
+    updated_at: datetime | None = None

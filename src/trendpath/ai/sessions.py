@@ -1,0 +1,144 @@
+"""Coach sessions as the service runs them: load, advance one turn, persist, finalise.
+
+A turn is one unit of work: the new state is stored only if nobody advanced the session in the
+meantime (optimistic lock on the turn counter), together with both messages. When the coach
+closes the talk, the value scores and the persona vector are stored in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from trendpath.ai import space, store
+from trendpath.ai.coach import CoachReply
+from trendpath.ai.coach_planner import CoachState, UserContext
+from trendpath.ai.persona import PersonaInputs, build_persona_vector
+from trendpath.ai.values import ValueScores, extract_values
+from trendpath.kit.errors import ApiError
+from trendpath.kit.taxonomy import load_taxonomy
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A session's row state, ready for the coach."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    turns: int
+    status: str
+    state: CoachState
+
+
+def context(
+    name: str | None, status: str | None, interests: list[str], skills: dict[str, int]
+) -> UserContext:
+    """The coach's view of the profile, with Korean labels for what the user picked."""
+    tax = load_taxonomy()
+    return UserContext(
+        name=name,
+        status=status,
+        interests=interests,
+        interest_labels={t: tax.interests[t].ko for t in interests},
+        skills=skills,
+        skill_labels={s: tax.skills[s].ko for s in skills},
+    )
+
+
+def load(session: Session, session_id: uuid.UUID, user_id: uuid.UUID) -> Loaded:
+    """The user's own session, or 404 (someone else's session looks like a missing one)."""
+    row = store.get_session(session, session_id, user_id)
+    if row is None:
+        raise ApiError(404, "not_found", "no such coach session")
+    state = CoachState.model_validate(row.state)
+    return Loaded(row.id, row.user_id, row.turns, row.status, state)
+
+
+def require_open(loaded: Loaded) -> None:
+    """Refuse turns on a finished session."""
+    if loaded.status == "finished" or loaded.state.done:
+        raise ApiError(409, "conflict", "this session is finished; start a new one")
+
+
+def reply_meta(reply: CoachReply) -> dict[str, Any]:
+    """What the transcript keeps about a coach message besides its text."""
+    return {
+        "stage": reply.stage,
+        "question_id": reply.question_id,
+        "options": reply.options,
+        "crisis": reply.crisis,
+    }
+
+
+def save_turn(
+    session: Session,
+    loaded: Loaded,
+    text: str,
+    choice: int | None,
+    new_state: CoachState,
+    reply: CoachReply,
+) -> None:
+    """Persist one turn (both messages and the new state); finalise when the talk closed."""
+    status = "finished" if new_state.done else "active"
+    if not store.advance_session(
+        session, loaded.id, loaded.turns, new_state.model_dump(mode="json"), status
+    ):
+        raise ApiError(409, "conflict", "the session moved on meanwhile; reload and retry")
+    user_meta: dict[str, Any] = {"choice": choice} if choice is not None else {}
+    store.add_messages(
+        session,
+        loaded.id,
+        [
+            {"role": "user", "content": text, "meta": user_meta},
+            {"role": "assistant", "content": reply.text, "meta": reply_meta(reply)},
+        ],
+    )
+    if new_state.done:
+        finalise(session, loaded.user_id, loaded.id, new_state, confirmed=True)
+
+
+def scores_of(state: CoachState) -> ValueScores:
+    """Value scores from the transcript (transparent lexicon extractor)."""
+    return extract_values(state.turns, encoder=space.encoder())
+
+
+def finalise(
+    session: Session,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    state: CoachState,
+    *,
+    confirmed: bool,
+) -> ValueScores:
+    """Store the value scores and rebuild the persona from the whole conversation."""
+    scores = scores_of(state)
+    store.save_values(
+        session,
+        user_id,
+        session_id,
+        {a: s.model_dump() for a, s in scores.axes.items()},
+        method=scores.method,
+        growth=scores.growth_orientation,
+        stability=scores.stability_preference,
+        confirmed=confirmed,
+    )
+    words = " ".join(t.text for t in state.turns if t.role == "user" and t.text)
+    inputs = PersonaInputs(
+        conversation=words,
+        interests=state.context.interests,
+        skills=state.context.skills,
+        values=scores.scores(),
+    )
+    persona = build_persona_vector(inputs, encoder=space.encoder())
+    store.save_persona(
+        session,
+        user_id,
+        persona.vector,
+        persona.version,
+        from_conversation=True,
+        inputs={"interests": inputs.interests, "skills": inputs.skills},
+    )
+    return scores

@@ -1,0 +1,185 @@
+"""All SQL of the AI service. Functions take a Session and never commit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from trendpath.ai import models as m
+
+
+def save_persona(
+    session: Session,
+    user_id: uuid.UUID,
+    vector: np.ndarray,
+    version: str,
+    *,
+    from_conversation: bool,
+    inputs: dict[str, Any],
+) -> None:
+    """Insert or replace a user's persona vector."""
+    row = {
+        "user_id": user_id,
+        "embedding": vector.astype(np.float32),
+        "version": version,
+        "from_conversation": from_conversation,
+        "inputs": inputs,
+    }
+    stmt = insert(m.persona).values(row)
+    update: dict[str, Any] = {k: stmt.excluded[k] for k in row if k != "user_id"}
+    update["updated_at"] = func.now()
+    session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=update))
+
+
+def get_persona(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
+    """A user's persona joined with their value scores, or None."""
+    p, v = m.persona, m.value_score
+    stmt = (
+        select(
+            p,
+            v.c.scores,
+            v.c.growth_orientation,
+            v.c.stability_preference,
+        )
+        .outerjoin(v, v.c.user_id == p.c.user_id)
+        .where(p.c.user_id == user_id)
+    )
+    return session.execute(stmt).first()
+
+
+def similar_personas(
+    session: Session, user_id: uuid.UUID, vector: np.ndarray, version: str, k: int
+) -> list[float]:
+    """Cosine similarities of the ``k`` nearest other personas of the same version."""
+    p = m.persona
+    distance = p.c.embedding.cosine_distance(vector.astype(np.float32))
+    stmt = (
+        select((1 - distance).label("similarity"))
+        .where(p.c.user_id != user_id, p.c.version == version)
+        .order_by(distance)
+        .limit(k)
+    )
+    return [float(x) for x in session.execute(stmt).scalars()]
+
+
+def delete_user(session: Session, user_id: uuid.UUID) -> None:
+    """Remove everything the AI service holds about a user (account deletion)."""
+    session.execute(delete(m.persona).where(m.persona.c.user_id == user_id))
+    session.execute(delete(m.value_score).where(m.value_score.c.user_id == user_id))
+    session.execute(delete(m.coach_session).where(m.coach_session.c.user_id == user_id))
+
+
+def create_session(
+    session: Session, session_id: uuid.UUID, user_id: uuid.UUID, state: dict[str, Any]
+) -> None:
+    """Insert a new coach session."""
+    session.execute(
+        insert(m.coach_session).values(
+            id=session_id,
+            user_id=user_id,
+            status="active",
+            state=state,
+            profile=state.get("context", {}),
+            turns=0,
+        )
+    )
+
+
+def count_sessions(session: Session, user_id: uuid.UUID) -> int:
+    """How many sessions a user has started."""
+    cs = m.coach_session
+    stmt = select(func.count()).select_from(cs).where(cs.c.user_id == user_id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def get_session(session: Session, session_id: uuid.UUID, user_id: uuid.UUID) -> Row[Any] | None:
+    """A user's own session (None for someone else's: no existence leak)."""
+    cs = m.coach_session
+    stmt = select(cs).where(cs.c.id == session_id, cs.c.user_id == user_id)
+    return session.execute(stmt).first()
+
+
+def list_sessions(session: Session, user_id: uuid.UUID) -> list[Row[Any]]:
+    """A user's sessions, newest first."""
+    cs = m.coach_session
+    stmt = (
+        select(cs.c.id, cs.c.status, cs.c.turns, cs.c.created_at, cs.c.updated_at)
+        .where(cs.c.user_id == user_id)
+        .order_by(cs.c.created_at.desc())
+    )
+    return list(session.execute(stmt))
+
+
+def advance_session(
+    session: Session, session_id: uuid.UUID, old_turns: int, state: dict[str, Any], status: str
+) -> bool:
+    """Store the new state if nobody else advanced the session meanwhile (optimistic lock)."""
+    cs = m.coach_session
+    finished = func.now() if status == "finished" else None
+    stmt = (
+        update(cs)
+        .where(cs.c.id == session_id, cs.c.turns == old_turns)
+        .values(
+            state=state,
+            turns=old_turns + 1,
+            status=status,
+            updated_at=func.now(),
+            finished_at=func.coalesce(cs.c.finished_at, finished),
+        )
+    )
+    return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+
+
+def add_messages(session: Session, session_id: uuid.UUID, messages: list[dict[str, Any]]) -> None:
+    """Append messages with consecutive sequence numbers."""
+    msg = m.message
+    start = session.execute(
+        select(func.coalesce(func.max(msg.c.seq), 0)).where(msg.c.session_id == session_id)
+    ).scalar_one()
+    rows = [{"session_id": session_id, "seq": start + i + 1, **mm} for i, mm in enumerate(messages)]
+    session.execute(insert(msg).values(rows))
+
+
+def messages(session: Session, session_id: uuid.UUID) -> list[Row[Any]]:
+    """A session's messages in order."""
+    msg = m.message
+    stmt = select(msg.c.seq, msg.c.role, msg.c.content, msg.c.meta, msg.c.created_at)
+    return list(session.execute(stmt.where(msg.c.session_id == session_id).order_by(msg.c.seq)))
+
+
+def save_values(
+    session: Session,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID | None,
+    scores: dict[str, Any],
+    *,
+    method: str,
+    growth: float,
+    stability: float,
+    confirmed: bool,
+) -> None:
+    """Insert or replace a user's value scores."""
+    row = {
+        "user_id": user_id,
+        "session_id": session_id,
+        "method": method,
+        "scores": scores,
+        "growth_orientation": growth,
+        "stability_preference": stability,
+        "confirmed": confirmed,
+    }
+    stmt = insert(m.value_score).values(row)
+    update_cols: dict[str, Any] = {k: stmt.excluded[k] for k in row if k != "user_id"}
+    update_cols["updated_at"] = func.now()
+    session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=update_cols))
+
+
+def get_values(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
+    """A user's stored value scores."""
+    v = m.value_score
+    return session.execute(select(v).where(v.c.user_id == user_id)).first()

@@ -1,0 +1,177 @@
+"""``trendpath trends ...``: the Trend Analysis Service's commands (mounted by the main CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trendpath.trends.sources.registry import SOURCE_NAMES
+
+app = typer.Typer(
+    name="trends",
+    help="Trend Analysis Service: collect, import/export, forecast (트렌드 지표).",
+    no_args_is_help=True,
+)
+
+
+@app.callback()
+def trends() -> None:
+    """Trend Analysis Service commands."""
+
+
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        help=f"Only this source (repeatable): {', '.join(SOURCE_NAMES)}",
+        show_default=False,
+    ),
+]
+WeeksOpt = Annotated[
+    int | None,
+    typer.Option(min=1, max=520, help="Complete weeks to collect (default: TREND_COLLECT_WEEKS)"),
+]
+
+
+@app.command()
+def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
+    """Collect the indicators of the recent weeks from the public APIs and recompute Velocity.
+
+    Sources without keys are skipped (the report says which setting to set), unless named
+    with --source, which makes a missing key an error.
+    """
+    # The main CLI imports this module, so its helpers are imported late (no import cycle).
+    from trendpath.cli import clear_errors, fail, load_settings, open_for_command
+    from trendpath.kit.logs import configure_logging
+    from trendpath.trends.collect import CollectReport
+    from trendpath.trends.collect import collect as run_collect
+    from trendpath.trends.sources.base import recent_weeks
+    from trendpath.trends.sources.ratelimit import korean_today
+
+    unknown = [s for s in source or [] if s not in SOURCE_NAMES]
+    if unknown:
+        raise fail(f"unknown source {unknown[0]!r}; known: {', '.join(SOURCE_NAMES)}")
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    wanted = recent_weeks(weeks or settings.trend_collect_weeks, korean_today())
+    with clear_errors():
+        runtime = open_for_command(settings, "trends-collect")
+    try:
+
+        async def run() -> CollectReport:
+            try:
+                return await run_collect(runtime, names=source or None, weeks=wanted)
+            finally:
+                await runtime.clients.aclose()
+
+        report = asyncio.run(run())
+    finally:
+        runtime.close()
+    for line in report.lines():
+        typer.echo(line)
+    named_missing = [s for s in report.sources if s.status == "skipped" and source]
+    if named_missing:
+        raise fail(named_missing[0].detail)
+    if any(s.status == "failed" for s in report.sources):
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_csv(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write rejected rows here (default: FILE.rejected.csv)")
+    ] = None,
+) -> None:
+    """Import indicator values from CSV (trend,week,indicator,value[,source]) and recompute.
+
+    Every row is checked first; accepted rows are written in one transaction (re-importing the
+    same file changes nothing) and rejected rows are listed with their reasons.
+    """
+    from trendpath.cli import clear_errors, fail, load_settings, open_for_command
+    from trendpath.kit.logs import configure_logging
+    from trendpath.trends.csvio import CsvFormatError, write_rejects
+    from trendpath.trends.csvio import import_csv as run_import
+    from trendpath.trends.recompute import recompute_all
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_for_command(settings, "trends-import")
+    try:
+        with runtime.db.session_scope() as session:
+            report = run_import(session, file.read_bytes(), source=f"csv:{file.name}")
+            scores = recompute_all(session) if report.written else 0
+    except CsvFormatError as exc:
+        raise fail(f"{file}: {exc}") from None
+    finally:
+        runtime.close()
+    typer.echo(
+        f"{report.accepted} rows accepted, {report.written} written or changed, "
+        f"{report.rejected_total} rejected; {scores} Velocity Scores recomputed"
+    )
+    if report.rejected_total:
+        out = rejects or file.with_suffix(".rejected.csv")
+        write_rejects(report, out)
+        for r in report.rejected[:10]:
+            typer.echo(f"  line {r.line}: {r.reason}", err=True)
+        typer.echo(f"rejected rows with reasons: {out}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_csv(
+    file: Annotated[Path, typer.Argument(dir_okay=False)],
+    trend: Annotated[list[str] | None, typer.Option(help="Only this trend (repeatable)")] = None,
+) -> None:
+    """Export stored indicator values as CSV (the import format)."""
+    import csv
+
+    from trendpath.cli import clear_errors, load_settings, open_for_command
+    from trendpath.kit.logs import configure_logging
+    from trendpath.trends.csvio import export_rows
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_for_command(settings, "trends-export")
+    try:
+        with runtime.db.session_scope() as session, file.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            count = sum(1 for row in export_rows(session, trend) if writer.writerow(row))
+    finally:
+        runtime.close()
+    typer.echo(f"{count - 1} rows written to {file}")
+
+
+@app.command("forecast")
+def forecast(
+    model: Annotated[str, typer.Option(help="gru or tst")] = "gru",
+) -> None:
+    """Forecast every trend from the stored indicators (training a model first if none fits)."""
+    from trendpath.cli import clear_errors, fail, load_settings, open_for_command
+    from trendpath.kit.logs import configure_logging
+    from trendpath.trends.forecast import PanelError, RegistryError
+    from trendpath.trends.forecasting import refresh
+
+    if model not in ("gru", "tst"):
+        raise fail(f"unknown model {model!r}; use gru or tst")
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_for_command(settings, "trends-forecast")
+    try:
+        run = refresh(runtime.db, settings, kind=model)
+    except (PanelError, RegistryError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        runtime.close()
+    if run is None:
+        raise fail("no indicator data yet: run `trendpath demo` or `trendpath trends collect`")
+    typer.echo(
+        f"model {run.model_version}: {run.stored} forecasts from week {run.week} stored "
+        f"({run.skipped} trends skipped)"
+    )

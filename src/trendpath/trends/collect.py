@@ -1,0 +1,208 @@
+"""The weekly collection job: every configured source, the catalog's trends, the recent weeks.
+
+Sources run concurrently (each behind its own rate limiter); a source without keys is skipped
+with one log line naming the setting. Each source's values are written in their own unit of work
+through the idempotent upsert, so a second run over the same weeks changes nothing, and one
+failing source never loses another's rows. When any value was new or changed, the Velocity
+history is recomputed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from trendpath.kit.db import Database
+from trendpath.kit.runtime import Runtime
+from trendpath.trends import store
+from trendpath.trends.catalog import Trend, load_catalog
+from trendpath.trends.demo_data import trend_row
+from trendpath.trends.indicators import INDICATOR_META
+from trendpath.trends.recompute import recompute_all
+from trendpath.trends.sources.base import (
+    Problem,
+    Source,
+    SourceNotConfigured,
+    SourceResult,
+    check_weeks,
+    recent_weeks,
+)
+from trendpath.trends.sources.ratelimit import korean_today
+from trendpath.trends.sources.registry import SOURCE_NAMES, build_source, source_class
+
+log = logging.getLogger(__name__)
+
+Status = Literal["ok", "skipped", "failed"]
+
+
+@dataclass
+class SourceReport:
+    """What one source did in a collection run."""
+
+    source: str
+    indicator: str
+    status: Status
+    values: int = 0
+    """Valid values the source delivered."""
+    rows: int = 0
+    """Stored rows that were new or changed (a repeated run over the same data writes none)."""
+    problems: list[Problem] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass
+class CollectReport:
+    """The outcome of a collection run, per source."""
+
+    weeks: list[dt.date]
+    sources: list[SourceReport] = field(default_factory=list)
+    velocity_rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        """Indicator rows inserted or changed by all sources."""
+        return sum(s.rows for s in self.sources)
+
+    @property
+    def values(self) -> int:
+        """Valid values delivered by all sources."""
+        return sum(s.values for s in self.sources)
+
+    def lines(self) -> list[str]:
+        """A human-readable summary, one line per source plus its problems."""
+        first, last = self.weeks[0].isoformat(), self.weeks[-1].isoformat()
+        out = [f"weeks {first} .. {last} ({len(self.weeks)})"]
+        for s in self.sources:
+            counts = f"{s.values:>6} values {s.rows:>6} changed"
+            head = f"{s.source:<14} {s.status:<7} {counts}  {s.indicator}"
+            out.append(f"{head}  {s.detail}".rstrip())
+            out += [f"    - {p.trend or '*'}: {p.message}" for p in s.problems[:20]]
+            if len(s.problems) > 20:
+                out.append(f"    ... and {len(s.problems) - 20} more problems")
+        if self.rows:
+            out.append(f"velocity: {self.velocity_rows} weekly scores recomputed")
+        else:
+            out.append("velocity: unchanged (no indicator changed)")
+        return out
+
+
+async def collect(
+    runtime: Runtime,
+    *,
+    names: Sequence[str] | None = None,
+    weeks: Sequence[dt.date] | None = None,
+    trends: Sequence[Trend] | None = None,
+    sources: Sequence[Source] | None = None,
+) -> CollectReport:
+    """Collect indicators for ``trends`` (default: the catalog) over ``weeks`` (default: the last
+    ``trend_collect_weeks`` complete weeks) from ``sources`` (default: every source in ``names``
+    or all, built from settings; unconfigured ones are skipped), store them and recompute Velocity.
+    Sources passed in stay open; sources built here are closed.
+    """
+    settings = runtime.settings
+    wanted = check_weeks(weeks or recent_weeks(settings.trend_collect_weeks, korean_today()))
+    chosen = list(trends) if trends is not None else load_catalog(settings.data_dir)
+    report = CollectReport(weeks=wanted)
+    owned: list[Source] = []
+    if sources is None:
+        owned = _build(runtime, names or SOURCE_NAMES, report)
+    active = list(sources) if sources is not None else owned
+    try:
+        results = await asyncio.gather(*(_run(s, chosen, wanted) for s in active))
+    finally:
+        for source in owned:
+            await source.aclose()
+    ids = await asyncio.to_thread(_trend_ids, runtime.db, chosen)
+    for source, outcome in zip(active, results, strict=True):
+        report.sources.append(await _store(runtime.db, source, outcome, ids))
+    if report.rows:
+        report.velocity_rows = await asyncio.to_thread(_recompute, runtime.db)
+    return report
+
+
+def _build(runtime: Runtime, names: Sequence[str], report: CollectReport) -> list[Source]:
+    built: list[Source] = []
+    for name in names:
+        try:
+            built.append(build_source(name, runtime.settings, runtime.clients))
+        except SourceNotConfigured as exc:
+            log.info("trend source skipped: %s", exc, extra={"source": name})
+            indicator = source_class(name).indicator
+            report.sources.append(SourceReport(name, indicator, "skipped", detail=str(exc)))
+    return built
+
+
+async def _run(
+    source: Source, trends: Sequence[Trend], weeks: Sequence[dt.date]
+) -> SourceResult | Exception:
+    try:
+        return await source.fetch(trends, weeks)
+    except Exception as exc:  # a bug in one connector must not lose the others' data
+        log.exception("trend source crashed", extra={"source": source.name})
+        return exc
+
+
+def _trend_ids(db: Database, trends: Sequence[Trend]) -> dict[str, int]:
+    """slug → id, inserting catalog trends the database does not have yet."""
+    with db.session_scope() as session:
+        ids = store.trend_ids(session)
+        missing = [t for t in trends if t.slug not in ids]
+        if missing:
+            ids.update(store.upsert_trends(session, [trend_row(t) for t in missing]))
+    return ids
+
+
+async def _store(
+    db: Database, source: Source, outcome: SourceResult | Exception, ids: dict[str, int]
+) -> SourceReport:
+    if isinstance(outcome, Exception):
+        detail = f"crashed: {type(outcome).__name__}: {outcome}"
+        return SourceReport(source.name, source.indicator, "failed", detail=detail)
+    report = SourceReport(source.name, source.indicator, "ok", problems=list(outcome.problems))
+    rows = _rows(outcome, ids, report.problems)
+    report.values = len(rows)
+    if rows:
+        report.rows = await asyncio.to_thread(_write, db, rows)
+    log.info(
+        "trend source collected",
+        extra={
+            "source": source.name,
+            "values": report.values,
+            "changed": report.rows,
+            "problems": len(report.problems),
+        },
+    )
+    return report
+
+
+def _rows(
+    result: SourceResult, ids: dict[str, int], problems: list[Problem]
+) -> list[store.IndicatorRow]:
+    counts = INDICATOR_META[result.indicator].kind == "count"
+    rows: list[store.IndicatorRow] = []
+    unknown: set[str] = set()
+    for (slug, week), value in sorted(result.values.items()):
+        if slug not in ids:
+            unknown.add(slug)
+            continue
+        if not math.isfinite(value) or (counts and value < 0):
+            problems.append(Problem(slug, f"dropped invalid value {value!r} for {week}"))
+            continue
+        rows.append(store.IndicatorRow(ids[slug], result.indicator, week, value, result.source))
+    problems += [Problem(s, "trend not in the database") for s in sorted(unknown)]
+    return rows
+
+
+def _write(db: Database, rows: list[store.IndicatorRow]) -> int:
+    with db.session_scope() as session:
+        return store.upsert_indicators(session, rows)
+
+
+def _recompute(db: Database) -> int:
+    with db.session_scope() as session:
+        return recompute_all(session)

@@ -1,0 +1,161 @@
+"""Baselines, evaluated on the same cutoffs as our models.
+
+- ``naive``: zero change — the target stays where it is (the yardstick of relative MSE).
+- ``mean``: the target returns to the mean of its last 4 weekly levels, so the forecast change is
+  ``mean(L[t-3..t]) - L[t]``. (A mean of the last 4 *changes* would be a drift forecast, a
+  different and on these series much worse model.)
+- ``ridge``: linear model on the flattened scaled window, closed form; the penalty is picked on
+  the validation split.
+- ``lightgbm``: gradient-boosted trees on the same flattened window (lag features), early stopped
+  on the validation split.
+
+All are global (one model for all series) on per-series scaled data; intervals come from conformal
+calibration on validation residuals (see ``uncertainty.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from trendpath.trends.forecast.base import Batch, FitSettings, ScaledRegressor
+from trendpath.trends.forecast.data import WindowSpec
+
+
+class NaiveForecaster(ScaledRegressor):
+    """Zero change."""
+
+    name = "naive"
+
+    def __init__(self, spec: WindowSpec, settings: FitSettings | None = None) -> None:
+        base = settings or FitSettings()
+        super().__init__(spec, replace(base, shrink=False))
+
+    def _fit_arrays(self, train: Batch, val: Batch) -> None:
+        """Nothing to learn."""
+
+    def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
+        return np.zeros((x.shape[0], 1))
+
+
+class MeanForecaster(ScaledRegressor):
+    """Back to the mean of the last ``k`` weekly levels of the target."""
+
+    name = "mean"
+
+    def __init__(self, spec: WindowSpec, settings: FitSettings | None = None, k: int = 4) -> None:
+        if spec.input_len < k:
+            raise ValueError(f"mean of the last {k} weeks needs input_len >= {k}")
+        # The target's relative channel, unclipped, is (L[t-j] - L[t]) / step: exactly what the
+        # level mean needs (step equals the target scale for the target column).
+        base = settings or FitSettings()
+        super().__init__(
+            replace(spec, target_as_input=True),
+            replace(base, channels=("relative",), clip=None, shrink=False),
+        )
+        self.k = k
+
+    def _fit_arrays(self, train: Batch, val: Batch) -> None:
+        """Nothing to learn."""
+
+    def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
+        return x[:, -self.k :, -1].mean(axis=1, keepdims=True).astype(np.float64)
+
+
+class RidgeForecaster(ScaledRegressor):
+    """Ridge regression on the flattened window; penalty chosen on validation."""
+
+    name = "ridge"
+    alphas = (0.1, 1.0, 10.0, 100.0, 1000.0)
+
+    def __init__(self, spec: WindowSpec, settings: FitSettings | None = None) -> None:
+        super().__init__(spec, settings or FitSettings())
+        self.coef = np.zeros(0)
+        self.intercept = 0.0
+        self.alpha = 1.0
+
+    @staticmethod
+    def _solve(data: Batch, alpha: float) -> tuple[np.ndarray, float]:
+        """Weighted ridge in closed form (intercept not penalised)."""
+        x = data.x.reshape(len(data.x), -1).astype(np.float64)
+        y, w = data.y.astype(np.float64), data.w.astype(np.float64) / data.w.sum()
+        xm, ym = w @ x, float(w @ y)
+        xc = x - xm
+        gram = (xc * w[:, None]).T @ xc + alpha / len(y) * np.eye(x.shape[1])
+        coef = np.linalg.solve(gram, (xc * w[:, None]).T @ (y - ym))
+        return coef, ym - float(xm @ coef)
+
+    def _fit_arrays(self, train: Batch, val: Batch) -> None:
+        xv = val.x.reshape(len(val.x), -1)
+
+        def val_mse(alpha: float) -> float:
+            coef, b = self._solve(train, alpha)
+            return float(np.average((xv @ coef + b - val.y) ** 2, weights=val.w))
+
+        self.alpha = min(self.alphas, key=val_mse)
+        self.coef, self.intercept = self._solve(train, self.alpha)
+
+    def _refit(self, data: Batch) -> None:
+        self.coef, self.intercept = self._solve(data, self.alpha)
+
+    def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
+        return (x.reshape(len(x), -1) @ self.coef + self.intercept)[:, None]
+
+
+class LightGBMForecaster(ScaledRegressor):
+    """LightGBM on lag features (the flattened window), early stopped on validation."""
+
+    name = "lightgbm"
+
+    def __init__(
+        self, spec: WindowSpec, settings: FitSettings | None = None, seed: int = 0, n_jobs: int = 1
+    ) -> None:
+        super().__init__(spec, settings or FitSettings())
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.booster: Any = None
+        self.best_iter = 0
+
+    def _params(self) -> dict[str, object]:
+        return {
+            "objective": "regression",
+            "learning_rate": 0.03,
+            "num_leaves": 15,
+            "min_data_in_leaf": 20,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "feature_fraction": 0.8,
+            "lambda_l2": 1.0,
+            "seed": self.seed,
+            "deterministic": True,
+            "num_threads": self.n_jobs,
+            "verbose": -1,
+        }
+
+    def _fit_arrays(self, train: Batch, val: Batch) -> None:
+        import lightgbm as lgb
+
+        tr = lgb.Dataset(train.x.reshape(len(train.x), -1), train.y, weight=train.w)
+        va = lgb.Dataset(val.x.reshape(len(val.x), -1), val.y, weight=val.w, reference=tr)
+        self.booster = lgb.train(
+            self._params(),
+            tr,
+            num_boost_round=600,
+            valid_sets=[va],
+            callbacks=[lgb.early_stopping(50, verbose=False)],
+        )
+        self.best_iter = max(int(self.booster.best_iteration or 0), 1)
+
+    def _refit(self, data: Batch) -> None:
+        import lightgbm as lgb
+
+        full = lgb.Dataset(data.x.reshape(len(data.x), -1), data.y, weight=data.w)
+        self.booster = lgb.train(self._params(), full, num_boost_round=self.best_iter)
+
+    def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
+        if self.booster is None:
+            raise RuntimeError("lightgbm is not fitted")
+        pred = self.booster.predict(x.reshape(len(x), -1))
+        return np.asarray(pred, dtype=np.float64)[:, None]

@@ -1,0 +1,298 @@
+"""The one training entry for the networks (GRU, TST), and the forecaster that wraps them.
+
+Loss: MSE on the point output (the seed's loss) plus ``quantile_weight`` x pinball loss on the two
+interval outputs. Optimiser AdamW; early stopping on the time-ordered validation split (best
+weights kept); fixed seeds; a tqdm progress bar over epochs that ``progress=False`` hides.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from trendpath.trends.forecast.base import Batch, Calibration, FitSettings, ScaledRegressor
+from trendpath.trends.forecast.data import WindowSpec
+from trendpath.trends.forecast.gru import GRUConfig, GRUForecaster
+from trendpath.trends.forecast.scaling import ScalerStats
+from trendpath.trends.forecast.tst import TSTConfig, TSTForecaster
+from trendpath.trends.forecast.uncertainty import interval_quantiles, pinball_loss
+
+ModelKind = Literal["gru", "tst"]
+MODEL_KINDS: tuple[str, ...] = ("gru", "tst")
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings."""
+
+    epochs: int = 40
+    batch_size: int = 128
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    patience: int = 6
+    quantile_weight: float = 0.5
+    seed: int = 0
+    ensemble: int = 1
+    threads: int | None = 1
+    progress: bool = False
+    max_seconds: float | None = None
+
+
+@dataclass
+class TrainResult:
+    """What happened during training."""
+
+    best_epoch: int
+    best_val_loss: float
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class SeedEnsemble(nn.Module):
+    """The average of networks trained alike from different seeds (``ensemble`` in the config)."""
+
+    def __init__(self, members: list[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Mean of the members' outputs."""
+        return torch.stack([m(x) for m in self.members]).mean(dim=0)
+
+
+def build_model(kind: str, cfg: GRUConfig | TSTConfig, members: int = 1) -> SeedEnsemble:
+    """``members`` networks of ``kind`` for ``cfg`` (untrained, current torch seed)."""
+    if kind == "gru" and isinstance(cfg, GRUConfig):
+        return SeedEnsemble([GRUForecaster(cfg) for _ in range(members)])
+    if kind == "tst" and isinstance(cfg, TSTConfig):
+        return SeedEnsemble([TSTForecaster(cfg) for _ in range(members)])
+    raise ValueError(f"unknown model kind {kind!r} (or config type); choose from {MODEL_KINDS}")
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run with ``n`` torch threads (None: leave as is), then restore the previous setting.
+
+    These networks are tiny: one thread is fastest, and on a busy machine extra threads spin
+    and wait for each other (measured 4x slower with 2 threads on a loaded 2-core box).
+    """
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _loss(
+    out: torch.Tensor, y: torch.Tensor, w: torch.Tensor, q: torch.Tensor, weight: float
+) -> torch.Tensor:
+    """Weighted MSE of the point output + ``weight`` x weighted pinball loss of the quantiles."""
+    w = w / w.sum()
+    mse = torch.sum(w * (out[:, 0] - y) ** 2)
+    if not q.numel():
+        return mse
+    return mse + weight * pinball_loss(out[:, 1:], y, q, w)
+
+
+def train_network(
+    model: nn.Module,
+    train: Batch,
+    val: Batch | None,
+    quantiles: tuple[float, ...],
+    cfg: TrainConfig,
+    *,
+    epochs: int | None = None,
+) -> TrainResult:
+    """Train ``model`` in place; keeps the weights of the epoch with the best validation MSE.
+
+    Without ``val`` it trains for ``epochs`` epochs and keeps the last weights.
+    """
+    with torch_threads(cfg.threads):
+        return _train(model, train, val, quantiles, cfg, cfg.epochs if epochs is None else epochs)
+
+
+def _tensors(data: Batch) -> tuple[torch.Tensor, ...]:
+    return tuple(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in data)
+
+
+def _train(
+    model: nn.Module,
+    train: Batch,
+    val: Batch | None,
+    quantiles: tuple[float, ...],
+    cfg: TrainConfig,
+    n_epochs: int,
+) -> TrainResult:
+    x, y, w = _tensors(train)
+    xv, yv, wv = _tensors(val) if val is not None and len(val.y) else (None, None, None)
+    q = torch.tensor(quantiles, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    result = TrainResult(best_epoch=0, best_val_loss=float("inf"))
+    best_state = copy.deepcopy(model.state_dict())
+    start = time.perf_counter()
+    for epoch in tqdm(range(n_epochs), desc="train", disable=not cfg.progress, leave=False):
+        model.train()
+        order = torch.randperm(len(x), generator=gen)
+        total = 0.0
+        for i in range(0, len(x), cfg.batch_size):
+            idx = order[i : i + cfg.batch_size]
+            loss = _loss(model(x[idx]), y[idx], w[idx], q, cfg.quantile_weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            total += loss.item() * len(idx)
+        result.train_loss.append(total / len(x))
+        if xv is not None and yv is not None and wv is not None:
+            model.eval()
+            with torch.no_grad():
+                val_mse = float(torch.sum(wv * (model(xv)[:, 0] - yv) ** 2) / wv.sum())
+            result.val_loss.append(val_mse)
+            if val_mse < result.best_val_loss:
+                result.best_val_loss, result.best_epoch = val_mse, epoch + 1
+                best_state = copy.deepcopy(model.state_dict())
+            elif epoch + 1 - result.best_epoch >= cfg.patience:
+                break
+        else:
+            result.best_epoch = epoch + 1
+            best_state = model.state_dict()
+        if cfg.max_seconds is not None and time.perf_counter() - start > cfg.max_seconds:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def default_model_config(kind: str) -> GRUConfig | TSTConfig:
+    """Default architecture config of ``kind``."""
+    if kind == "gru":
+        return GRUConfig()
+    if kind == "tst":
+        return TSTConfig()
+    raise ValueError(f"unknown model kind {kind!r}; choose from {MODEL_KINDS}")
+
+
+class NeuralForecaster(ScaledRegressor):
+    """A global GRU or TST on per-series scaled windows, with calibrated quantile intervals."""
+
+    def __init__(
+        self,
+        kind: str = "gru",
+        spec: WindowSpec | None = None,
+        settings: FitSettings | None = None,
+        train: TrainConfig | None = None,
+        model: GRUConfig | TSTConfig | None = None,
+    ) -> None:
+        super().__init__(spec or WindowSpec(), settings or FitSettings(refit=False))
+        self.kind = kind
+        self.name = kind
+        self.train_cfg = train or TrainConfig()
+        self.model_cfg = model or default_model_config(kind)
+        self.quantiles = interval_quantiles(self.settings.coverage)
+        self.net: SeedEnsemble | None = None
+        self.results: list[TrainResult] = []
+
+    def _new_net(self, n_inputs: int) -> SeedEnsemble:
+        self.model_cfg.n_inputs = n_inputs
+        self.model_cfg.input_len = self.spec.input_len
+        self.model_cfg.n_outputs = 1 + len(self.quantiles)
+        torch.manual_seed(self.train_cfg.seed)
+        return build_model(self.kind, self.model_cfg, max(self.train_cfg.ensemble, 1))
+
+    def _member_cfg(self, k: int) -> TrainConfig:
+        return replace(self.train_cfg, seed=self.train_cfg.seed + k)
+
+    def _fit_arrays(self, train: Batch, val: Batch) -> None:
+        self.net = self._new_net(train.x.shape[2])
+        self.results = [
+            train_network(member, train, val, self.quantiles, self._member_cfg(k))
+            for k, member in enumerate(self.net.members)
+        ]
+
+    def _refit(self, data: Batch) -> None:
+        # Same recipe on every window, for as many epochs as early stopping chose.
+        net = self._new_net(data.x.shape[2])
+        for k, member in enumerate(net.members):
+            epochs = self.results[k].best_epoch if self.results else self.train_cfg.epochs
+            train_network(member, data, None, self.quantiles, self._member_cfg(k), epochs=epochs)
+        self.net = net
+
+    def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
+        if self.net is None:
+            raise RuntimeError(f"{self.name} is not fitted")
+        with torch.no_grad(), torch_threads(self.train_cfg.threads):
+            out = self.net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+        return out.numpy().astype(np.float64)
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Validation metrics of the last fit (plus training facts)."""
+        extra = {}
+        if self.results:
+            extra = {
+                "best_epoch": float(np.mean([r.best_epoch for r in self.results])),
+                "train_s": float(sum(r.seconds for r in self.results)),
+            }
+        return {**self.calibration.metrics, **extra}
+
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild this forecaster, as plain data."""
+        return {
+            "kind": self.kind,
+            "spec": asdict(self.spec),
+            "settings": asdict(self.settings),
+            "train": asdict(self.train_cfg),
+            "model": asdict(self.model_cfg),
+        }
+
+    def state(self) -> dict[str, Any]:
+        """Fitted state besides the weights: scaler stats and calibration."""
+        if self.stats is None or self.net is None:
+            raise RuntimeError(f"{self.name} is not fitted")
+        cal = self.calibration
+        return {
+            "scaler": self.stats.to_state(),
+            "calibration": {"margin": cal.margin, "shrink": cal.shrink},
+        }
+
+    @classmethod
+    def restore(
+        cls, config: dict[str, Any], state: dict[str, Any], weights: dict[str, torch.Tensor]
+    ) -> NeuralForecaster:
+        """Rebuild a fitted forecaster from :meth:`config`, :meth:`state` and a state_dict."""
+        spec_d = dict(config["spec"])
+        if spec_d.get("features") is not None:
+            spec_d["features"] = tuple(spec_d["features"])
+        settings_d = dict(config["settings"])
+        settings_d["channels"] = tuple(settings_d["channels"])
+        kind = str(config["kind"])
+        model_cfg = GRUConfig(**config["model"]) if kind == "gru" else TSTConfig(**config["model"])
+        fc = cls(
+            kind,
+            WindowSpec(**spec_d),
+            FitSettings(**settings_d),
+            TrainConfig(**config["train"]),
+            model_cfg,
+        )
+        fc.net = build_model(kind, model_cfg, max(fc.train_cfg.ensemble, 1))
+        fc.net.load_state_dict(weights)
+        fc.net.eval()
+        fc.stats = ScalerStats.from_state(state["scaler"])
+        fc.calibration = Calibration(**state["calibration"])
+        return fc

@@ -1,0 +1,188 @@
+"""National Law Information Center, law.go.kr DRF Open API → ``policy_change_frequency``.
+
+API: ``GET http://www.law.go.kr/DRF/lawSearch.do`` with ``OC`` (the registered user id),
+``type=XML``, ``target``, ``query``, ``search`` (1 = names, 2 = full text), ``display`` (at most
+100) and ``page``. Two list targets are used:
+
+* ``eflaw`` — laws, decrees and ministerial rules by effective date, with ``nw=1,2,3`` so that
+  past (연혁), scheduled (시행예정) and current (현행) versions are all listed, restricted by
+  promulgation date ``ancYd=YYYYMMDD~YYYYMMDD``. Answer: ``<LawSearch><totalCnt/><page/>
+  <law id=".."><법령일련번호/><법령명한글/><공포일자/><제개정구분명/>...</law></LawSearch>``.
+* ``admrul`` — administrative rules (고시, 훈령, 예규, 지침), restricted by issue date
+  ``prmlYd=YYYYMMDD~YYYYMMDD``. Answer: ``<AdmRulSearch><totalCnt/><admrul id="..">
+  <행정규칙일련번호/><행정규칙명/><발령일자/><제개정구분명/>...</admrul></AdmRulSearch>``.
+
+Every listed version is one enactment, amendment or repeal. The count for a week is the number
+of distinct versions (serial numbers) matching any of the trend's Korean keywords whose
+promulgation/issue date falls in the week. The API takes one query string, so each keyword is a
+request of its own; versions found by several keywords count once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from trendpath.kit.http import ServiceClients
+from trendpath.kit.settings import Settings
+from trendpath.trends.catalog import Trend
+from trendpath.trends.sources.base import (
+    Source,
+    SourceNotConfigured,
+    SourceResponseError,
+    SourceResult,
+    WeekValues,
+    check_weeks,
+    fetch_each,
+    parse_day,
+    week_span,
+    weekly_counts,
+)
+from trendpath.trends.sources.http import (
+    Page,
+    SourceClient,
+    collect_pages,
+    parse_xml,
+    xml_int,
+    xml_text,
+)
+
+PAGE_SIZE = 100  # the documented maximum of display
+
+
+@dataclass(frozen=True)
+class Target:
+    """How one DRF list target is asked and read."""
+
+    name: str
+    root: str
+    item: str
+    serial: str
+    date: str
+    date_param: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+TARGETS: dict[str, Target] = {
+    "eflaw": Target(
+        "eflaw", "LawSearch", "law", "법령일련번호", "공포일자", "ancYd", (("nw", "1,2,3"),)
+    ),
+    "admrul": Target("admrul", "AdmRulSearch", "admrul", "행정규칙일련번호", "발령일자", "prmlYd"),
+}
+
+
+def parse_page(body: bytes, target: Target) -> Page[tuple[str, dt.date]]:
+    """One list page as (target:serial, promulgation date) pairs plus the total count."""
+    what = f"law-go-kr {target.name}"
+    root = parse_xml(body, what)
+    if root.tag != target.root:
+        # Refusals (unknown OC, unregistered target) come back as a short document or page.
+        text = " ".join("".join(root.itertext()).split())[:160]
+        raise SourceResponseError(f"{what}: unexpected answer <{root.tag}>: {text!r}")
+    total = xml_int(root, "totalCnt", what)
+    items: list[tuple[str, dt.date]] = []
+    for node in root.iterfind(target.item):
+        serial = xml_text(node, target.serial)
+        day = parse_day(xml_text(node, target.date))
+        if not serial:
+            raise SourceResponseError(f"{what}: <{target.item}> without <{target.serial}>")
+        if day is not None:
+            items.append((f"{target.name}:{serial}", day))
+    return Page(items, total)
+
+
+class LawGoKrSource(Source):
+    """Weekly counts of enacted/amended laws and rules matching a trend's keywords."""
+
+    name = "law-go-kr"
+    indicator = "policy_change_frequency"
+
+    def __init__(
+        self,
+        client: SourceClient,
+        url: str,
+        oc: str,
+        *,
+        targets: Sequence[str] = ("eflaw", "admrul"),
+        search: int = 2,
+        max_keywords: int = 5,
+        max_pages: int = 20,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.client = client
+        self.url = url
+        self.oc = oc
+        self.targets = [TARGETS[t] for t in targets]
+        self.search = search
+        self.max_keywords = max_keywords
+        self.max_pages = max_pages
+        self.page_size = page_size
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, clients: ServiceClients | None = None
+    ) -> LawGoKrSource:
+        """Build from settings; SourceNotConfigured when the OC id is missing."""
+        if not settings.trend_lawgo_oc:
+            raise SourceNotConfigured(cls.name, "TRENDPATH_TREND_LAWGO_OC")
+        client = SourceClient.from_settings(
+            cls.name,
+            settings,
+            per_second=settings.trend_lawgo_rps,
+            daily_quota=settings.trend_lawgo_daily_quota,
+        )
+        return cls(
+            client,
+            settings.trend_lawgo_url,
+            settings.trend_lawgo_oc,
+            targets=settings.trend_lawgo_targets,
+            search=settings.trend_lawgo_search,
+            max_keywords=settings.trend_source_max_keywords,
+            max_pages=settings.trend_source_max_pages,
+        )
+
+    async def fetch(self, trends: Sequence[Trend], weeks: Sequence[dt.date]) -> SourceResult:
+        """policy_change_frequency (changes per week) per trend and week."""
+        wanted = check_weeks(weeks)
+        result = SourceResult(self.name, self.indicator)
+
+        async def one(trend: Trend) -> WeekValues:
+            return await self._count(trend, wanted)
+
+        await fetch_each(result, trends, one)
+        return result
+
+    async def _count(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+        start, end = week_span(weeks)
+        found: dict[str, dt.date] = {}
+        for target in self.targets:
+            for keyword in trend.keywords_ko[: self.max_keywords]:
+                for key, day in await self._search(target, keyword, start, end, trend.slug):
+                    found[key] = min(day, found.get(key, day))
+        return weekly_counts(found.values(), weeks)
+
+    async def _search(
+        self, target: Target, keyword: str, start: dt.date, end: dt.date, slug: str
+    ) -> list[tuple[str, dt.date]]:
+        params = {
+            "OC": self.oc,
+            "target": target.name,
+            "type": "XML",
+            "query": keyword,
+            "search": str(self.search),
+            "display": str(self.page_size),
+            target.date_param: f"{start:%Y%m%d}~{end:%Y%m%d}",
+            **dict(target.extra),
+        }
+
+        async def page(number: int) -> Page[tuple[str, dt.date]]:
+            body = await self.client.get(self.url, {**params, "page": str(number)})
+            return parse_page(body, target)
+
+        what = f"law-go-kr {target.name} {slug} {keyword!r}"
+        return await collect_pages(page, self.page_size, self.max_pages, what)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()

@@ -1,0 +1,288 @@
+"""Dashboard sign-in (authorization code + PKCE against our auth server), account page, logout.
+
+Discovery, token exchange, refresh and revocation go through ``runtime.clients`` (in-process in
+``trendpath run``, HTTP in Compose); only the browser is sent to the authorization and end-session
+endpoints. Korean UI.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from trendpath import __version__
+from trendpath.kit.auth import WEB_CLIENT_ID, dashboard_url
+from trendpath.kit.errors import ApiError
+from trendpath.kit.service import runtime_of
+from trendpath.kit.settings import Settings
+from trendpath.web import session as websession
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+DASHBOARD_SCOPES = (
+    "openid profile email account users:read users:write trends:read news:read ai:chat"
+)
+LOGIN_TTL_S = 600
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _local_path(value: str | None) -> str:
+    """Only same-site paths are followed after sign-in (no open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request, name, {"version": __version__, **context}, status_code=status
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _problem(request: Request, message: str, status: int = 400) -> HTMLResponse:
+    return _page(request, "auth_message.html", {"title": "로그인 문제", "message": message}, status)
+
+
+async def _discovery(request: Request) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    cached = runtime.extras.get("web.discovery")
+    if isinstance(cached, dict):
+        return cached
+    resp = await runtime.clients.request("auth", "GET", "/.well-known/openid-configuration")
+    if resp.status_code != 200:
+        raise ApiError(503, "unavailable", "auth service discovery failed")
+    doc: dict[str, Any] = resp.json()
+    runtime.extras["web.discovery"] = doc
+    return doc
+
+
+def _browser_url(request: Request, url: str) -> str:
+    """A URL of the auth server as the browser should reach it.
+
+    Without ``public_url``/``auth_issuer`` the issuer names 127.0.0.1 and the configured port;
+    the browser may have come in on another address (``--host 0.0.0.0``) or port, and in that
+    local mode the auth service is mounted on this same origin.
+    """
+    settings = _settings(request)
+    if settings.public_url or settings.auth_issuer:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((request.url.scheme, request.url.netloc, parts.path, parts.query, ""))
+
+
+def _redirect_uri(request: Request) -> str:
+    settings = _settings(request)
+    if settings.public_url:
+        return f"{dashboard_url(settings)}/auth/callback"
+    return f"{request.url.scheme}://{request.url.netloc}/auth/callback"
+
+
+@router.get("/auth/login")
+async def login(request: Request) -> Response:
+    """Start the sign-in: remember state, nonce and PKCE verifier, go to the auth server."""
+    doc = await _discovery(request)
+    verifier, state, nonce = (
+        secrets.token_urlsafe(48),
+        secrets.token_urlsafe(24),
+        secrets.token_urlsafe(24),
+    )
+    redirect_uri = _redirect_uri(request)
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": WEB_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "scope": DASHBOARD_SCOPES,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge_method": "S256",
+        }
+    )
+    target = _browser_url(request, f"{doc['authorization_endpoint']}?{query}")
+    response = RedirectResponse(target, status_code=302)
+    pending = {
+        "state": state,
+        "nonce": nonce,
+        "verifier": verifier,
+        "redirect_uri": redirect_uri,
+        "next": _local_path(request.query_params.get("next")),
+        "exp": int(time.time()) + LOGIN_TTL_S,
+    }
+    sealed = websession.seal(_settings(request), websession.LOGIN_COOKIE, pending)
+    websession.set_cookie(
+        response, _settings(request), websession.LOGIN_COOKIE, sealed, LOGIN_TTL_S, "/auth"
+    )
+    return response
+
+
+async def _exchange(request: Request, pending: dict[str, Any], code: str) -> dict[str, Any]:
+    resp = await runtime_of(request).clients.request(
+        "auth",
+        "POST",
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": pending["redirect_uri"],
+            "code_verifier": pending["verifier"],
+        },
+        auth=websession.client_auth(_settings(request)),
+    )
+    if resp.status_code != 200:
+        raise ApiError(400, "bad_request", "code exchange refused")
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+@router.get("/auth/callback", name="auth_callback")
+async def callback(request: Request) -> Response:
+    """Finish the sign-in: check state, exchange the code, verify the ID token, set the session."""
+    settings = _settings(request)
+    pending = websession.unseal(
+        settings, websession.LOGIN_COOKIE, request.cookies.get(websession.LOGIN_COOKIE)
+    )
+    state = request.query_params.get("state", "")
+    if (
+        pending is None
+        or pending.get("exp", 0) < time.time()
+        or not hmac.compare_digest(str(pending.get("state", "")), state)
+    ):
+        return _problem(
+            request, "로그인 요청이 만료되었거나 올바르지 않습니다. 다시 시도해 주세요."
+        )
+    code = request.query_params.get("code")
+    if request.query_params.get("error") or not code:
+        return _problem(request, "로그인이 취소되었거나 거절되었습니다.")
+    try:
+        tokens = await _exchange(request, pending, code)
+        claims = await websession.verify_id_token(request, tokens["id_token"], pending["nonce"])
+    except (ApiError, KeyError):
+        return _problem(request, "로그인을 완료하지 못했습니다. 다시 시도해 주세요.")
+    now = int(time.time())
+    signed = websession.WebSession(
+        sub=str(claims["sub"]),
+        name=str(claims.get("name", "")),
+        access_token=tokens["access_token"],
+        access_exp=now + int(tokens["expires_in"]),
+        refresh_token=tokens["refresh_token"],
+        csrf=secrets.token_urlsafe(24),
+        expires_at=now + settings.auth_session_ttl_s,
+    )
+    response = RedirectResponse(pending["next"], status_code=303)
+    response.delete_cookie(websession.LOGIN_COOKIE, path="/auth")
+    websession.save(response, settings, signed)
+    return response
+
+
+@router.post("/auth/logout")
+async def logout(request: Request) -> Response:
+    """Revoke the refresh token, drop the session, then sign out at the auth server too."""
+    form = await request.form()
+    session = websession.load(request)
+    token = form.get("csrf_token")
+    if not websession.csrf_ok(request, session, token if isinstance(token, str) else None):
+        return _problem(
+            request, "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", 403
+        )
+    assert session is not None
+    settings = _settings(request)
+    await runtime_of(request).clients.request(
+        "auth",
+        "POST",
+        "/revoke",
+        data={"token": session.refresh_token, "token_type_hint": "refresh_token"},
+        auth=websession.client_auth(settings),
+    )
+    doc = await _discovery(request)
+    home = f"{request.url.scheme}://{request.url.netloc}/"
+    if settings.public_url:
+        home = f"{dashboard_url(settings)}/"
+    query = urlencode({"client_id": WEB_CLIENT_ID, "post_logout_redirect_uri": home})
+    response = RedirectResponse(
+        _browser_url(request, f"{doc['end_session_endpoint']}?{query}"), status_code=303
+    )
+    websession.clear(response)
+    return response
+
+
+async def _me(request: Request, session: websession.WebSession) -> dict[str, Any] | None:
+    resp = await runtime_of(request).clients.request(
+        "auth", "GET", "/me", headers={"Authorization": f"Bearer {session.access_token}"}
+    )
+    if resp.status_code != 200:
+        return None
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+@router.get("/account")
+async def account(request: Request) -> Response:
+    """The signed-in user's account page (display name and language can be changed)."""
+    session = await websession.current(request)
+    me = await _me(request, session) if session else None
+    if session is None or me is None:
+        response: Response = RedirectResponse("/auth/login?next=/account", status_code=303)
+    else:
+        saved = request.query_params.get("saved") == "1"
+        context = {"me": me, "csrf": session.csrf, "saved": saved, "error": None}
+        response = _page(request, "account.html", context)
+    websession.persist(request, response)
+    return response
+
+
+@router.post("/account")
+async def update_account(request: Request) -> Response:
+    """Save the account form (CSRF-checked) through the auth service's API."""
+    form = await request.form()
+    session = await websession.current(request)
+    token = form.get("csrf_token")
+    if not websession.csrf_ok(request, session, token if isinstance(token, str) else None):
+        response: Response = _problem(
+            request, "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", 403
+        )
+        websession.persist(request, response)
+        return response
+    assert session is not None
+    body = {
+        "display_name": str(form.get("display_name", "")).strip(),
+        "locale": str(form.get("locale", "ko")),
+    }
+    error = None
+    if not 1 <= len(body["display_name"]) <= 50 or body["locale"] not in ("ko", "en"):
+        error = "이름은 1~50자, 언어는 한국어 또는 English로 입력해 주세요."
+    else:
+        resp = await runtime_of(request).clients.request(
+            "auth",
+            "PATCH",
+            "/me",
+            json=body,
+            headers={"Authorization": f"Bearer {session.access_token}"},
+        )
+        if resp.status_code != 200:
+            error = "저장하지 못했습니다. 다시 로그인한 뒤 시도해 주세요."
+    if error is None:
+        response = RedirectResponse("/account?saved=1", status_code=303)
+    else:
+        me = await _me(request, session) or {}
+        context = {"me": {**me, **body}, "csrf": session.csrf, "saved": False, "error": error}
+        response = _page(request, "account.html", context, 400)
+    websession.persist(request, response)
+    return response

@@ -1,0 +1,1 @@
+"""Tests of the OAuth Service (a package so tests can import the shared helpers in conftest)."""

@@ -1,0 +1,102 @@
+"""GRU, TST and the baselines: they learn, they are deterministic, baselines do what they say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from trendpath.trends.forecast.base import Batch, FitSettings
+from trendpath.trends.forecast.baselines import (
+    LightGBMForecaster,
+    MeanForecaster,
+    NaiveForecaster,
+    RidgeForecaster,
+)
+from trendpath.trends.forecast.data import WindowSpec
+from trendpath.trends.forecast.gru import GRUConfig, GRUForecaster
+from trendpath.trends.forecast.synthetic import synthetic_panel
+from trendpath.trends.forecast.train import NeuralForecaster, TrainConfig, train_network
+from trendpath.trends.forecast.tst import TSTConfig, TSTForecaster
+
+FAST = TrainConfig(epochs=8, batch_size=64, seed=3)
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        GRUForecaster(GRUConfig(n_inputs=3, input_len=4, hidden=16)),
+        TSTForecaster(TSTConfig(n_inputs=3, input_len=4, d_model=16, n_heads=2, layers=1)),
+        TSTForecaster(TSTConfig(n_inputs=3, input_len=6, d_model=16, n_heads=2, patch_len=4)),
+    ],
+)
+def test_each_network_overfits_a_tiny_panel(net: torch.nn.Module) -> None:
+    rng = np.random.default_rng(0)
+    length = net.cfg.input_len
+    x = rng.normal(size=(64, length, 3)).astype(np.float32)
+    y = (x[:, -1, 0] * 2 + x[:, 0, 1] ** 2).astype(np.float32)
+    cfg = TrainConfig(epochs=150, batch_size=64, lr=1e-2, weight_decay=0.0, seed=0)
+    result = train_network(net, Batch(x, y, np.ones_like(y)), None, (0.1, 0.9), cfg)
+    assert result.train_loss[-1] < 0.1 * result.train_loss[0]
+
+
+@pytest.mark.parametrize("kind", ["gru", "tst"])
+def test_training_is_deterministic_with_a_seed(kind: str) -> None:
+    panel = synthetic_panel(n_series=4, n_weeks=70)
+    settings = FitSettings(val_weeks=10)
+
+    def fitted(seed: int) -> np.ndarray:
+        model = NeuralForecaster(kind, WindowSpec(), settings, TrainConfig(epochs=3, seed=seed))
+        model.fit(panel)
+        return model.predict(panel).point
+
+    first = fitted(1)
+    np.testing.assert_array_equal(first, fitted(1))
+    assert not np.array_equal(first, fitted(2))
+
+
+def test_gru_learns_the_signal_of_a_synthetic_panel() -> None:
+    panel = synthetic_panel(n_series=6, n_weeks=120, noise=0.3)
+    model = NeuralForecaster("gru", WindowSpec(), FitSettings(val_weeks=20), FAST)
+    model.fit(panel)
+    assert model.metrics["val_rel_mse"] < 0.8
+    assert model.results[0].train_loss[-1] < model.results[0].train_loss[0]
+
+
+def test_naive_forecasts_zero_and_mean_returns_to_the_recent_mean() -> None:
+    panel = synthetic_panel(n_series=3, n_weeks=60)
+    spec = WindowSpec()
+    naive, mean = NaiveForecaster(spec), MeanForecaster(spec)
+    naive.fit(panel.upto(50))
+    mean.fit(panel.upto(50))
+    fc = naive.predict(panel.upto(55))
+    np.testing.assert_array_equal(fc.point, 0.0)
+    assert (fc.lower < 0).all() and (fc.upper > 0).all()
+    expected = panel.target[:, 52:56].mean(axis=1) - panel.target[:, 55]
+    np.testing.assert_allclose(mean.predict(panel.upto(55)).point, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [RidgeForecaster, LightGBMForecaster])
+def test_learned_baselines_beat_naive_on_a_learnable_panel(cls: type) -> None:
+    panel = synthetic_panel(n_series=6, n_weeks=150, noise=0.3)
+    model = cls(WindowSpec(), FitSettings(val_weeks=20))
+    model.fit(panel.upto(120))
+    errors, naive = [], []
+    for origin in range(120, 146):
+        y = panel.target[:, origin + 4] - panel.target[:, origin]
+        errors.append((model.predict(panel.upto(origin)).point - y) ** 2)
+        naive.append(y**2)
+    assert np.sum(errors) < 0.8 * np.sum(naive)
+
+
+def test_seed_ensemble_averages_its_members() -> None:
+    panel = synthetic_panel(n_series=4, n_weeks=70)
+    model = NeuralForecaster(
+        "gru", WindowSpec(), FitSettings(val_weeks=10), TrainConfig(epochs=2, ensemble=2)
+    )
+    model.fit(panel)
+    assert model.net is not None and len(model.net.members) == 2
+    x = torch.randn(2, 4, 8)  # 3 features + target, level and relative channels
+    with torch.no_grad():
+        mean = (model.net.members[0](x) + model.net.members[1](x)) / 2
+        torch.testing.assert_close(model.net(x), mean)
