@@ -1,0 +1,119 @@
+"""Admin API of the Trend Analysis Service: add or edit trends, trigger collection and refresh."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from trendpath.kit.auth import require_scopes
+from trendpath.kit.db import SessionDep
+from trendpath.kit.errors import ApiError
+from trendpath.kit.service import runtime_of
+from trendpath.kit.taxonomy import load_taxonomy
+from trendpath.trends import store
+from trendpath.trends.catalog import CatalogError, Trend, load_categories, parse_trend
+from trendpath.trends.collect import collect
+from trendpath.trends.demo_data import trend_row
+from trendpath.trends.forecast import PanelError, RegistryError
+from trendpath.trends.forecasting import refresh
+from trendpath.trends.recompute import recompute_all
+from trendpath.trends.sources.registry import SOURCE_NAMES
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[require_scopes("admin")])
+
+
+class SavedTrend(BaseModel):
+    """What an add/edit did."""
+
+    slug: str
+    created: bool
+
+
+class CollectIn(BaseModel):
+    """Which sources to run over how many recent weeks."""
+
+    sources: list[str] | None = Field(default=None, max_length=len(SOURCE_NAMES))
+    weeks: int | None = Field(default=None, ge=1, le=520)
+
+
+class JobOut(BaseModel):
+    """A job's human-readable report."""
+
+    lines: list[str]
+
+
+def _validate(raw: dict[str, Any], request: Request) -> Trend:
+    data_dir = runtime_of(request).settings.data_dir
+    try:
+        return parse_trend(raw, load_taxonomy(data_dir), load_categories(data_dir))
+    except CatalogError as exc:
+        raise ApiError(422, "validation_error", str(exc)) from None
+
+
+def _save(session: SessionDep, trend: Trend) -> bool:
+    existed = store.get_trend(session, trend.slug) is not None
+    store.upsert_trends(session, [trend_row(trend)])
+    session.commit()
+    return not existed
+
+
+TrendBody = Annotated[dict[str, Any], Body(description="A trend in the catalog's format")]
+
+
+@router.post("/trends", response_model=SavedTrend, status_code=201, summary="Add a trend")
+def add_trend(session: SessionDep, request: Request, body: TrendBody) -> SavedTrend:
+    """Add a trend (409 if the slug exists; its vector is embedded by the next refresh)."""
+    trend = _validate(body, request)
+    if store.get_trend(session, trend.slug) is not None:
+        raise ApiError(409, "conflict", f"trend {trend.slug!r} exists; use PUT to edit it")
+    return SavedTrend(slug=trend.slug, created=_save(session, trend))
+
+
+@router.put("/trends/{slug}", response_model=SavedTrend, summary="Edit a trend")
+def edit_trend(session: SessionDep, request: Request, slug: str, body: TrendBody) -> SavedTrend:
+    """Replace a trend's catalog fields (the slug in the body must match the path)."""
+    trend = _validate(body, request)
+    if trend.slug != slug:
+        raise ApiError(422, "validation_error", "slug in the body differs from the path")
+    if store.get_trend(session, slug) is None:
+        raise ApiError(404, "not_found", f"no trend with slug {slug!r}")
+    return SavedTrend(slug=slug, created=_save(session, trend))
+
+
+@router.post("/collect", response_model=JobOut, summary="Collect indicators now")
+async def trigger_collect(request: Request, body: CollectIn) -> JobOut:
+    """Run the weekly collection now (unconfigured sources are reported as skipped)."""
+    unknown = [s for s in body.sources or [] if s not in SOURCE_NAMES]
+    if unknown:
+        raise ApiError(422, "validation_error", f"unknown source {unknown[0]!r}")
+    runtime = runtime_of(request)
+    weeks = None
+    if body.weeks is not None:
+        from trendpath.trends.sources.base import recent_weeks
+        from trendpath.trends.sources.ratelimit import korean_today
+
+        weeks = recent_weeks(body.weeks, korean_today())
+    report = await collect(runtime, names=body.sources, weeks=weeks)
+    return JobOut(lines=report.lines())
+
+
+@router.post("/recompute", response_model=JobOut, summary="Recompute Velocity and forecasts")
+async def trigger_recompute(request: Request) -> JobOut:
+    """Recompute every Velocity Score from stored indicators, then forecast the newest week."""
+    runtime = runtime_of(request)
+
+    def velocity() -> int:
+        with runtime.db.session_scope() as session:
+            return recompute_all(session)
+
+    lines = [f"{await run_in_threadpool(velocity)} Velocity Scores recomputed"]
+    try:
+        run = await run_in_threadpool(refresh, runtime.db, runtime.settings)
+    except (PanelError, RegistryError) as exc:
+        lines.append(f"forecasts not refreshed: {exc}")
+    else:
+        lines.append(f"forecasts: {run.stored} stored by {run.model_version}" if run else "no data")
+    return JobOut(lines=lines)
