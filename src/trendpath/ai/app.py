@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
 from trendpath.ai.routes_coach import router as coach_router
 from trendpath.ai.routes_persona import router as persona_router
@@ -26,7 +27,7 @@ SPEC = ServiceSpec(
         " AI 코치 대화와 가치관 분석."
     ),
     routers=(coach_router, persona_router),
-    background=(warm_up,),
+    background=(warm_up, reembed_job, deletion_job),
 )
 
 

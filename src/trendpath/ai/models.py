@@ -59,6 +59,13 @@ value_score = Table(
     Column("updated_at", DateTime(timezone=True)),
 )
 
+event_cursor = Table(
+    "event_cursor",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+)
+
 persona = Table(
     "persona",
     metadata,

@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Query
 from sqlalchemy import Row
 
-from trendpath.ai import space, store
+from trendpath.ai import sessions, space, store
 from trendpath.ai.persona import PersonaInputs, TrendInputs
 from trendpath.ai.schemas import (
     AxisOut,
@@ -106,6 +106,17 @@ def my_persona(session: SessionDep, user: CurrentUser) -> PersonaOut:
     row = store.get_persona(session, user.user_id)
     if row is None:
         raise ApiError(404, "not_found", "no persona yet: talk with the coach first")
+    return _persona_out(row)
+
+
+@router.post("/personas/me/rebuild", response_model=PersonaOut, summary="Rebuild my persona")
+def rebuild_my_persona(session: SessionDep, user: ChatUser) -> PersonaOut:
+    """Recompute values and persona from the latest finished talk, in the current space."""
+    if not sessions.rebuild(session, user.user_id):
+        raise ApiError(404, "not_found", "no finished talk yet: talk with the coach first")
+    session.commit()
+    row = store.get_persona(session, user.user_id)
+    assert row is not None
     return _persona_out(row)
 
 

@@ -100,6 +100,26 @@ def save_turn(
         finalise(session, loaded.user_id, loaded.id, new_state, confirmed=True)
 
 
+def rebuild(session: Session, user_id: uuid.UUID) -> bool:
+    """Rebuild a user's values and persona from their latest finished talk (current space).
+
+    Returns False when the user has no finished talk. Used after a new encoder or persona
+    construction (the re-embedding job) and on the user's request.
+    """
+    row = store.latest_finished_session(session, user_id)
+    if row is None:
+        return False
+    values = store.get_values(session, user_id)
+    finalise(
+        session,
+        user_id,
+        row.id,
+        CoachState.model_validate(row.state),
+        confirmed=bool(values.confirmed) if values is not None else False,
+    )
+    return True
+
+
 def scores_of(state: CoachState) -> ValueScores:
     """Value scores from the transcript (transparent lexicon extractor)."""
     return extract_values(state.turns, encoder=space.encoder())

@@ -67,11 +67,50 @@ def similar_personas(
     return [float(x) for x in session.execute(stmt).scalars()]
 
 
-def delete_user(session: Session, user_id: uuid.UUID) -> None:
-    """Remove everything the AI service holds about a user (account deletion)."""
-    session.execute(delete(m.persona).where(m.persona.c.user_id == user_id))
-    session.execute(delete(m.value_score).where(m.value_score.c.user_id == user_id))
-    session.execute(delete(m.coach_session).where(m.coach_session.c.user_id == user_id))
+def delete_user(session: Session, user_id: uuid.UUID) -> int:
+    """Remove everything the AI service holds about a user (account deletion); rows removed."""
+    removed = 0
+    for table in (m.persona, m.value_score, m.coach_session):  # messages cascade
+        result = session.execute(delete(table).where(table.c.user_id == user_id))
+        removed += int(result.rowcount)  # type: ignore[attr-defined]
+    return removed
+
+
+CURSOR = "auth.account_events"
+
+
+def get_cursor(session: Session) -> int:
+    """The last account event handled here."""
+    ec = m.event_cursor
+    found = session.execute(select(ec.c.last_id).where(ec.c.name == CURSOR)).scalar()
+    return int(found or 0)
+
+
+def set_cursor(session: Session, last_id: int) -> None:
+    """Move the account-event cursor."""
+    stmt = insert(m.event_cursor).values(name=CURSOR, last_id=last_id)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["name"], set_={"last_id": stmt.excluded.last_id})
+    )
+
+
+def stale_personas(session: Session, version: str, limit: int) -> list[uuid.UUID]:
+    """Users whose persona was built in another version of the space."""
+    p = m.persona
+    stmt = select(p.c.user_id).where(p.c.version != version).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def latest_finished_session(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
+    """The user's most recent finished coach session."""
+    cs = m.coach_session
+    stmt = (
+        select(cs)
+        .where(cs.c.user_id == user_id, cs.c.status == "finished")
+        .order_by(cs.c.finished_at.desc().nulls_last(), cs.c.created_at.desc())
+        .limit(1)
+    )
+    return session.execute(stmt).first()
 
 
 def create_session(
@@ -183,3 +222,8 @@ def get_values(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
     """A user's stored value scores."""
     v = m.value_score
     return session.execute(select(v).where(v.c.user_id == user_id)).first()
+
+
+def delete_persona(session: Session, user_id: uuid.UUID) -> None:
+    """Drop a user's persona vector."""
+    session.execute(delete(m.persona).where(m.persona.c.user_id == user_id))

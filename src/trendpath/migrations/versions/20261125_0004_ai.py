@@ -78,8 +78,9 @@ def upgrade() -> None:
         "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
     )
     op.execute("CREATE INDEX persona_version ON ai.persona (version)")
+    op.execute("CREATE TABLE ai.event_cursor (name text PRIMARY KEY, last_id bigint NOT NULL)")
 
 
 def downgrade() -> None:
-    for table in ("persona", "value_score", "message", "coach_session"):
+    for table in ("event_cursor", "persona", "value_score", "message", "coach_session"):
         op.execute(f"DROP TABLE IF EXISTS ai.{table}")
