@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from support import free_port
+from trendpath.kit.db import Database
 from trendpath.kit.embedded import embedded_running
 from trendpath.kit.settings import SERVICES
 
@@ -180,3 +181,30 @@ def test_doctor_reports_each_part(tmp_path: Path) -> None:
     for name in ("database", "state", "data", "torch", "kiwipiepy", "fonts", "chromium"):
         assert name in result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_admin_command_grants_the_role(tmp_path: Path, pg_url: str, database: Database) -> None:
+    from sqlalchemy import text
+
+    engine = database.engine
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO auth.account (id, email, display_name, password_hash) "
+                "VALUES (gen_random_uuid(), 'boss@example.com', '관리자', 'x')"
+            )
+        )
+    env = _env(tmp_path, TRENDPATH_DATABASE_URL=pg_url)
+    try:
+        granted = _cli("admin", "Boss@Example.com", env=env)
+        assert granted.returncode == 0, granted.stderr
+        with engine.connect() as conn:
+            role = conn.execute(
+                text("SELECT role FROM auth.account WHERE email='boss@example.com'")
+            )
+            assert role.scalar() == "admin"
+        missing = _cli("admin", "nobody@example.com", env=env)
+        assert missing.returncode == 2 and "no account" in missing.stderr
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM auth.account WHERE email='boss@example.com'"))

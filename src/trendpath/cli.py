@@ -307,6 +307,32 @@ def restore(
 
 
 @app.command()
+def admin(
+    email: Annotated[str, typer.Argument(help="The account's email address")],
+    revoke: Annotated[bool, typer.Option("--revoke", help="Make it a plain user again")] = False,
+) -> None:
+    """Grant (or revoke) the admin role; the user signs in again to get admin tokens."""
+    from trendpath.auth.accounts import normalise_email
+    from trendpath.auth.store import set_role
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    normalised = normalise_email(email)
+    if normalised is None:
+        raise fail(f"{email!r} is not an email address")
+    with clear_errors():
+        runtime = open_for_command(settings, "admin")
+    try:
+        with runtime.db.session_scope() as session:
+            found = set_role(session, normalised, "user" if revoke else "admin")
+    finally:
+        runtime.close()
+    if not found:
+        raise fail(f"no account with email {normalised}")
+    typer.echo(f"{normalised} is now {'a user' if revoke else 'an admin'}")
+
+
+@app.command()
 def doctor() -> None:
     """Print what is configured and what is missing (database, models, fonts, browser)."""
     from trendpath.doctor import run_checks
