@@ -213,6 +213,25 @@ def serve(
         runtime.close()
 
 
+@contextmanager
+def command_runtime(name: str, *, at_head: bool = True) -> Iterator[Runtime]:
+    """Settings, logging and a runtime for a one-off command; errors become one clear line.
+
+    With ``at_head`` the schema must be current (the embedded database is migrated on the spot).
+    """
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with clear_errors():
+        runtime = open_for_command(settings, name) if at_head else open_runtime(settings, name=name)
+    try:
+        with clear_errors():
+            yield runtime
+    finally:
+        runtime.close()
+
+
 @app.command()
 def migrate(
     revision: Annotated[str, typer.Option(help="Target revision")] = "head",
@@ -220,22 +239,15 @@ def migrate(
 ) -> None:
     """Apply (or revert) database migrations."""
     from trendpath.kit import migrate as mig
-    from trendpath.kit.runtime import open_runtime
 
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_runtime(settings)
-    try:
+    with command_runtime("migrate", at_head=False) as runtime:
         if down:
             mig.downgrade(runtime.db, revision)
         else:
             mig.upgrade(runtime.db, revision)
         with runtime.db.engine.connect() as conn:
             current = ", ".join(mig.current_revisions(conn)) or "base"
-        typer.echo(f"database at revision {current}")
-    finally:
-        runtime.close()
+    typer.echo(f"database at revision {current}")
 
 
 @app.command()
@@ -245,18 +257,11 @@ def demo(
     """Load the demo data (or reset it)."""
     from trendpath.demo import ensure_demo
     from trendpath.kit.migrate import upgrade
-    from trendpath.kit.runtime import open_runtime
 
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_runtime(settings)
-    try:
+    with command_runtime("demo", at_head=False) as runtime:
         upgrade(runtime.db)
         for line in ensure_demo(runtime, reset=reset, force=True):
             typer.echo(line)
-    finally:
-        runtime.close()
 
 
 @app.command()
@@ -268,17 +273,11 @@ def backup(
 ) -> None:
     """Dump the database (pg_dump custom format) and prune old backups."""
     from trendpath.kit import backup as bk
-    from trendpath.kit.runtime import open_runtime
 
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_runtime(settings)
-        try:
-            out = output or settings.state_dir / "backups"
-            result = bk.backup(runtime.db.url, out, keep=keep, external=not settings.embedded)
-        finally:
-            runtime.close()
+    with command_runtime("backup", at_head=False) as runtime:
+        settings = runtime.settings
+        out = output or settings.state_dir / "backups"
+        result = bk.backup(runtime.db.url, out, keep=keep, external=not settings.embedded)
     typer.echo(f"backup written: {result.path} ({result.size_bytes / 1e6:.1f} MB)")
     for old in result.removed:
         typer.echo(f"removed old backup: {old}")
@@ -291,18 +290,11 @@ def restore(
 ) -> None:
     """Replace the database's contents with a backup (in one transaction)."""
     from trendpath.kit import backup as bk
-    from trendpath.kit.runtime import open_runtime
 
     if not yes and not typer.confirm(f"Replace all data with {archive}?"):
         raise typer.Exit(1)
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_runtime(settings)
-        try:
-            bk.restore(runtime.db.url, archive, external=not settings.embedded)
-        finally:
-            runtime.close()
+    with command_runtime("restore", at_head=False) as runtime:
+        bk.restore(runtime.db.url, archive, external=not runtime.settings.embedded)
     typer.echo(f"restored {archive}")
 
 
@@ -315,18 +307,11 @@ def admin(
     from trendpath.auth.accounts import normalise_email
     from trendpath.auth.store import set_role
 
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
     normalised = normalise_email(email)
     if normalised is None:
         raise fail(f"{email!r} is not an email address")
-    with clear_errors():
-        runtime = open_for_command(settings, "admin")
-    try:
-        with runtime.db.session_scope() as session:
-            found = set_role(session, normalised, "user" if revoke else "admin")
-    finally:
-        runtime.close()
+    with command_runtime("admin") as runtime, runtime.db.session_scope() as session:
+        found = set_role(session, normalised, "user" if revoke else "admin")
     if not found:
         raise fail(f"no account with email {normalised}")
     typer.echo(f"{normalised} is now {'a user' if revoke else 'an admin'}")
@@ -351,11 +336,13 @@ def doctor() -> None:
 def _mount_subcommands() -> None:
     # Each area owns its sub-commands; mounting them here keeps one `trendpath` entry point.
     from trendpath.ai.finetune.cli import app as llm_app
+    from trendpath.news.cli import app as news_app
     from trendpath.trends.cli import app as trends_app
     from trendpath.trends.forecast.cli import app as forecast_app
 
     app.add_typer(trends_app, name="trends")
     app.add_typer(forecast_app, name="forecast")
+    app.add_typer(news_app, name="news")
     app.add_typer(llm_app, name="llm")
 
 

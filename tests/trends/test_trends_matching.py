@@ -138,3 +138,20 @@ def test_forecast_refresh_reuses_the_registered_model(
     assert run is not None and before is not None
     assert run.model_version == before.version
     assert not forecasting.is_stale(database)
+
+
+def test_funding_connector_reads_news_signals_with_a_service_token(
+    ready: Runtime,
+) -> None:
+    from trendpath.trends.collect import collect
+
+    async def run() -> object:
+        try:
+            return await collect(ready, names=["news-deals"])
+        finally:
+            await ready.clients.aclose()
+
+    report = asyncio.run(run())
+    (source,) = report.sources  # type: ignore[attr-defined]
+    assert source.source == "news-deals"
+    assert source.status == "ok", source.detail

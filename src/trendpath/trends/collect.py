@@ -15,8 +15,10 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
+from trendpath.kit.auth import service_tokens
 from trendpath.kit.db import Database
 from trendpath.kit.runtime import Runtime
 from trendpath.trends import store
@@ -32,6 +34,7 @@ from trendpath.trends.sources.base import (
     check_weeks,
     recent_weeks,
 )
+from trendpath.trends.sources.funding import NewsFundingSource
 from trendpath.trends.sources.ratelimit import korean_today
 from trendpath.trends.sources.registry import SOURCE_NAMES, build_source, source_class
 
@@ -129,11 +132,15 @@ def _build(runtime: Runtime, names: Sequence[str], report: CollectReport) -> lis
     built: list[Source] = []
     for name in names:
         try:
-            built.append(build_source(name, runtime.settings, runtime.clients))
+            source = build_source(name, runtime.settings, runtime.clients)
         except SourceNotConfigured as exc:
             log.info("trend source skipped: %s", exc, extra={"source": name})
             indicator = source_class(name).indicator
             report.sources.append(SourceReport(name, indicator, "skipped", detail=str(exc)))
+            continue
+        if isinstance(source, NewsFundingSource):
+            source.auth_headers = partial(service_tokens(runtime, "trends").headers, ["news:read"])
+        built.append(source)
     return built
 
 

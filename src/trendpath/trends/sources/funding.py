@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -152,6 +152,9 @@ class NewsFundingSource(_Source):
         self.clients = clients
         self.policy = policy
         self.calibration = dict(calibration) if calibration else None
+        # Every News service route needs a token; the collect job sets this to its service
+        # credentials (scope news:read).
+        self.auth_headers: Callable[[], Awaitable[dict[str, str]]] | None = None
 
     @classmethod
     def from_settings(
@@ -218,10 +221,12 @@ class NewsFundingSource(_Source):
     async def _signals(self, first: dt.date, last: dt.date) -> DealSignals:
         params = {"from": first.isoformat(), "to": last.isoformat()}
 
+        headers = await self.auth_headers() if self.auth_headers is not None else {}
+
         async def send() -> RawResponse:
             try:
                 response: httpx.Response = await self.clients.request(
-                    "news", "GET", DEALS_PATH, params=params
+                    "news", "GET", DEALS_PATH, params=params, headers=headers
                 )
             except ApiError as exc:
                 if exc.status == 503:

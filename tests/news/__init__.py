@@ -1,0 +1,1 @@
+"""Tests of the News Service (a package so tests can import the shared helpers in conftest)."""
