@@ -65,7 +65,8 @@ def test_plain_up_starts_no_optional_service_but_the_worker() -> None:
     for name in ("vllm", "prometheus", "grafana", "trends-collect", "forecast-train", "backup"):
         assert name not in services
     worker = services["news-worker"]
-    assert worker["command"] == ["news", "worker"]
+    assert worker["command"] == ["serve", "news"]
+    assert services["news"]["environment"]["TRENDPATH_NEWS_WORKER_ENABLED"] == "false"
     assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "TRENDPATH_AI_LLM_BASE_URL" not in {
         k for k, v in services["ai"]["environment"].items() if v is not None

@@ -320,7 +320,9 @@ def test_migrations_run_before_the_rollout_and_jobs_are_scheduled(rendered: dict
         "backup": (["backup", "--output"], "Forbid"),
     }
     worker = _by(docs, "Deployment")["news-worker"]
-    assert _pod_spec(worker)["containers"][0]["args"] == ["news", "worker"]
+    assert _pod_spec(worker)["containers"][0]["args"] == ["serve", "news"]
+    api = _pod_spec(_by(docs, "Deployment")["news"])["containers"][0]["env"]
+    assert {"name": "TRENDPATH_NEWS_WORKER_ENABLED", "value": "false"} in api
     # The trainer writes the registry that trends reads: the same claim on both.
     claims = {
         n: {v["persistentVolumeClaim"]["claimName"] for v in _pod_spec(d)["volumes"]
