@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
+from trendpath.kit.asgi_stream import StreamingASGITransport
 from trendpath.kit.errors import ApiError
 from trendpath.kit.logs import request_id_var
 from trendpath.kit.settings import SERVICES, Settings
@@ -46,7 +47,7 @@ class ServiceClients:
         if url is not None:
             client = httpx.AsyncClient(base_url=url, timeout=timeout, event_hooks=hooks)
         elif service in self.apps:
-            transport = httpx.ASGITransport(app=self.apps[service])
+            transport = StreamingASGITransport(self.apps[service])
             client = httpx.AsyncClient(
                 transport=transport,
                 base_url=f"http://{service}.internal",
