@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import LiveServer
+from support import LiveServer
 from trendpath.combined import create_combined_app
 from trendpath.kit.http import ServiceClients
 from trendpath.kit.runtime import Runtime

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message
 log = logging.getLogger(__name__)
 
 _END = object()
+CLOSE_GRACE_S = 10.0
 
 
 class _QueueStream(httpx.AsyncByteStream):
@@ -28,14 +29,20 @@ class _QueueStream(httpx.AsyncByteStream):
         while True:
             item = await self.queue.get()
             if item is _END:
+                # After its last chunk the app still runs its dependencies' clean-up (closing
+                # database sessions): wait for it, as httpx's own ASGITransport does, so no
+                # session is left open when the caller's event loop ends.
+                await asyncio.shield(self.task)
                 return
             yield item
 
     async def aclose(self) -> None:
-        # The reader is done: tell the app the client is gone and let it finish on its own.
-        # Never cancel it: after the last chunk the app still runs its dependencies' clean-up
-        # (closing database sessions), exactly as behind a real server.
+        # Closed early: tell the app the client is gone, give it time to finish, then stop it.
         self.gone.set()
+        if not self.task.done():
+            _, pending = await asyncio.wait({self.task}, timeout=CLOSE_GRACE_S)
+            for task in pending:
+                task.cancel()
 
 
 class StreamingASGITransport(httpx.AsyncBaseTransport):

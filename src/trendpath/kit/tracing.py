@@ -27,6 +27,9 @@ def configure_tracing(settings: Settings) -> TracerProvider | None:
     """Install the OTLP exporter once per process and endpoint; None when tracing is off."""
     global _provider, _endpoint
     if not settings.otel_endpoint:
+        if _provider is not None:  # switched off (tests do this): stop exporting
+            _provider.shutdown()
+            _provider, _endpoint = None, None
         return None
     if _provider is not None and _endpoint == settings.otel_endpoint:
         return _provider

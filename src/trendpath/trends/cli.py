@@ -44,8 +44,7 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     with --source, which makes a missing key an error.
     """
     # The main CLI imports this module, so its helpers are imported late (no import cycle).
-    from trendpath.cli import clear_errors, fail, load_settings, open_for_command
-    from trendpath.kit.logs import configure_logging
+    from trendpath.cli import command_runtime, fail
     from trendpath.trends.collect import CollectReport
     from trendpath.trends.collect import collect as run_collect
     from trendpath.trends.sources.base import recent_weeks
@@ -54,12 +53,8 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     unknown = [s for s in source or [] if s not in SOURCE_NAMES]
     if unknown:
         raise fail(f"unknown source {unknown[0]!r}; known: {', '.join(SOURCE_NAMES)}")
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    wanted = recent_weeks(weeks or settings.trend_collect_weeks, korean_today())
-    with clear_errors():
-        runtime = open_for_command(settings, "trends-collect")
-    try:
+    with command_runtime("trends-collect") as runtime:
+        wanted = recent_weeks(weeks or runtime.settings.trend_collect_weeks, korean_today())
 
         async def run() -> CollectReport:
             try:
@@ -68,8 +63,6 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
                 await runtime.clients.aclose()
 
         report = asyncio.run(run())
-    finally:
-        runtime.close()
     for line in report.lines():
         typer.echo(line)
     named_missing = [s for s in report.sources if s.status == "skipped" and source]
@@ -91,24 +84,17 @@ def import_csv(
     Every row is checked first; accepted rows are written in one transaction (re-importing the
     same file changes nothing) and rejected rows are listed with their reasons.
     """
-    from trendpath.cli import clear_errors, fail, load_settings, open_for_command
-    from trendpath.kit.logs import configure_logging
+    from trendpath.cli import command_runtime, fail
     from trendpath.trends.csvio import CsvFormatError, write_rejects
     from trendpath.trends.csvio import import_csv as run_import
     from trendpath.trends.recompute import recompute_all
 
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_for_command(settings, "trends-import")
     try:
-        with runtime.db.session_scope() as session:
+        with command_runtime("trends-import") as runtime, runtime.db.session_scope() as session:
             report = run_import(session, file.read_bytes(), source=f"csv:{file.name}")
             scores = recompute_all(session) if report.written else 0
     except CsvFormatError as exc:
         raise fail(f"{file}: {exc}") from None
-    finally:
-        runtime.close()
     typer.echo(
         f"{report.accepted} rows accepted, {report.written} written or changed, "
         f"{report.rejected_total} rejected; {scores} Velocity Scores recomputed"
@@ -130,20 +116,16 @@ def export_csv(
     """Export stored indicator values as CSV (the import format)."""
     import csv
 
-    from trendpath.cli import clear_errors, load_settings, open_for_command
-    from trendpath.kit.logs import configure_logging
+    from trendpath.cli import command_runtime
     from trendpath.trends.csvio import export_rows
 
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_for_command(settings, "trends-export")
-    try:
-        with runtime.db.session_scope() as session, file.open("w", newline="") as fh:
-            writer = csv.writer(fh)
-            count = sum(1 for row in export_rows(session, trend) if writer.writerow(row))
-    finally:
-        runtime.close()
+    with (
+        command_runtime("trends-export") as runtime,
+        runtime.db.session_scope() as session,
+        file.open("w", newline="") as fh,
+    ):
+        writer = csv.writer(fh)
+        count = sum(1 for row in export_rows(session, trend) if writer.writerow(row))
     typer.echo(f"{count - 1} rows written to {file}")
 
 
@@ -152,23 +134,17 @@ def forecast(
     model: Annotated[str, typer.Option(help="gru or tst")] = "gru",
 ) -> None:
     """Forecast every trend from the stored indicators (training a model first if none fits)."""
-    from trendpath.cli import clear_errors, fail, load_settings, open_for_command
-    from trendpath.kit.logs import configure_logging
+    from trendpath.cli import command_runtime, fail
     from trendpath.trends.forecast import PanelError, RegistryError
     from trendpath.trends.forecasting import refresh
 
     if model not in ("gru", "tst"):
         raise fail(f"unknown model {model!r}; use gru or tst")
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_for_command(settings, "trends-forecast")
     try:
-        run = refresh(runtime.db, settings, kind=model)
+        with command_runtime("trends-forecast") as runtime:
+            run = refresh(runtime.db, runtime.settings, kind=model)
     except (PanelError, RegistryError) as exc:
         raise fail(str(exc)) from None
-    finally:
-        runtime.close()
     if run is None:
         raise fail("no indicator data yet: run `trendpath demo` or `trendpath trends collect`")
     typer.echo(

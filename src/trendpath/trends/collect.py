@@ -138,7 +138,8 @@ def _build(runtime: Runtime, names: Sequence[str], report: CollectReport) -> lis
             indicator = source_class(name).indicator
             report.sources.append(SourceReport(name, indicator, "skipped", detail=str(exc)))
             continue
-        if isinstance(source, NewsFundingSource):
+        auth_reachable = runtime.settings.service_url("auth") or "auth" in runtime.clients.apps
+        if isinstance(source, NewsFundingSource) and auth_reachable:
             source.auth_headers = partial(service_tokens(runtime, "trends").headers, ["news:read"])
         built.append(source)
     return built

@@ -10,16 +10,33 @@ from fastapi.staticfiles import StaticFiles
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
-from trendpath.web.auth_routes import router as auth_router
+from trendpath.web import auth_routes
+from trendpath.web.pages import GLOBALS
 from trendpath.web.routes import router
+from trendpath.web.routes_coach import router as coach_router
+from trendpath.web.routes_onboarding import router as onboarding_router
+from trendpath.web.routes_results import router as results_router
+from trendpath.web.routes_roadmap import router as roadmap_router
+from trendpath.web.routes_trends import router as trends_router
 
 HERE = Path(__file__).parent
+
+# The sign-in pages render base.html through their own template environment.
+auth_routes.templates.env.globals.update(GLOBALS)
 
 SPEC = ServiceSpec(
     name="web",
     title="trendpath dashboard",
     description="대시보드: 회원가입부터 로드맵까지 한국어 사용자 여정.",
-    routers=(router, auth_router),
+    routers=(
+        router,
+        auth_routes.router,
+        onboarding_router,
+        coach_router,
+        results_router,
+        roadmap_router,
+        trends_router,
+    ),
 )
 
 

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
-from trendpath import __version__
 from trendpath.kit.errors import ApiError
 from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import SERVICES
+from trendpath.web.pages import render, signed_in
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 SERVICE_LABELS = {
@@ -42,14 +39,14 @@ async def _status(request: Request, service: str) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> HTMLResponse:
-    """The dashboard shell: what trendpath is and whether each service is healthy."""
+    """The front page: what trendpath is, how to start, and whether each service is healthy."""
     statuses = await asyncio.gather(*(_status(request, s) for s in SERVICES))
-    return templates.TemplateResponse(
+    return render(
         request,
         "home.html",
         {
             "services": statuses,
-            "version": __version__,
             "all_ready": all(s["ready"] for s in statuses),
+            "is_signed_in": signed_in(request),
         },
     )

@@ -1,0 +1,206 @@
+"""What every dashboard page shares: templates, language switch, service calls that never raise.
+
+Pages talk to the services only through ``runtime.clients`` with the signed-in user's access
+token. :func:`call` turns every failure (unreachable service, 5xx, a body that is not JSON) into
+an :class:`Answer` the template can show as a friendly Korean message, so no page breaks because a
+service does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from trendpath import __version__
+from trendpath.kit.errors import ApiError
+from trendpath.kit.service import runtime_of
+from trendpath.web import session as websession
+
+log = logging.getLogger(__name__)
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+LANG_COOKIE = "tp_lang"
+UNAVAILABLE_KO = "지금은 정보를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요."
+
+# Navigation and chrome in both languages; page bodies stay Korean-first.
+WORDS: dict[str, dict[str, str]] = {
+    "ko": {
+        "skip": "본문으로 건너뛰기",
+        "nav": "주요 메뉴",
+        "home": "홈",
+        "onboarding": "프로필",
+        "coach": "AI 코치",
+        "results": "추천 트렌드",
+        "roadmap": "로드맵",
+        "trends": "트렌드 탐색",
+        "account": "내 계정",
+        "login": "로그인",
+        "start": "시작하기",
+        "lang_other": "English",
+        "lang_other_code": "en",
+    },
+    "en": {
+        "skip": "Skip to content",
+        "nav": "Main menu",
+        "home": "Home",
+        "onboarding": "Profile",
+        "coach": "AI coach",
+        "results": "My trends",
+        "roadmap": "Roadmap",
+        "trends": "Explore trends",
+        "account": "Account",
+        "login": "Sign in",
+        "start": "Get started",
+        "lang_other": "한국어",
+        "lang_other_code": "ko",
+    },
+}
+NAV_SIGNED_IN = (
+    ("/onboarding", "onboarding"),
+    ("/coach", "coach"),
+    ("/results", "results"),
+    ("/roadmap", "roadmap"),
+    ("/trends", "trends"),
+    ("/account", "account"),
+)
+
+
+def lang_of(request: Request) -> str:
+    """``en`` when asked for by ``?lang=en`` or remembered in the cookie, else ``ko``."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return "en" if asked == "en" else "ko"
+
+
+def words(request: Request) -> dict[str, str]:
+    """The chrome's words in the request's language."""
+    return WORDS[lang_of(request)]
+
+
+def signed_in(request: Request) -> bool:
+    """Whether the request carries a genuine session cookie (no token refresh here)."""
+    return websession.load(request) is not None
+
+
+def nav_items(request: Request) -> list[dict[str, Any]]:
+    """The navigation links, the current one marked."""
+    w = words(request)
+    path = request.url.path
+    return [
+        {"href": href, "label": w[key], "current": path == href or path.startswith(href + "/")}
+        for href, key in NAV_SIGNED_IN
+    ]
+
+
+GLOBALS: dict[str, Any] = {
+    "words": words,
+    "signed_in": signed_in,
+    "nav_items": nav_items,
+    "lang_of": lang_of,
+}
+templates.env.globals.update(GLOBALS)
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """Render a page with the house headers; remembers an explicit ``?lang=``."""
+    response = templates.TemplateResponse(
+        request, name, {"version": __version__, **context}, status_code=status
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    asked = request.query_params.get("lang")
+    if asked in ("ko", "en"):
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
+    websession.persist(request, response)
+    return response
+
+
+def to_login(request: Request) -> Response:
+    """Send a signed-out visitor to sign in, coming back here afterwards."""
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    response = RedirectResponse(f"/auth/login?next={target}", status_code=303)
+    websession.persist(request, response)
+    return response
+
+
+def message(request: Request, title: str, text: str, status: int = 400) -> HTMLResponse:
+    """A page that only says something (errors, expired forms)."""
+    return render(request, "message.html", {"title": title, "message": text}, status)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A service's answer as pages need it: status and JSON body, or why there is none."""
+
+    status: int
+    body: Any = None
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return 200 <= self.status < 300
+
+    @property
+    def down(self) -> bool:
+        """The service failed (5xx or unreachable): show the friendly message."""
+        return self.status >= 500
+
+
+async def call(
+    request: Request,
+    session: websession.WebSession,
+    service: str,
+    method: str,
+    path: str,
+    **kwargs: Any,
+) -> Answer:
+    """Call ``service`` as the signed-in user; never raises for a failing service."""
+    headers = {"Authorization": f"Bearer {session.access_token}"}
+    try:
+        resp = await runtime_of(request).clients.request(
+            service, method, path, headers=headers, **kwargs
+        )
+    except ApiError as exc:
+        log.warning("web: %s %s %s failed: %s", service, method, path, exc.message)
+        return Answer(503)
+    if resp.status_code == 204 or not resp.content:
+        return Answer(resp.status_code)
+    try:
+        body = resp.json()
+    except ValueError:
+        log.warning(
+            "web: %s %s %s answered %s without JSON", service, method, path, resp.status_code
+        )
+        return Answer(502 if resp.status_code < 500 else resp.status_code)
+    return Answer(resp.status_code, body)
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    """The posted form as a dict of lists (checkbox groups keep every value)."""
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def first(form: dict[str, Any], key: str, default: str = "") -> str:
+    """The first value posted under ``key``."""
+    values = form.get(key) or [default]
+    return str(values[0]).strip()
+
+
+async def checked_session(request: Request, form: dict[str, Any]) -> websession.WebSession | None:
+    """The signed-in session when the form's CSRF token and origin are genuine."""
+    session = await websession.current(request)
+    if not websession.csrf_ok(request, session, first(form, "csrf_token") or None):
+        return None
+    return session

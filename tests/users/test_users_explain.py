@@ -1,0 +1,129 @@
+"""Matching as pure functions: re-ranking, explanation shares, forecast and stability views,
+comparison with the previous match, and the Korean paragraph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trendpath.kit.taxonomy import load_taxonomy
+from trendpath.users import matching
+from trendpath.users.explain import josa
+from trendpath.users.matching import Candidate, Persona, TrendInfo
+
+TAX = load_taxonomy()
+
+
+def _cand(slug: str, sim: float, point: float | None = None) -> Candidate:
+    forecast = None
+    if point is not None:
+        forecast = {
+            "week": "2026-01-05",
+            "horizon_weeks": 4,
+            "point": point,
+            "lo": point - 2,
+            "hi": point + 2,
+            "model_version": "gru-1",
+        }
+    return Candidate(
+        slug=slug,
+        name_ko=slug,
+        name_en=slug,
+        similarity=sim,
+        blocks={"text": 0.1, "interests": sim - 0.1, "skills": 0.0, "values": 0.0},
+        velocity={"week": "2026-01-05", "score": 70.0, "stability": 0.4},
+        forecast=forecast,
+    )
+
+
+def test_reranking_is_off_by_default_and_blends_momentum_when_configured() -> None:
+    cands = [_cand("a", 0.50, -10), _cand("b", 0.48, 10), _cand("c", 0.30, 0), _cand("d", 0.2)]
+    assert [c.slug for c in matching.rerank(cands, 0.0)] == ["a", "b", "c"]
+    # w = 0.3: a = 0.7·0.50 + 0.3·0 = 0.35; b = 0.7·0.48 + 0.3·1 = 0.636; c = 0.21 + 0.15 = 0.36
+    assert [c.slug for c in matching.rerank(cands, 0.3)] == ["b", "c", "a"]
+    assert matching.rank_score(cands[1], 0.3) == pytest.approx(0.636)
+    assert matching.momentum({"point": 25.0}) == 1.0 and matching.momentum(None) == 0.0
+
+
+def test_explanation_renames_blocks_and_shares_add_to_100() -> None:
+    exp = matching.explanation({"text": 0.05, "interests": 0.20, "skills": -0.05, "values": 0.15})
+    assert exp["blocks"] == {
+        "conversation": 0.05,
+        "interests": 0.2,
+        "skills": -0.05,
+        "values": 0.15,
+    }
+    assert sum(exp["shares"].values()) == pytest.approx(100.0)
+    assert exp["shares"]["skills"] == 0.0 and exp["top_block"] == "interests"
+    assert exp["top_block_ko"] == "관심사"
+
+
+def test_forecast_direction_and_stability_fit() -> None:
+    assert matching.forecast_view(None) is None
+    up = matching.forecast_view({"point": 3.2, "lo": -1.0, "hi": 7.5, "week": "w"})
+    assert up is not None and up["direction"] == "up"
+    assert up["label_ko"] == "4주 뒤 +3.2점 (예측 범위 -1.0 ~ +7.5)"
+    assert matching.forecast_view({"point": -0.5, "lo": -2, "hi": 1})["direction"] == "flat"  # type: ignore[index]
+    vel = {"stability": 0.3}
+    assert matching.stability_view(vel, 0.35)["fit"] == pytest.approx(0.95)
+    wary = matching.stability_view(vel, 0.9)
+    assert wary["fit"] == pytest.approx(0.4) and "안정을 중시하는 성향" in wary["label_ko"]
+    assert matching.stability_view(vel, None)["fit"] is None
+    assert "부족" in matching.stability_view({"stability": None}, 0.5)["label_ko"]
+
+
+def test_compare_marks_moves_and_drops() -> None:
+    previous = {
+        "items": [
+            {"rank": 1, "slug": "a", "name_ko": "A", "similarity": 0.5},
+            {"rank": 2, "slug": "b", "name_ko": "B", "similarity": 0.4},
+        ]
+    }
+    items: list[dict[str, Any]] = [
+        {"rank": 1, "slug": "b", "similarity": 0.45},
+        {"rank": 2, "slug": "c", "similarity": 0.3},
+    ]
+    dropped = matching.compare(items, previous)
+    assert items[0]["change"] == {"status": "up", "previous_rank": 2, "similarity_delta": 0.05}
+    assert items[1]["change"]["status"] == "new"
+    assert dropped == [{"slug": "a", "name_ko": "A", "previous_rank": 1}]
+
+
+def test_build_item_writes_a_grounded_korean_paragraph() -> None:
+    info = TrendInfo(
+        slug="generative-ai",
+        name_ko="생성형 AI",
+        interest_tags=("ai", "data"),
+        core_skills=(("python", 4), ("llm_engineering", 4)),
+        value_profile={"self_development": 0.95, "job_security": 0.35},
+    )
+    persona = Persona(
+        vector=(), version="v", values={"self_development": 0.9}, stability_preference=0.8
+    )
+    profile = {"interests": ["ai", "finance"], "skills": {"python": 4}, "weekly_hours": 10}
+    cand = _cand("generative-ai", 0.42, 3.0)
+    cand = Candidate(**{**cand.__dict__, "name_ko": "생성형 AI"})
+    item = matching.build_item(1, cand, 0.0, info, persona, profile, TAX)
+    why = item["why_ko"]
+    assert why.startswith("생성형 AI는 관심사 면에서")
+    assert "'인공지능'과 바로 이어져요" in why
+    assert "이미 갖춘 파이썬(4/5)을 살릴 수 있고" in why
+    assert "LLM 활용·프롬프트 엔지니어링(현재 1 → 목표 4)부터" in why
+    assert "'자기계발'을 중시하는" in why
+    assert "4주 뒤 +3.0점(범위 +1.0~+5.0) 오를 것으로" in why
+    assert "예비 추천" not in why
+    # llm_engineering 1 → 4, and programming_basics 1 → 3 (implied by python at 4).
+    assert item["roadmap"]["total_gap"] == 3 + 2
+    prelim = matching.build_item(1, cand, 0.0, info, None, profile, TAX)
+    assert "예비 추천" in prelim["why_ko"] and prelim["stability"]["fit"] is None
+
+
+def test_josa_follows_the_last_syllable() -> None:
+    assert josa("생성형 AI", "은", "는") == "생성형 AI는"
+    assert josa("XR", "은", "는") == "XR은" and josa("MLOps", "이", "가") == "MLOps가"
+    assert josa("파이썬(4/5)", "을", "를") == "파이썬(4/5)을"
+    assert josa("2030", "과", "와") == "2030과" and josa("…", "은", "는") == "…은(는)"
+    assert josa("'데이터'", "과", "와") == "'데이터'와"
+    assert josa("'인공지능'", "과", "와") == "'인공지능'과"
+    assert josa("로봇", "이", "가") == "로봇이"
