@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -208,3 +209,13 @@ def test_admin_command_grants_the_role(tmp_path: Path, pg_url: str, database: Da
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM auth.account WHERE email='boss@example.com'"))
+
+
+def test_listening_socket_is_tcp_so_nagle_gets_disabled() -> None:
+    from trendpath.cli import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
