@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trendpath.kit.db import Database
 from trendpath.kit.settings import SERVICES, Settings
@@ -79,6 +80,18 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+class Deferred:
+    """An ASGI app whose target is set once the server (and so its port, hence the public URL
+    the app must know) exists."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None
+        await self.app(scope, receive, send)
 
 
 USER_SCOPES = "openid profile email account ai:chat trends:read users:read users:write news:read"

@@ -7,9 +7,6 @@ import base64
 import hashlib
 import re
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +14,9 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from support import Deferred, LiveServer
 from trendpath.auth import clients as auth_clients
 from trendpath.kit.db import Database
 from trendpath.kit.http import ServiceClients
@@ -28,47 +26,6 @@ from trendpath.kit.settings import Settings
 PASSWORD = "correct horse battery staple"
 LOOPBACK_CB = "http://127.0.0.1/cb"
 FAST_HASHING = {"auth_argon2_time_cost": 1, "auth_argon2_memory_kib": 1024}
-
-
-class LiveServer:
-    """A real uvicorn server on 127.0.0.1 in a background thread (port known before start)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        import uvicorn
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port: int = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("live server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-
-class Deferred:
-    """An ASGI app whose target is set after the server (and so its port) exists."""
-
-    def __init__(self) -> None:
-        self.app: ASGIApp | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None
-        await self.app(scope, receive, send)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from support import LiveServer, truncate_all
+from support import Deferred, LiveServer, truncate_all
 from trendpath.kit.db import Database
 from trendpath.kit.http import ServiceClients
 from trendpath.kit.runtime import Runtime
@@ -27,15 +27,6 @@ ANSWERS = [
     "3년 안에 데이터로 사업 결정을 돕는 분석가가 되는 게 목표예요.",
     "사람들과 협업하면서 의미 있는 문제를 푸는 일이 좋아요.",
 ]
-
-
-class _Deferred:
-    """An ASGI app whose target is set once the server (and so its port) exists."""
-
-    app: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
 
 
 def _forecasts(db: Database) -> None:
@@ -93,7 +84,7 @@ def journey_server(settings: Settings, database: Database) -> Iterator[str]:
     from trendpath.combined import create_combined_app
 
     truncate_all(database)
-    deferred = _Deferred()
+    deferred = Deferred()
     server = LiveServer(deferred)
     live = settings.model_copy(
         update={

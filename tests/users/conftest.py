@@ -22,9 +22,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from sqlalchemy import text
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from support import LiveServer, truncate_all
+from support import Deferred, LiveServer, truncate_all
 from trendpath.kit.auth import WEB_CLIENT_ID, builtin_client_secret
 from trendpath.kit.db import Database
 from trendpath.kit.http import ServiceClients
@@ -89,17 +89,6 @@ def recorded() -> Iterator[Recorded]:
     server = Recorded()
     yield server
     server.close()
-
-
-class Deferred:
-    """An ASGI app whose target is set once the server (and so its port) exists."""
-
-    def __init__(self) -> None:
-        self.app: ASGIApp | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None
-        await self.app(scope, receive, send)
 
 
 @dataclass

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 LANG_COOKIE = "tp_lang"
 UNAVAILABLE_KO = "지금은 정보를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요."
+EXPIRED_KO = "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."
 
 # Navigation and chrome in both languages; page bodies stay Korean-first.
 WORDS: dict[str, dict[str, str]] = {

@@ -21,6 +21,7 @@ from trendpath.kit.errors import ApiError
 from trendpath.kit.service import runtime_of
 from trendpath.web import session as websession
 from trendpath.web.pages import (
+    EXPIRED_KO,
     UNAVAILABLE_KO,
     call,
     checked_session,
@@ -32,7 +33,6 @@ from trendpath.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-EXPIRED_KO = "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."
 
 
 async def _latest(request: Request, session: websession.WebSession) -> tuple[Any, str | None]:

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from trendpath.web import session as websession
 from trendpath.web.pages import (
+    EXPIRED_KO,
     UNAVAILABLE_KO,
     call,
     checked_session,
@@ -26,7 +27,6 @@ from trendpath.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-EXPIRED_KO = "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 RESOURCE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,127}$")
 UUID = re.compile(r"^[0-9a-f-]{36}$")

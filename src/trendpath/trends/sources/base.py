@@ -100,6 +100,25 @@ class Source(ABC):
         """Release network resources."""
 
 
+class PerTrendSource(Source):
+    """A source that asks its API once per trend (patents, laws, courses)."""
+
+    async def fetch(self, trends: Sequence[Trend], weeks: Sequence[dt.date]) -> SourceResult:
+        """Values per trend and week; one trend's failure becomes a problem, not an error."""
+        wanted = check_weeks(weeks)
+        result = SourceResult(self.name, self.indicator)
+
+        async def one(trend: Trend) -> WeekValues:
+            return await self.fetch_trend(trend, wanted)
+
+        await fetch_each(result, trends, one)
+        return result
+
+    @abstractmethod
+    async def fetch_trend(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+        """One trend's values for the (checked, sorted) ``weeks``."""
+
+
 # --- weeks ---------------------------------------------------------------------------------------
 
 

@@ -25,14 +25,11 @@ from trendpath.kit.http import ServiceClients
 from trendpath.kit.settings import Settings
 from trendpath.trends.catalog import Trend
 from trendpath.trends.sources.base import (
+    PerTrendSource,
     QuotaExhausted,
-    Source,
     SourceNotConfigured,
     SourceResponseError,
-    SourceResult,
     WeekValues,
-    check_weeks,
-    fetch_each,
     parse_day,
     week_span,
     weekly_counts,
@@ -88,7 +85,7 @@ def parse_page(body: bytes, date_field: str) -> Page[tuple[str, dt.date]]:
     return Page(items, total)
 
 
-class KiprisPatentSource(Source):
+class KiprisPatentSource(PerTrendSource):
     """Weekly counts of patent and utility-model documents matching a trend's keywords."""
 
     name = "kipris-plus"
@@ -135,18 +132,8 @@ class KiprisPatentSource(Source):
             max_pages=settings.trend_source_max_pages,
         )
 
-    async def fetch(self, trends: Sequence[Trend], weeks: Sequence[dt.date]) -> SourceResult:
-        """patent_filing_rate (documents per week) per trend and week."""
-        wanted = check_weeks(weeks)
-        result = SourceResult(self.name, self.indicator)
-
-        async def one(trend: Trend) -> WeekValues:
-            return await self._count(trend, wanted)
-
-        await fetch_each(result, trends, one)
-        return result
-
-    async def _count(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+    async def fetch_trend(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+        """Patent_filing_rate (documents per week) of one trend, per week."""
         start, end = week_span(weeks)
         params = {
             "ServiceKey": self.service_key,

@@ -28,13 +28,10 @@ from trendpath.kit.http import ServiceClients
 from trendpath.kit.settings import Settings
 from trendpath.trends.catalog import Trend
 from trendpath.trends.sources.base import (
-    Source,
+    PerTrendSource,
     SourceNotConfigured,
     SourceResponseError,
-    SourceResult,
     WeekValues,
-    check_weeks,
-    fetch_each,
     parse_day,
     week_span,
     weekly_counts,
@@ -92,7 +89,7 @@ def parse_page(body: bytes, target: Target) -> Page[tuple[str, dt.date]]:
     return Page(items, total)
 
 
-class LawGoKrSource(Source):
+class LawGoKrSource(PerTrendSource):
     """Weekly counts of enacted/amended laws and rules matching a trend's keywords."""
 
     name = "law-go-kr"
@@ -142,18 +139,8 @@ class LawGoKrSource(Source):
             max_pages=settings.trend_source_max_pages,
         )
 
-    async def fetch(self, trends: Sequence[Trend], weeks: Sequence[dt.date]) -> SourceResult:
-        """policy_change_frequency (changes per week) per trend and week."""
-        wanted = check_weeks(weeks)
-        result = SourceResult(self.name, self.indicator)
-
-        async def one(trend: Trend) -> WeekValues:
-            return await self._count(trend, wanted)
-
-        await fetch_each(result, trends, one)
-        return result
-
-    async def _count(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+    async def fetch_trend(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+        """Policy_change_frequency (changes per week) of one trend, per week."""
         start, end = week_span(weeks)
         found: dict[str, dt.date] = {}
         for target in self.targets:

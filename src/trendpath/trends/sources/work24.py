@@ -25,14 +25,11 @@ from trendpath.kit.settings import Settings
 from trendpath.trends.catalog import Trend
 from trendpath.trends.sources.base import (
     GROWTH_HISTORY_WEEKS,
-    Source,
+    PerTrendSource,
     SourceNotConfigured,
     SourceResponseError,
-    SourceResult,
     WeekValues,
     all_weeks,
-    check_weeks,
-    fetch_each,
     four_over_four,
     parse_day,
     week_span,
@@ -70,7 +67,7 @@ def parse_page(body: bytes) -> Page[tuple[str, dt.date]]:
     return Page(items, total)
 
 
-class Work24CourseSource(Source):
+class Work24CourseSource(PerTrendSource):
     """Growth of training-course openings matching a trend's keywords."""
 
     name = "work24"
@@ -114,18 +111,8 @@ class Work24CourseSource(Source):
             max_pages=settings.trend_source_max_pages,
         )
 
-    async def fetch(self, trends: Sequence[Trend], weeks: Sequence[dt.date]) -> SourceResult:
-        """learning_demand_growth per trend and week."""
-        wanted = check_weeks(weeks)
-        result = SourceResult(self.name, self.indicator)
-
-        async def one(trend: Trend) -> WeekValues:
-            return await self._growth(trend, wanted)
-
-        await fetch_each(result, trends, one)
-        return result
-
-    async def _growth(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+    async def fetch_trend(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
+        """learning_demand_growth of one trend, per week."""
         start, end = week_span(weeks, GROWTH_HISTORY_WEEKS)
         runs: dict[str, dt.date] = {}
         for keyword in trend.keywords_ko[: self.max_keywords]:
