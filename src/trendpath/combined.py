@@ -7,12 +7,14 @@ Services are mounted under ``/api/<service>`` and the dashboard at ``/``. They s
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp
 
 from trendpath.ai.app import SPEC as AI_SPEC
 from trendpath.ai.app import create_app as create_ai
@@ -53,6 +55,19 @@ SPECS: dict[str, ServiceSpec] = {
 assert tuple(FACTORIES) == APPS
 
 
+class ServiceMount(Mount):
+    """A mount that takes every path under its prefix, control characters included.
+
+    Starlette matches the rest of a mounted path with ``.*``, which stops at a newline: a request
+    for ``/api/ai/v1/sessions/a%0Ab`` fell through to the dashboard's plain-text 404 instead of
+    reaching the AI service (which answers it in the API's JSON error shape).
+    """
+
+    def __init__(self, path: str, app: ASGIApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
 def create_service_app(name: str, settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """One service's app by name (``auth``, ``users``, ``news``, ``trends``, ``ai``, ``web``)."""
     if name not in FACTORIES:
@@ -79,6 +94,8 @@ def create_combined_app(
             await stop_background(tasks)
             await runtime.clients.aclose()
 
-    routes = [Mount(f"/api/{name}", app=app) for name, app in apps.items() if name != "web"]
+    routes: list[BaseRoute] = [
+        ServiceMount(f"/api/{name}", app) for name, app in apps.items() if name != "web"
+    ]
     routes.append(Mount("/", app=apps["web"]))
     return Starlette(routes=routes, lifespan=lifespan)

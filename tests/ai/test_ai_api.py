@@ -156,6 +156,23 @@ def test_bad_messages_are_rejected(http: httpx.Client, user: dict[str, str]) -> 
     assert emoji.status_code == 200 and emoji.json()["text"]
 
 
+def test_nul_characters_are_refused_before_the_database(
+    http: httpx.Client, user: dict[str, str]
+) -> None:
+    # Found by the API fuzzer: PostgreSQL cannot store U+0000, so these were 500s (the stream
+    # broke off mid-answer) instead of 422s.
+    named = http.post(f"{API}/sessions", json={**PROFILE, "name": "민\x00지"}, headers=user)
+    assert named.status_code == 422
+    assert named.json()["error"]["details"][0]["field"] == "name"
+    sid = http.post(f"{API}/sessions", json=PROFILE, headers=user).json()["session_id"]
+    for path in ("messages", "messages/stream"):
+        resp = http.post(f"{API}/sessions/{sid}/{path}", json={"text": "a\x00b"}, headers=user)
+        assert resp.status_code == 422, path
+        assert resp.json()["error"]["details"][0]["field"] == "text"
+    after = http.post(f"{API}/sessions/{sid}/messages", json={"text": "안녕하세요"}, headers=user)
+    assert after.status_code == 200
+
+
 def test_tokens_are_required_and_scoped(
     http: httpx.Client, user: dict[str, str], db: Database, settings: Settings
 ) -> None:

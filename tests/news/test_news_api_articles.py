@@ -82,6 +82,23 @@ def test_signal_ranges_are_checked(news: News) -> None:
         assert empty.json() == {"items": []}
 
 
+@pytest.mark.parametrize("path", ["/v1/signals/articles", "/v1/signals/deals"])
+@pytest.mark.parametrize(
+    ("first", "last"), [("0001-01-12", "0008-01-01"), ("9999-12-20", "9999-12-31")]
+)
+def test_signal_ranges_at_the_ends_of_the_calendar_are_refused(
+    news: News, path: str, first: str, last: str
+) -> None:
+    # Found by the API fuzzer: a week at either end of the calendar overflowed ``datetime`` in
+    # the Korea-time bounds, a 500 instead of a 422.
+    with news.api(reader(news)) as api:
+        resp = api.get(path, params={"from": first, "to": last})
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["error"]["code"] == "validation_error"
+        edge = api.get(path, params={"from": "1900-01-01", "to": "1900-01-08"})
+        assert edge.status_code == 200 and edge.json() == {"items": []}
+
+
 def test_a_trends_articles_are_newest_first_with_copies_collapsed(stored: News) -> None:
     with stored.api(reader(stored)) as api:
         page = api.get("/v1/trends/generative-ai/articles").json()
@@ -117,3 +134,12 @@ def test_keyword_search_finds_inflected_korean_and_collapses_copies(stored: News
         assert [i["title"] for i in only.json()["items"]] == ["핀테크 B사, 50억 원 시드 투자 유치"]
         nothing = api.get("/v1/search", params={"q": "양자컴퓨터", "mode": "keyword"}).json()
         assert nothing["items"] == []
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_nul_in_a_search_is_a_422(stored: News, mode: str) -> None:
+    # Found by the API fuzzer: PostgreSQL cannot take U+0000 in a query parameter (a 500).
+    with stored.api(reader(stored)) as api:
+        resp = api.get("/v1/search", params={"q": "a\x00", "mode": mode})
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["error"]["code"] == "validation_error"

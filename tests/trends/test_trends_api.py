@@ -122,6 +122,10 @@ def test_indicator_and_velocity_history(demo: list[str], http: httpx.Client) -> 
         ("/trends?limit=abc", 422, "validation_error"),
         ("/trends/generative-ai/velocity?from=2025-02-01&to=2024-01-01", 422, "validation_error"),
         ("/trends/generative-ai/indicators?from=not-a-date", 422, "validation_error"),
+        # Found by the API fuzzer: U+0000 reached PostgreSQL, which refuses it (a 500).
+        ("/trends?q=%EC%83%9D%00", 422, "validation_error"),
+        ("/trends?category=ai%00", 422, "validation_error"),
+        ("/trends?interest=%00", 422, "validation_error"),
     ],
 )
 def test_bad_requests_are_precise(

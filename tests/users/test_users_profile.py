@@ -108,3 +108,13 @@ def test_weekly_hours_bounds_are_inclusive(users: Callable[..., User]) -> None:
     carol = users()
     for hours in (1, 60, 37.5):
         assert _put(carol, weekly_hours=hours).json()["weekly_hours"] == hours
+
+
+def test_nul_in_a_catalog_search_is_a_422(users: Callable[..., User]) -> None:
+    # Found by the API fuzzer: PostgreSQL cannot take U+0000 in a query parameter, so a search
+    # for it was a 500 (and sometimes a dropped connection).
+    alice = users()
+    resp = alice.api.get("/catalog", params={"q": "파이\x00썬"})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"]["code"] == "validation_error"
+    assert alice.api.get("/catalog", params={"q": "파이썬"}).status_code == 200

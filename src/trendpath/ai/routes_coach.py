@@ -27,7 +27,7 @@ from trendpath.ai.schemas import (
 )
 from trendpath.kit.auth import Principal, require_scopes
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
@@ -40,7 +40,13 @@ def _reply_out(session_id: uuid.UUID, reply: CoachReply) -> ReplyOut:
     return ReplyOut(session_id=session_id, **reply.model_dump())
 
 
-@router.post("/sessions", response_model=ReplyOut, status_code=201, summary="Start a talk")
+@router.post(
+    "/sessions",
+    response_model=ReplyOut,
+    status_code=201,
+    responses=error_responses(429),
+    summary="Start a talk",
+)
 async def start_session(body: SessionStartIn, request: Request, user: ChatUser) -> ReplyOut:
     """A new coach session and the coach's opening message."""
     runtime = runtime_of(request)
@@ -75,7 +81,12 @@ def list_sessions(session: SessionDep, user: ChatUser) -> list[SessionSummary]:
     return [SessionSummary(**r._mapping) for r in store.list_sessions(session, user.user_id)]
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut, summary="A session's transcript")
+@router.get(
+    "/sessions/{session_id}",
+    response_model=SessionOut,
+    responses=error_responses(404),
+    summary="A session's transcript",
+)
 def get_session(session: SessionDep, session_id: uuid.UUID, user: ChatUser) -> SessionOut:
     """One of the user's sessions with every message (resume from here)."""
     loaded = sessions.load(session, session_id, user.user_id)
@@ -114,7 +125,12 @@ async def _save(
     await run_in_threadpool(save)
 
 
-@router.post("/sessions/{session_id}/messages", response_model=ReplyOut, summary="Say something")
+@router.post(
+    "/sessions/{session_id}/messages",
+    response_model=ReplyOut,
+    responses=error_responses(404, 409),
+    summary="Say something",
+)
 async def post_message(
     body: MessageIn, request: Request, session_id: uuid.UUID, user: ChatUser
 ) -> ReplyOut:
@@ -127,6 +143,25 @@ async def post_message(
     return _reply_out(session_id, reply)
 
 
+def _sse_kind(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    json_data = {"type": "string", "contentMediaType": "application/json", "contentSchema": data}
+    return {"properties": {"event": {"const": event}, "data": json_data}}
+
+
+_TEXT = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+_SSE_EVENT: dict[str, Any] = {
+    "description": "One event (OpenAPI 3.1: this schema describes each event of the stream)",
+    "type": "object",
+    "required": ["event", "data"],
+    "oneOf": [
+        _sse_kind("delta", _TEXT),
+        _sse_kind("replace", _TEXT),
+        _sse_kind("done", {"$ref": "#/components/schemas/ReplyOut"}),
+        _sse_kind("error", {"$ref": "#/components/schemas/ErrorInfo"}),
+    ],
+}
+
+
 def _sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
@@ -135,6 +170,13 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
     "/sessions/{session_id}/messages/stream",
     summary="Say something; the reply streams back as server-sent events",
     response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events: delta and replace, then done (or error)",
+            "content": {"text/event-stream": {"schema": _SSE_EVENT}},
+        },
+        **error_responses(404, 409),
+    },
 )
 async def stream_message(
     body: MessageIn, request: Request, session_id: uuid.UUID, user: ChatUser
@@ -160,7 +202,12 @@ async def stream_message(
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
-@router.post("/sessions/{session_id}/finish", response_model=ValuesOut, summary="End the talk")
+@router.post(
+    "/sessions/{session_id}/finish",
+    response_model=ValuesOut,
+    responses=error_responses(404, 409),
+    summary="End the talk",
+)
 def finish_session(session: SessionDep, session_id: uuid.UUID, user: ChatUser) -> ValuesOut:
     """Close the session now and store value scores and persona from what was said."""
     loaded = sessions.load(session, session_id, user.user_id)
@@ -212,7 +259,12 @@ def _values_out(
     )
 
 
-@router.get("/values/me", response_model=ValuesOut, summary="My value scores with evidence")
+@router.get(
+    "/values/me",
+    response_model=ValuesOut,
+    responses=error_responses(404),
+    summary="My value scores with evidence",
+)
 def my_values(session: SessionDep, user: ChatUser) -> ValuesOut:
     """The nine work-value scores from the user's latest talk, each with the sentences behind it."""
     row = store.get_values(session, user.user_id)

@@ -15,6 +15,7 @@ from trendpath.ai.schemas import (
     AxisOut,
     PersonaOut,
     ProfileIn,
+    SimilarOut,
     SpaceOut,
     TextsIn,
     TextsOut,
@@ -25,7 +26,7 @@ from trendpath.ai.schemas import (
 )
 from trendpath.kit.auth import CurrentUser, Principal, require_scopes
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/v1", tags=["persona"])
 
@@ -100,7 +101,12 @@ def _persona_out(row: Row[Any]) -> PersonaOut:
     )
 
 
-@router.get("/personas/me", response_model=PersonaOut, summary="My persona")
+@router.get(
+    "/personas/me",
+    response_model=PersonaOut,
+    responses=error_responses(404),
+    summary="My persona",
+)
 def my_persona(session: SessionDep, user: CurrentUser) -> PersonaOut:
     """The signed-in user's persona vector and value scores."""
     row = store.get_persona(session, user.user_id)
@@ -109,7 +115,12 @@ def my_persona(session: SessionDep, user: CurrentUser) -> PersonaOut:
     return _persona_out(row)
 
 
-@router.post("/personas/me/rebuild", response_model=PersonaOut, summary="Rebuild my persona")
+@router.post(
+    "/personas/me/rebuild",
+    response_model=PersonaOut,
+    responses=error_responses(404),
+    summary="Rebuild my persona",
+)
 def rebuild_my_persona(session: SessionDep, user: ChatUser) -> PersonaOut:
     """Recompute values and persona from the latest finished talk, in the current space."""
     if not sessions.rebuild(session, user.user_id):
@@ -120,22 +131,32 @@ def rebuild_my_persona(session: SessionDep, user: ChatUser) -> PersonaOut:
     return _persona_out(row)
 
 
-@router.get("/personas/me/similar", summary="How many people are like me")
+@router.get(
+    "/personas/me/similar",
+    response_model=SimilarOut,
+    responses=error_responses(404),
+    summary="How many people are like me",
+)
 def similar_to_me(
     session: SessionDep,
     user: ChatUser,
     k: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> SimilarOut:
     """Similarities of the nearest other personas (numbers only: nobody else is identified)."""
     row = store.get_persona(session, user.user_id)
     if row is None:
         raise ApiError(404, "not_found", "no persona yet: talk with the coach first")
     sims = store.similar_personas(session, user.user_id, np.asarray(row.embedding), row.version, k)
     close = sum(1 for s in sims if s >= 0.8)
-    return {"k": len(sims), "similarities": [round(s, 4) for s in sims], "very_similar": close}
+    return SimilarOut(k=len(sims), similarities=[round(s, 4) for s in sims], very_similar=close)
 
 
-@router.get("/personas/{user_id}", response_model=PersonaOut, summary="A user's persona (service)")
+@router.get(
+    "/personas/{user_id}",
+    response_model=PersonaOut,
+    responses=error_responses(404),
+    summary="A user's persona (service)",
+)
 def persona_of(session: SessionDep, user_id: uuid.UUID, _: EmbedCaller) -> PersonaOut:
     """A user's persona for sibling services (matching); 404 before the first conversation."""
     row = store.get_persona(session, user_id)

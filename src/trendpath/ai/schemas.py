@@ -62,6 +62,14 @@ class ProfileIn(ProfileRefs):
         return v
 
 
+class SimilarOut(BaseModel):
+    """How close the nearest other personas are (numbers only: nobody is identified)."""
+
+    k: int = Field(description="How many personas were compared")
+    similarities: list[float] = Field(description="Cosine similarities, nearest first")
+    very_similar: int = Field(description="How many are at least 0.8 similar")
+
+
 class SpaceOut(BaseModel):
     """The persona space: its version, size and block layout."""
 
@@ -158,11 +166,20 @@ class PersonaOut(BaseModel):
     updated_at: datetime
 
 
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL text and JSONB cannot hold U+0000: refuse it here (422), not in the database.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class SessionStartIn(ProfileRefs):
     """What the coach knows before the talk (from the sign-up profile)."""
 
     name: str | None = Field(default=None, max_length=40)
     status: Literal["student", "job_seeker", "employed", "career_changer"] | None = None
+
+    _name_storable = field_validator("name")(_no_nul)
 
 
 class MessageIn(BaseModel):
@@ -170,6 +187,8 @@ class MessageIn(BaseModel):
 
     text: str = Field(default="", max_length=4000)
     choice: int | None = Field(default=None, ge=0, le=1)
+
+    _text_storable = field_validator("text")(_no_nul)
 
 
 class ReplyOut(BaseModel):

@@ -29,9 +29,12 @@ from trendpath.auth.schemas import (
 from trendpath.auth.store import Account
 from trendpath.kit.auth import Principal
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 
 router = APIRouter(tags=["accounts"])
+
+MAX_EVENT_ID = 2**63 - 1
+"""Event ids are PostgreSQL bigints; a larger ``after`` is refused (422), not overflowed."""
 
 
 def _api_error(exc: accounts.AccountError) -> ApiError:
@@ -64,7 +67,12 @@ def _account_out(session: SessionDep, account: Account) -> AccountOut:
     )
 
 
-@router.post("/accounts", status_code=201, summary="Sign up with email and password")
+@router.post(
+    "/accounts",
+    status_code=201,
+    responses=error_responses(400, 409, 429),
+    summary="Sign up with email and password",
+)
 def sign_up(body: SignUpIn, request: Request, session: SessionDep) -> AccountOut:
     """Create a password account (rate-limited per IP)."""
     settings = settings_of(request)
@@ -96,7 +104,7 @@ def me(session: SessionDep, principal: LocalPrincipal) -> AccountOut:
     return _account_out(session, _account_of(session, principal))
 
 
-@router.patch("/me", summary="Change display name or locale")
+@router.patch("/me", responses=error_responses(400), summary="Change display name or locale")
 def update_me(body: ProfilePatch, session: SessionDep, principal: LocalPrincipal) -> AccountOut:
     """Needs scope ``account``."""
     need_scopes(principal, "account")
@@ -114,7 +122,12 @@ def update_me(body: ProfilePatch, session: SessionDep, principal: LocalPrincipal
     return _account_out(session, account or _account_of(session, principal))
 
 
-@router.post("/me/password", status_code=204, summary="Change the password")
+@router.post(
+    "/me/password",
+    status_code=204,
+    responses=error_responses(400, 429),
+    summary="Change the password",
+)
 def change_password(
     request: Request, body: PasswordChange, session: SessionDep, principal: LocalPrincipal
 ) -> Response:
@@ -150,7 +163,9 @@ def delete_me(
     return Response(status_code=204)
 
 
-@router.get("/users/{user_id}", summary="A user's profile (self or admin)")
+@router.get(
+    "/users/{user_id}", responses=error_responses(404), summary="A user's profile (self or admin)"
+)
 def user_profile(
     user_id: uuid.UUID, session: SessionDep, principal: LocalPrincipal
 ) -> PublicProfile:
@@ -173,7 +188,7 @@ def user_profile(
 def events(
     session: SessionDep,
     principal: LocalPrincipal,
-    after: int = Query(default=0, ge=0),
+    after: int = Query(default=0, ge=0, le=MAX_EVENT_ID),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> EventsOut:
     """Needs a service token with scope ``events:read``."""
@@ -203,7 +218,12 @@ def rotate_key(request: Request, session: SessionDep, principal: LocalPrincipal)
     return RotatedKey(kid=kid)
 
 
-@router.post("/admin/clients", status_code=201, summary="Register an OAuth client (admin)")
+@router.post(
+    "/admin/clients",
+    status_code=201,
+    responses=error_responses(409),
+    summary="Register an OAuth client (admin)",
+)
 def register_client(body: ClientIn, session: SessionDep, principal: LocalPrincipal) -> ClientOut:
     """The secret of a confidential client is in this response only."""
     _admin(session, principal)

@@ -12,11 +12,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from trendpath.auth import keys, oauth, store, tokens
 from trendpath.auth import scopes as sc
 from trendpath.auth.oauth import OAuthError
-from trendpath.kit.auth import ALLOWED_ALGS, Principal, bearer_token, issuer_url
+from trendpath.auth.schemas import OAuthErrorOut, RevokeForm, TokenForm, TokenOut
+from trendpath.kit.auth import ALLOWED_ALGS, BearerDoc, Principal, bearer_token, issuer_url
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError
 from trendpath.kit.settings import Settings
@@ -127,6 +129,16 @@ def jwks(request: Request, session: SessionDep) -> JSONResponse:
     return JSONResponse(doc, headers={"Cache-Control": "public, max-age=60"})
 
 
+def _form_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` declaring a form body read by hand (to keep RFC 6749 errors)."""
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": True, "content": {FORM_TYPE: {"schema": schema}}}}
+
+
+def _oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": OAuthErrorOut, "description": "RFC 6749 §5.2 error"} for s in statuses}
+
+
 def _form(request: Request, items: list[tuple[str, str]]) -> dict[str, str]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != FORM_TYPE:
@@ -134,7 +146,12 @@ def _form(request: Request, items: list[tuple[str, str]]) -> dict[str, str]:
     return oauth.single_values(items)
 
 
-@router.post("/token", summary="Token endpoint")
+@router.post(
+    "/token",
+    summary="Token endpoint",
+    responses={200: {"model": TokenOut}, **_oauth_errors(400, 401, 429)},
+    openapi_extra=_form_body(TokenForm),
+)
 def token(request: Request, session: SessionDep, items: FormItems) -> JSONResponse:
     """authorization_code (+PKCE), refresh_token (rotating) and client_credentials grants."""
     settings = settings_of(request)
@@ -158,7 +175,13 @@ def token(request: Request, session: SessionDep, items: FormItems) -> JSONRespon
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.post("/revoke", summary="Token revocation (RFC 7009)")
+@router.post(
+    "/revoke",
+    summary="Token revocation (RFC 7009)",
+    response_class=Response,  # an empty 200, documented without a body
+    responses=_oauth_errors(400, 401, 429),
+    openapi_extra=_form_body(RevokeForm),
+)
 def revoke(request: Request, session: SessionDep, items: FormItems) -> Response:
     """Revoke a refresh token (and its grant family) or an access token; always 200."""
     settings = settings_of(request)
@@ -175,7 +198,7 @@ def revoke(request: Request, session: SessionDep, items: FormItems) -> Response:
     return Response(status_code=200, headers=NO_STORE)
 
 
-def local_principal(request: Request, session: SessionDep) -> Principal:
+def local_principal(request: Request, session: SessionDep, _: BearerDoc) -> Principal:
     """The principal of the bearer token, checked here (revocations take effect at once)."""
     return tokens.verify_local(session, settings_of(request), bearer_token(request))
 

@@ -119,3 +119,43 @@ class RotatedKey(BaseModel):
     """The new active signing key after a rotation."""
 
     kid: str
+
+
+class TokenForm(BaseModel):
+    """The token endpoint's form (RFC 6749 §4.1.3, §6, §4.4); documents the request only."""
+
+    grant_type: GrantType
+    code: str | None = None
+    redirect_uri: str | None = None
+    code_verifier: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class RevokeForm(BaseModel):
+    """The revocation endpoint's form (RFC 7009 §2.1); documents the request only."""
+
+    token: str
+    token_type_hint: Literal["access_token", "refresh_token"] | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class TokenOut(BaseModel):
+    """A token response (RFC 6749 §5.1; ``id_token`` with ``openid``)."""
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None
+    id_token: str | None = None
+
+
+class OAuthErrorOut(BaseModel):
+    """An RFC 6749 §5.2 error of the token and revocation endpoints."""
+
+    error: str
+    error_description: str

@@ -32,6 +32,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -301,6 +302,17 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     )
 
 
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="An access token issued by the auth service (RFC 9068 JWT)",
+)
+BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)]
+"""Declares bearer authentication in the OpenAPI document of a route that depends on it. The
+token is read and checked by :func:`bearer_token`, so refusals keep the common error shape."""
+
+
 def bearer_token(request: Request) -> str:
     """The bearer token of the request (RFC 6750 §2.1); raises TokenError when absent."""
     value = request.headers.get("authorization", "")
@@ -325,7 +337,7 @@ def verifier_of(request: Request) -> TokenVerifier:
     return verifier
 
 
-async def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request, _: BearerDoc) -> Principal:
     """FastAPI dependency: the verified principal (user or service) of the bearer token."""
     return await verifier_of(request).verify(bearer_token(request))
 

@@ -24,7 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trendpath import __version__
-from trendpath.kit.errors import error_body, error_response, install_error_handlers
+from trendpath.kit.errors import (
+    document_common_errors,
+    error_body,
+    error_response,
+    install_error_handlers,
+)
 from trendpath.kit.logs import RequestIdMiddleware
 from trendpath.kit.metrics import MetricsMiddleware, metrics_endpoint, watch_pool
 from trendpath.kit.migrate import at_head
@@ -266,4 +271,19 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
     if configure_tracing(settings) is not None:
         app.add_middleware(TracingMiddleware, service=spec.name)
     app.add_middleware(RequestIdMiddleware, service=spec.name)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make ``/openapi.json`` declare the errors kit itself answers (see document_common_errors)."""
+    generate = app.openapi
+    documented: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        if not any(d is schema for d in documented):  # FastAPI regenerates when routes change
+            documented[:] = [document_common_errors(schema)]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

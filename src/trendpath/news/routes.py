@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.auth import CurrentPrincipal, Principal, require_scopes
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.news import search as find
 from trendpath.news import signals, store
@@ -50,8 +50,27 @@ FeedId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Trend slug")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
-Since = Annotated[dt.date, Query(alias="from", description="First ISO week (its Monday)")]
-Until = Annotated[dt.date, Query(alias="to", description="Last ISO week (inclusive)")]
+# Bounded so the Korea-time instants around a week stay within what ``datetime`` can hold.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+Since = Annotated[
+    dt.date,
+    Query(
+        alias="from",
+        ge=EARLIEST_DAY,
+        le=LATEST_DAY,
+        description="First ISO week (its Monday); 1900-01-01 to 2999-12-31",
+    ),
+]
+Until = Annotated[
+    dt.date,
+    Query(
+        alias="to",
+        ge=EARLIEST_DAY,
+        le=LATEST_DAY,
+        description="Last ISO week (inclusive); 1900-01-01 to 2999-12-31",
+    ),
+]
 Reader = Annotated[Principal, require_scopes("news:read")]
 
 
@@ -98,7 +117,13 @@ def list_feeds(
     return FeedPage(total=total, items=[FeedOut.of(r, now) for r in rows])
 
 
-@router.post("/feeds", response_model=FeedOut, status_code=201, summary="Add a feed")
+@router.post(
+    "/feeds",
+    response_model=FeedOut,
+    status_code=201,
+    responses=error_responses(409),
+    summary="Add a feed",
+)
 async def add_feed(body: FeedIn, request: Request, who: FeedAdmin) -> FeedOut:
     """Add a feed after checking its URL against the SSRF guard; it is fetched at the next cycle."""
     runtime = runtime_of(request)
@@ -124,13 +149,20 @@ async def add_feed(body: FeedIn, request: Request, who: FeedAdmin) -> FeedOut:
     return added
 
 
-@router.get("/feeds/{feed_id}", response_model=FeedOut, summary="One feed")
+@router.get(
+    "/feeds/{feed_id}", response_model=FeedOut, responses=error_responses(404), summary="One feed"
+)
 def get_feed(session: SessionDep, feed_id: FeedId, _: FeedAdmin) -> FeedOut:
     """A feed with its fetch state."""
     return _feed_or_404(session, feed_id)
 
 
-@router.patch("/feeds/{feed_id}", response_model=FeedOut, summary="Enable or disable a feed")
+@router.patch(
+    "/feeds/{feed_id}",
+    response_model=FeedOut,
+    responses=error_responses(404),
+    summary="Enable or disable a feed",
+)
 def patch_feed(session: SessionDep, feed_id: FeedId, body: FeedPatch, _: FeedAdmin) -> FeedOut:
     """A disabled feed keeps its articles but is not fetched."""
     if not store.set_enabled(session, feed_id, body.enabled):
@@ -139,7 +171,12 @@ def patch_feed(session: SessionDep, feed_id: FeedId, body: FeedPatch, _: FeedAdm
     return _feed_or_404(session, feed_id)
 
 
-@router.delete("/feeds/{feed_id}", status_code=204, summary="Remove a feed and its articles")
+@router.delete(
+    "/feeds/{feed_id}",
+    status_code=204,
+    responses=error_responses(404),
+    summary="Remove a feed and its articles",
+)
 def delete_feed(session: SessionDep, feed_id: FeedId, _: FeedAdmin) -> Response:
     """Remove the feed, its articles, their tags and deals."""
     if not store.delete_feed(session, feed_id):
@@ -148,7 +185,12 @@ def delete_feed(session: SessionDep, feed_id: FeedId, _: FeedAdmin) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/feeds/{feed_id}/unpark", response_model=FeedOut, summary="Unpark a feed")
+@router.post(
+    "/feeds/{feed_id}/unpark",
+    response_model=FeedOut,
+    responses=error_responses(404),
+    summary="Unpark a feed",
+)
 def unpark_feed(session: SessionDep, feed_id: FeedId, _: FeedAdmin) -> FeedOut:
     """Clear the error counters and make the feed due now."""
     if not store.unpark_feed(session, feed_id, _now()):
@@ -157,7 +199,12 @@ def unpark_feed(session: SessionDep, feed_id: FeedId, _: FeedAdmin) -> FeedOut:
     return _feed_or_404(session, feed_id)
 
 
-@router.post("/feeds/{feed_id}/fetch", response_model=FetchOut, summary="Fetch a feed now")
+@router.post(
+    "/feeds/{feed_id}/fetch",
+    response_model=FetchOut,
+    responses=error_responses(404, 409),
+    summary="Fetch a feed now",
+)
 async def fetch_now(request: Request, feed_id: FeedId, _: FeedAdmin) -> FetchOut:
     """Fetch, analyse and store the feed now (parked or not), whatever its schedule."""
     runtime = runtime_of(request)

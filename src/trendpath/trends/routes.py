@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.trends import store, vectors
 from trendpath.trends.indicators import INDICATOR_META, INDICATORS
@@ -121,7 +121,12 @@ def list_trends(
     return TrendPage(total=total, items=[_summary(r, forecasts.get(r.id)) for r in rows])
 
 
-@router.get("/trends/{slug}", response_model=TrendDetail, summary="One trend in full")
+@router.get(
+    "/trends/{slug}",
+    response_model=TrendDetail,
+    responses=error_responses(404),
+    summary="One trend in full",
+)
 def trend_detail(session: SessionDep, slug: Slug) -> TrendDetail:
     """Catalog content, latest Velocity Score and why it is what it is."""
     row = _trend_or_404(session, slug)
@@ -141,7 +146,10 @@ def trend_detail(session: SessionDep, slug: Slug) -> TrendDetail:
 
 
 @router.get(
-    "/trends/{slug}/indicators", response_model=IndicatorHistory, summary="Indicator history"
+    "/trends/{slug}/indicators",
+    response_model=IndicatorHistory,
+    responses=error_responses(404),
+    summary="Indicator history",
 )
 def indicator_history(
     session: SessionDep, slug: Slug, start: Since = None, end: Until = None
@@ -162,7 +170,10 @@ def indicator_history(
 
 
 @router.get(
-    "/trends/{slug}/velocity", response_model=VelocityHistory, summary="Velocity Score history"
+    "/trends/{slug}/velocity",
+    response_model=VelocityHistory,
+    responses=error_responses(404),
+    summary="Velocity Score history",
 )
 def velocity_history(
     session: SessionDep, slug: Slug, start: Since = None, end: Until = None
@@ -186,7 +197,12 @@ def velocity_history(
     )
 
 
-@router.post("/nearest", response_model=NearestOut, summary="Trends nearest to a persona vector")
+@router.post(
+    "/nearest",
+    response_model=NearestOut,
+    responses=error_responses(409, 503),
+    summary="Trends nearest to a persona vector",
+)
 async def nearest_trends(body: NearestIn, request: Request) -> NearestOut:
     """Cosine-nearest trends (pgvector HNSW) with each persona block's share of the similarity."""
     runtime = runtime_of(request)

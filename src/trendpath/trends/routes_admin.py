@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.trends import store
@@ -63,7 +63,13 @@ def _save(session: SessionDep, trend: Trend) -> bool:
 TrendBody = Annotated[dict[str, Any], Body(description="A trend in the catalog's format")]
 
 
-@router.post("/trends", response_model=SavedTrend, status_code=201, summary="Add a trend")
+@router.post(
+    "/trends",
+    response_model=SavedTrend,
+    status_code=201,
+    responses=error_responses(409),
+    summary="Add a trend",
+)
 def add_trend(session: SessionDep, request: Request, body: TrendBody) -> SavedTrend:
     """Add a trend (409 if the slug exists; its vector is embedded by the next refresh)."""
     trend = _validate(body, request)
@@ -72,7 +78,12 @@ def add_trend(session: SessionDep, request: Request, body: TrendBody) -> SavedTr
     return SavedTrend(slug=trend.slug, created=_save(session, trend))
 
 
-@router.put("/trends/{slug}", response_model=SavedTrend, summary="Edit a trend")
+@router.put(
+    "/trends/{slug}",
+    response_model=SavedTrend,
+    responses=error_responses(404),
+    summary="Edit a trend",
+)
 def edit_trend(session: SessionDep, request: Request, slug: str, body: TrendBody) -> SavedTrend:
     """Replace a trend's catalog fields (the slug in the body must match the path)."""
     trend = _validate(body, request)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.users import abtest, store, store_learning
 from trendpath.users.access import Admin
@@ -80,7 +80,12 @@ def _row(item: CatalogItem, skills: list[str], level: int) -> dict[str, object]:
     }
 
 
-@router.post("/catalog/import", response_model=ImportOut, summary="Import from a connector")
+@router.post(
+    "/catalog/import",
+    response_model=ImportOut,
+    summary="Import from a connector",
+    responses=error_responses(502),
+)
 async def import_resources(
     body: ImportIn, request: Request, session: SessionDep, admin: Admin
 ) -> ImportOut:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import SLUG_PATTERN, load_taxonomy
@@ -69,7 +69,12 @@ def catalog(
     )
 
 
-@router.get("/catalog/{resource_id}", response_model=ResourceOut, summary="One resource")
+@router.get(
+    "/catalog/{resource_id}",
+    response_model=ResourceOut,
+    summary="One resource",
+    responses=error_responses(404),
+)
 def resource(
     resource_id: ResourcePath, request: Request, session: SessionDep, user: Reader
 ) -> ResourceOut:
@@ -97,7 +102,13 @@ def _start(
     return RoadmapOut.model_validate(planner.view(session, settings, user_id, row)), created
 
 
-@router.post("/roadmaps", response_model=RoadmapOut, status_code=201, summary="Start a roadmap")
+@router.post(
+    "/roadmaps",
+    response_model=RoadmapOut,
+    status_code=201,
+    summary="Start a roadmap",
+    responses=error_responses(409, 502),
+)
 async def start_roadmap(
     body: StartRoadmapIn, request: Request, response: Response, session: SessionDep, user: Writer
 ) -> RoadmapOut:
@@ -121,7 +132,12 @@ async def start_roadmap(
     return out
 
 
-@router.get("/roadmaps/{roadmap_id}", response_model=RoadmapOut, summary="One roadmap")
+@router.get(
+    "/roadmaps/{roadmap_id}",
+    response_model=RoadmapOut,
+    summary="One roadmap",
+    responses=error_responses(404),
+)
 def get_roadmap(
     roadmap_id: RoadmapId, request: Request, session: SessionDep, user: Reader
 ) -> RoadmapOut:
@@ -133,7 +149,12 @@ def get_roadmap(
     return RoadmapOut.model_validate(view)
 
 
-@router.delete("/roadmaps/{roadmap_id}", status_code=204, summary="Stop following a roadmap")
+@router.delete(
+    "/roadmaps/{roadmap_id}",
+    status_code=204,
+    summary="Stop following a roadmap",
+    responses=error_responses(404),
+)
 def delete_roadmap(roadmap_id: RoadmapId, session: SessionDep, user: Writer) -> Response:
     """Progress on its resources is kept."""
     if not store_learning.delete_roadmap(session, user.user_id, roadmap_id):
@@ -145,6 +166,7 @@ def delete_roadmap(roadmap_id: RoadmapId, session: SessionDep, user: Writer) -> 
 @router.put(
     "/roadmaps/{roadmap_id}/resources/{resource_id}/progress",
     response_model=ResourceProgressOut,
+    responses=error_responses(404),
     summary="Record progress on a roadmap resource",
 )
 def put_progress(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.users import abtest, matcher, store
 from trendpath.users.access import Reader, Writer
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1", tags=["match"])
 
 _MATCH_DOC: dict[int | str, dict[str, Any]] = {
     200: {"model": MatchOut, "description": "The match"},
-    409: {"description": "No profile yet"},
+    **error_responses(409, 502),  # 409: no profile yet; 502: a sibling answered nonsense
 }
 
 
@@ -112,7 +112,12 @@ def _record(session: Any, row: dict[str, Any]) -> bool:
     return inserted
 
 
-@router.post("/events", response_model=EventOut, summary="Record an outcome event")
+@router.post(
+    "/events",
+    response_model=EventOut,
+    summary="Record an outcome event",
+    responses=error_responses(404, 409),
+)
 async def post_event(
     body: EventIn, request: Request, session: SessionDep, user: Writer
 ) -> EventOut:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import Row
 
 from trendpath.kit.db import SessionDep
-from trendpath.kit.errors import ApiError
+from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import SLUG_PATTERN, Taxonomy, load_taxonomy
 from trendpath.users import profile as prof
@@ -102,7 +102,12 @@ def taxonomy(request: Request, user: Reader) -> TaxonomyOut:
     )
 
 
-@router.get("/profile", response_model=ProfileOut, summary="The signed-in user's profile")
+@router.get(
+    "/profile",
+    response_model=ProfileOut,
+    summary="The signed-in user's profile",
+    responses=error_responses(404),
+)
 def get_profile(request: Request, session: SessionDep, user: Reader) -> ProfileOut:
     """404 until the profile is created."""
     row = store.get_profile(session, user.user_id)
@@ -122,7 +127,12 @@ def put_profile(body: ProfileIn, request: Request, session: SessionDep, user: Wr
     return profile_out(row, tax)
 
 
-@router.patch("/profile", response_model=ProfileOut, summary="Change some profile fields")
+@router.patch(
+    "/profile",
+    response_model=ProfileOut,
+    summary="Change some profile fields",
+    responses=error_responses(404),
+)
 def patch_profile(
     body: ProfilePatch, request: Request, session: SessionDep, user: Writer
 ) -> ProfileOut:
@@ -158,7 +168,12 @@ def history(session: SessionDep, user: Reader) -> HistoryOut:
     )
 
 
-@router.put("/skills/{skill}", response_model=ProfileOut, summary="Self-rate one skill")
+@router.put(
+    "/skills/{skill}",
+    response_model=ProfileOut,
+    summary="Self-rate one skill",
+    responses=error_responses(404),
+)
 def rate_skill(
     skill: SkillPath, body: SkillRatingIn, request: Request, session: SessionDep, user: Writer
 ) -> ProfileOut:
