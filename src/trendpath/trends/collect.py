@@ -4,7 +4,8 @@ Sources run concurrently (each behind its own rate limiter); a source without ke
 with one log line naming the setting. Each source's values are written in their own unit of work
 through the idempotent upsert, so a second run over the same weeks changes nothing, and one
 failing source never loses another's rows. When any value was new or changed, the Velocity
-history is recomputed.
+history is recomputed in a unit of work of its own - and also when an earlier run stored values
+but died before that recompute (see :func:`~trendpath.trends.recompute.velocity_stale`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from trendpath.trends import store
 from trendpath.trends.catalog import Trend, load_catalog
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.indicators import INDICATOR_META
-from trendpath.trends.recompute import recompute_all
+from trendpath.trends.recompute import recompute_all, velocity_stale
 from trendpath.trends.sources.base import (
     Problem,
     Source,
@@ -87,7 +88,7 @@ class CollectReport:
             out += [f"    - {p.trend or '*'}: {p.message}" for p in s.problems[:20]]
             if len(s.problems) > 20:
                 out.append(f"    ... and {len(s.problems) - 20} more problems")
-        if self.rows:
+        if self.rows or self.velocity_rows:
             out.append(f"velocity: {self.velocity_rows} weekly scores recomputed")
         else:
             out.append("velocity: unchanged (no indicator changed)")
@@ -123,7 +124,9 @@ async def collect(
     ids = await asyncio.to_thread(_trend_ids, runtime.db, chosen)
     for source, outcome in zip(active, results, strict=True):
         report.sources.append(await _store(runtime.db, source, outcome, ids))
-    if report.rows:
+    # Indicators and Velocity are separate units of work: a run killed between them leaves
+    # Velocity behind, and the next run (which finds every value already stored) repairs it.
+    if report.rows or await asyncio.to_thread(_velocity_stale, runtime.db):
         report.velocity_rows = await asyncio.to_thread(_recompute, runtime.db)
     return report
 
@@ -209,6 +212,11 @@ def _rows(
 def _write(db: Database, rows: list[store.IndicatorRow]) -> int:
     with db.session_scope() as session:
         return store.upsert_indicators(session, rows)
+
+
+def _velocity_stale(db: Database) -> bool:
+    with db.session_scope() as session:
+        return velocity_stale(session)
 
 
 def _recompute(db: Database) -> int:

@@ -10,7 +10,8 @@ Public API (see docs/forecasting.md):
   :class:`LightGBMForecaster`
 - evaluation: :func:`rolling_evaluation`, :class:`EvalConfig`
 - registry and serving: :func:`ensure_model`, :func:`train_and_register`, :func:`latest_good`,
-  :func:`load_model`, :func:`predict_all`, :class:`Predictor`, :class:`Forecast`
+  :func:`load_latest_good`, :func:`load_model`, :func:`predict_all`, :class:`Predictor`,
+  :class:`Forecast`
 """
 
 from trendpath.trends.forecast.base import FitSettings, Forecast, Forecaster
@@ -37,6 +38,7 @@ from trendpath.trends.forecast.registry import (
     ensure_model,
     latest_good,
     list_models,
+    load_latest_good,
     load_model,
     train_and_register,
 )
@@ -70,6 +72,7 @@ __all__ = [
     "ensure_model",
     "latest_good",
     "list_models",
+    "load_latest_good",
     "load_model",
     "predict_all",
     "read_panel_csv",

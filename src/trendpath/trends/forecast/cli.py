@@ -28,7 +28,7 @@ from trendpath.trends.forecast.panel_io import demo_panel, read_panel_csv, read_
 from trendpath.trends.forecast.predict import predict_all
 from trendpath.trends.forecast.registry import (
     RegistryError,
-    latest_good,
+    load_latest_good,
     load_model,
     train_and_register,
 )
@@ -172,10 +172,10 @@ def predict(
         if version is not None:
             loaded = load_model(reg / version)
         else:
-            record = latest_good(reg, panel=data)
-            if record is None:
+            found = load_latest_good(reg, panel=data)
+            if found is None:
                 raise RegistryError(f"no model in {reg} passes the gate; run `train` first")
-            loaded = load_model(record)
+            loaded = found
     except RegistryError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc

@@ -7,12 +7,15 @@ Layout under ``registry_dir``::
     <version>/meta.json   the same minus weights, for listing without loading torch tensors
 
 ``<version>`` is ``<UTC timestamp>-<kind>-<hash>``, so names sort by creation time. A version is
-written to a temporary folder and renamed into place, so readers never see half a model.
-Checkpoints hold plain data and tensors only and are read with ``torch.load(weights_only=True)``;
-loading never needs the training data (the per-series scaling stats travel in ``state``).
+written to a temporary folder (``.tmp-*``), flushed to disk and renamed into place, so readers
+never see half a model, even after a crash; temporary folders a killed trainer left behind are
+ignored and swept by a later save. Checkpoints hold plain data and tensors only and are read with
+``torch.load(weights_only=True)``; loading never needs the training data (the per-series scaling
+stats travel in ``state``).
 
 The served model is the *latest good* one: the newest whose validation metrics pass the gate
-(relative MSE below naive's on the time-ordered validation split).
+(relative MSE below naive's on the time-ordered validation split) and whose checkpoint loads; a
+version whose checkpoint is missing or unreadable is skipped, never served.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +40,15 @@ from trendpath.trends.forecast.gru import GRUConfig
 from trendpath.trends.forecast.train import NeuralForecaster, TrainConfig
 from trendpath.trends.forecast.tst import TSTConfig
 
+log = logging.getLogger(__name__)
+
 FORMAT = 1
 CHECKPOINT = "model.pt"
 META = "meta.json"
 GATE_METRIC = "val_rel_mse"
+TMP_PREFIX = ".tmp-"
+STALE_TMP_S = 3600.0
+"""A temporary folder this old belongs to a dead trainer (a live one renames it in milliseconds)."""
 
 
 class RegistryError(RuntimeError):
@@ -106,11 +117,42 @@ def save_model(
     checkpoint = {**meta, "state_dict": forecaster.net.state_dict() if forecaster.net else {}}
     checkpoint["state"] = forecaster.state()
     registry_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=registry_dir))
-    torch.save(checkpoint, tmp / CHECKPOINT)
-    (tmp / META).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, registry_dir / version)
+    sweep_temporary(registry_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=registry_dir))
+    try:
+        torch.save(checkpoint, tmp / CHECKPOINT)
+        (tmp / META).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        for written in (tmp / CHECKPOINT, tmp / META, tmp):
+            _fsync(written)
+        os.replace(tmp, registry_dir / version)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync(registry_dir)  # the rename itself survives a power cut
     return _record(registry_dir / version)
+
+
+def _fsync(path: Path) -> None:
+    # Without it a power cut after the rename can leave a version folder with empty files.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sweep_temporary(registry_dir: Path, older_than_s: float = STALE_TMP_S) -> list[Path]:
+    """Remove temporary folders that killed trainers left behind; returns those removed."""
+    removed: list[Path] = []
+    cutoff = time.time() - older_than_s
+    for path in registry_dir.glob(f"{TMP_PREFIX}*"):
+        try:
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path)
+                removed.append(path)
+        except OSError:  # another process swept it first
+            continue
+    return removed
 
 
 def _record(path: Path) -> ModelRecord:
@@ -136,7 +178,8 @@ def list_models(registry_dir: Path) -> list[ModelRecord]:
         return []
     records = []
     for path in registry_dir.iterdir():
-        if path.is_dir() and not path.name.startswith(".") and (path / META).is_file():
+        complete = (path / META).is_file() and (path / CHECKPOINT).is_file()
+        if path.is_dir() and not path.name.startswith(".") and complete:
             try:
                 records.append(_record(path))
             except RegistryError:
@@ -165,6 +208,28 @@ def latest_good(
     for record in list_models(registry_dir):
         if _fits(record, panel, kind) and passes_gate(record.metrics, max_rel_mse):
             return record
+    return None
+
+
+def load_latest_good(
+    registry_dir: Path,
+    *,
+    kind: str | None = None,
+    panel: Panel | None = None,
+    max_rel_mse: float = 1.0,
+) -> LoadedModel | None:
+    """Load the newest version that passes the gate, suits ``panel`` and whose checkpoint reads.
+
+    A version whose checkpoint cannot be read (a disk error, a file truncated by a crash of the
+    machine) is skipped with a warning, so one bad folder never stops forecasting.
+    """
+    for record in list_models(registry_dir):
+        if not (_fits(record, panel, kind) and passes_gate(record.metrics, max_rel_mse)):
+            continue
+        try:
+            return load_model(record)
+        except RegistryError as exc:
+            log.warning("skipping unreadable model version", extra={"reason": str(exc)})
     return None
 
 
@@ -215,9 +280,13 @@ def ensure_model(
     (validation MSE below ``max_rel_mse`` x naive's) — serving an unvetted model silently would
     be worse than no forecast.
     """
-    record = latest_good(registry_dir, kind=kind, panel=panel, max_rel_mse=max_rel_mse)
-    if record is not None:
-        return load_model(record)
+    found = load_latest_good(registry_dir, kind=kind, panel=panel, max_rel_mse=max_rel_mse)
+    if found is not None:
+        return found
+    log.info(
+        "no usable forecast model; training one",
+        extra={"kind": kind, "series": len(panel.series_ids), "weeks": len(panel.weeks)},
+    )
     loaded = train_and_register(registry_dir, panel, kind=kind, spec=spec, train=train)
     if not passes_gate(loaded.record.metrics, max_rel_mse):
         raise RegistryError(
