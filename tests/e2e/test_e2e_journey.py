@@ -104,8 +104,8 @@ def journey_server(settings: Settings, database: Database) -> Iterator[str]:
 def _sign_up(page: Any, base: str, email: str) -> None:
     page.goto(base + "/")
     screenshot(page, "journey-01-home")
-    page.get_by_role("link", name="시작하기").click()
-    page.get_by_role("link", name="회원가입").click()
+    page.get_by_role("link", name="시작하기").click()  # straight to the sign-up form
+    assert page.get_by_role("heading", level=1).inner_text() == "회원가입"
     page.get_by_label("이메일").fill(email)
     page.get_by_label("이름").fill("김하늘")
     page.get_by_label("비밀번호").fill(PASSWORD)
@@ -174,6 +174,21 @@ def _talk_until_done(page: Any) -> None:
     raise AssertionError("the coach never reached its summary")
 
 
+def _skills_by_label(items: Any) -> None:
+    """Skills appear by their Korean taxonomy label, never by slug."""
+    from trendpath.kit.taxonomy import load_taxonomy
+
+    skills = load_taxonomy().skills
+    assert items.count() >= 1
+    for i in range(items.count()):
+        item = items.nth(i)
+        slug = item.get_attribute("data-skill")
+        heading = item.locator("h3")  # roadmap steps: the heading names the skill
+        text = heading.first.inner_text() if heading.count() else item.inner_text()
+        assert slug in skills and skills[slug].ko in text
+        assert slug not in text
+
+
 def _roadmap(page: Any, base: str, trend_name: str) -> None:
     """Start the roadmap of the first trend from its card and tick off a first resource."""
     page.goto(base + "/results")
@@ -182,6 +197,7 @@ def _roadmap(page: Any, base: str, trend_name: str) -> None:
     page.wait_for_url("**/roadmap")
     assert trend_name in page.locator(".roadmap h2").first.inner_text()
     assert page.locator(".timeline li").count() >= 1
+    _skills_by_label(page.locator(".steps-list .step"))
     first_resource = page.locator(".resources li").first
     resource_id = first_resource.get_attribute("data-resource")
     first_resource.get_by_role("button", name="완료 표시").click()
@@ -206,6 +222,7 @@ def test_new_user_journey_in_chromium(journey_server: str, page: Any) -> None:
         assert card.locator(".why").inner_text().strip()
         assert card.locator(".spark svg path.line").count() == 1
         assert card.locator(".spark svg path.band").count() == 1
+        _skills_by_label(card.locator(".skills li"))
     screenshot(page, "journey-05-results")
     page.set_viewport_size({"width": 375, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth > window.innerWidth") is False

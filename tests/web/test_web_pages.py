@@ -61,7 +61,7 @@ def browser(live_server: LiveServer, db: Database) -> Iterator[httpx.Client]:
 def test_signed_out_home_invites_to_start_and_pages_ask_to_sign_in(browser: httpx.Client) -> None:
     home = browser.get("/")
     assert home.status_code == 200
-    assert 'href="/auth/login?next=/onboarding"' in home.text and "시작하기" in home.text
+    assert 'href="/auth/signup?next=/onboarding"' in home.text and "시작하기" in home.text
     for path in ("/onboarding", "/coach", "/results", "/trends", "/trends/mlops"):
         resp = browser.get(path)
         assert resp.status_code == 303, path

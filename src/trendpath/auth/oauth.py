@@ -251,7 +251,8 @@ def refresh(
         settings,
         client=client,
         account=account,
-        scope=sc.join(requested),
+        # The role is checked again: an admin whose role was revoked loses ``admin`` here.
+        scope=sc.join(sc.for_role(requested, account.role)),
         family_id=row.family_id,
         auth_time=row.auth_time,
     )

@@ -10,6 +10,7 @@ from trendpath.kit.settings import Settings
 from trendpath.trends.forecasting import forecast_job
 from trendpath.trends.routes import router
 from trendpath.trends.routes_admin import router as admin_router
+from trendpath.trends.routes_admin_status import router as admin_status_router
 from trendpath.trends.vectors import trend_vector_job
 
 SPEC = ServiceSpec(
@@ -19,7 +20,7 @@ SPEC = ServiceSpec(
         "Trend catalog, indicators, Velocity Score, forecasts and trend vectors."
         " 트렌드 지표, 속도 점수, 예측."
     ),
-    routers=(router, admin_router),
+    routers=(router, admin_router, admin_status_router),
     background=(trend_vector_job, forecast_job),
 )
 

@@ -237,3 +237,52 @@ def latest_forecasts(session: Session, trend_ids: list[int] | None = None) -> di
     if trend_ids is not None:
         stmt = stmt.where(t.c.id.in_(trend_ids))
     return {r.id: r for r in session.execute(stmt)}
+
+
+def data_freshness(session: Session) -> list[Row[Any]]:
+    """Per active trend and indicator: the newest stored week and its source.
+
+    Also the trend's newest Velocity and forecast weeks. One row per (trend, indicator); a trend
+    without any indicator value yields one row with ``indicator`` None.
+    """
+    t, iv, v, f = m.trend, m.indicator_value, m.velocity, m.forecast
+    newest = (
+        select(iv.c.indicator, iv.c.week, iv.c.source)
+        .where(iv.c.trend_id == t.c.id)
+        .distinct(iv.c.indicator)
+        .order_by(iv.c.indicator, iv.c.week.desc())
+        .lateral("newest")
+    )
+    velocity_week = select(func.max(v.c.week)).where(v.c.trend_id == t.c.id).scalar_subquery()
+    forecast_week = select(func.max(f.c.week)).where(f.c.trend_id == t.c.id).scalar_subquery()
+    stmt = (
+        select(
+            t.c.slug,
+            t.c.name_ko,
+            t.c.name_en,
+            velocity_week.label("velocity_week"),
+            forecast_week.label("forecast_week"),
+            newest.c.indicator,
+            newest.c.week,
+            newest.c.source,
+        )
+        .outerjoin(newest, true())
+        .where(t.c.active.is_(True))
+        .order_by(t.c.slug, newest.c.indicator)
+    )
+    return list(session.execute(stmt))
+
+
+def forecast_versions(session: Session) -> list[Row[Any]]:
+    """Each model version found in stored forecasts: newest week and how many trends it covers."""
+    f = m.forecast
+    stmt = (
+        select(
+            f.c.model_version,
+            func.max(f.c.week).label("latest_week"),
+            func.count(func.distinct(f.c.trend_id)).label("trends"),
+        )
+        .group_by(f.c.model_version)
+        .order_by(func.max(f.c.week).desc(), f.c.model_version)
+    )
+    return list(session.execute(stmt))

@@ -11,8 +11,9 @@ from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
 from trendpath.web import auth_routes
-from trendpath.web.pages import GLOBALS
 from trendpath.web.routes import router
+from trendpath.web.routes_account import router as account_router
+from trendpath.web.routes_admin import router as admin_router
 from trendpath.web.routes_coach import router as coach_router
 from trendpath.web.routes_onboarding import router as onboarding_router
 from trendpath.web.routes_results import router as results_router
@@ -21,9 +22,6 @@ from trendpath.web.routes_trends import router as trends_router
 
 HERE = Path(__file__).parent
 
-# The sign-in pages render base.html through their own template environment.
-auth_routes.templates.env.globals.update(GLOBALS)
-
 SPEC = ServiceSpec(
     name="web",
     title="trendpath dashboard",
@@ -31,11 +29,13 @@ SPEC = ServiceSpec(
     routers=(
         router,
         auth_routes.router,
+        account_router,
         onboarding_router,
         coach_router,
         results_router,
         roadmap_router,
         trends_router,
+        admin_router,
     ),
 )
 

@@ -1,8 +1,9 @@
-"""Dashboard sign-in (authorization code + PKCE against our auth server), account page, logout.
+"""Dashboard sign-in and sign-up (authorization code + PKCE against our auth server), logout.
 
 Discovery, token exchange, refresh and revocation go through ``runtime.clients`` (in-process in
-``trendpath run``, HTTP in Compose); only the browser is sent to the authorization and end-session
-endpoints. Korean UI.
+``trendpath run``, HTTP in Compose); only the browser is sent to the authorization, sign-up and
+end-session endpoints. The dashboard always asks for ``admin`` too: the auth server grants it to
+admin accounts only (``auth.scopes.for_role``), and the session remembers what was granted.
 """
 
 from __future__ import annotations
@@ -10,27 +11,24 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from trendpath import __version__
 from trendpath.kit.auth import WEB_CLIENT_ID, dashboard_url
 from trendpath.kit.errors import ApiError
 from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.web import session as websession
+from trendpath.web.pages import render
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 DASHBOARD_SCOPES = (
-    "openid profile email account users:read users:write trends:read news:read ai:chat"
+    "openid profile email account users:read users:write trends:read news:read ai:chat admin"
 )
 LOGIN_TTL_S = 600
 
@@ -47,17 +45,10 @@ def _local_path(value: str | None) -> str:
     return "/"
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        request, name, {"version": __version__, **context}, status_code=status
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
-
-
 def _problem(request: Request, message: str, status: int = 400) -> HTMLResponse:
-    return _page(request, "auth_message.html", {"title": "로그인 문제", "message": message}, status)
+    return render(
+        request, "auth_message.html", {"title": "로그인 문제", "message": message}, status
+    )
 
 
 async def _discovery(request: Request) -> dict[str, Any]:
@@ -94,9 +85,20 @@ def _redirect_uri(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}/auth/callback"
 
 
-@router.get("/auth/login")
-async def login(request: Request) -> Response:
-    """Start the sign-in: remember state, nonce and PKCE verifier, go to the auth server."""
+def _signup_url(authorize_url: str) -> str:
+    """The auth server's sign-up page, coming back to ``authorize_url`` once the account exists.
+
+    The sign-up page sits beside the authorization endpoint and only follows a ``next`` that is
+    that endpoint's path (``routes_pages.safe_next``).
+    """
+    parts = urlsplit(authorize_url)
+    root = parts.path.rsplit("/", 1)[0]
+    back = f"{parts.path}?{parts.query}"
+    return urlunsplit((parts.scheme, parts.netloc, f"{root}/signup", urlencode({"next": back}), ""))
+
+
+async def _start(request: Request, signup: bool) -> Response:
+    """Remember state, nonce and PKCE verifier; send the browser to sign in (or sign up)."""
     doc = await _discovery(request)
     verifier, state, nonce = (
         secrets.token_urlsafe(48),
@@ -117,7 +119,7 @@ async def login(request: Request) -> Response:
         }
     )
     target = _browser_url(request, f"{doc['authorization_endpoint']}?{query}")
-    response = RedirectResponse(target, status_code=302)
+    response = RedirectResponse(_signup_url(target) if signup else target, status_code=302)
     pending = {
         "state": state,
         "nonce": nonce,
@@ -131,6 +133,18 @@ async def login(request: Request) -> Response:
         response, _settings(request), websession.LOGIN_COOKIE, sealed, LOGIN_TTL_S, "/auth"
     )
     return response
+
+
+@router.get("/auth/login")
+async def login(request: Request) -> Response:
+    """Start the sign-in at the auth server's login page."""
+    return await _start(request, signup=False)
+
+
+@router.get("/auth/signup")
+async def signup(request: Request) -> Response:
+    """Start at the auth server's sign-up page; a new account goes on through the same sign-in."""
+    return await _start(request, signup=True)
 
 
 async def _exchange(request: Request, pending: dict[str, Any], code: str) -> dict[str, Any]:
@@ -185,6 +199,7 @@ async def callback(request: Request) -> Response:
         refresh_token=tokens["refresh_token"],
         csrf=secrets.token_urlsafe(24),
         expires_at=now + settings.auth_session_ttl_s,
+        scopes=str(tokens.get("scope", "")),
     )
     response = RedirectResponse(pending["next"], status_code=303)
     response.delete_cookie(websession.LOGIN_COOKIE, path="/auth")
@@ -220,69 +235,4 @@ async def logout(request: Request) -> Response:
         _browser_url(request, f"{doc['end_session_endpoint']}?{query}"), status_code=303
     )
     websession.clear(response)
-    return response
-
-
-async def _me(request: Request, session: websession.WebSession) -> dict[str, Any] | None:
-    resp = await runtime_of(request).clients.request(
-        "auth", "GET", "/me", headers={"Authorization": f"Bearer {session.access_token}"}
-    )
-    if resp.status_code != 200:
-        return None
-    body: dict[str, Any] = resp.json()
-    return body
-
-
-@router.get("/account")
-async def account(request: Request) -> Response:
-    """The signed-in user's account page (display name and language can be changed)."""
-    session = await websession.current(request)
-    me = await _me(request, session) if session else None
-    if session is None or me is None:
-        response: Response = RedirectResponse("/auth/login?next=/account", status_code=303)
-    else:
-        saved = request.query_params.get("saved") == "1"
-        context = {"me": me, "csrf": session.csrf, "saved": saved, "error": None}
-        response = _page(request, "account.html", context)
-    websession.persist(request, response)
-    return response
-
-
-@router.post("/account")
-async def update_account(request: Request) -> Response:
-    """Save the account form (CSRF-checked) through the auth service's API."""
-    form = await request.form()
-    session = await websession.current(request)
-    token = form.get("csrf_token")
-    if not websession.csrf_ok(request, session, token if isinstance(token, str) else None):
-        response: Response = _problem(
-            request, "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", 403
-        )
-        websession.persist(request, response)
-        return response
-    assert session is not None
-    body = {
-        "display_name": str(form.get("display_name", "")).strip(),
-        "locale": str(form.get("locale", "ko")),
-    }
-    error = None
-    if not 1 <= len(body["display_name"]) <= 50 or body["locale"] not in ("ko", "en"):
-        error = "이름은 1~50자, 언어는 한국어 또는 English로 입력해 주세요."
-    else:
-        resp = await runtime_of(request).clients.request(
-            "auth",
-            "PATCH",
-            "/me",
-            json=body,
-            headers={"Authorization": f"Bearer {session.access_token}"},
-        )
-        if resp.status_code != 200:
-            error = "저장하지 못했습니다. 다시 로그인한 뒤 시도해 주세요."
-    if error is None:
-        response = RedirectResponse("/account?saved=1", status_code=303)
-    else:
-        me = await _me(request, session) or {}
-        context = {"me": {**me, **body}, "csrf": session.csrf, "saved": False, "error": error}
-        response = _page(request, "account.html", context, 400)
-    websession.persist(request, response)
     return response

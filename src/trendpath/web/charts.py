@@ -100,8 +100,13 @@ class Bar:
     negative: bool
 
 
-def contribution_bars(contributions: list[dict[str, Any]], width: int = 200) -> list[Bar]:
-    """Bars for the per-indicator contributions (points of Velocity Score), zero in the middle."""
+def contribution_bars(
+    contributions: list[dict[str, Any]], width: int = 200, label: str = "label_ko"
+) -> list[Bar]:
+    """Bars for the per-indicator contributions (points of Velocity Score), zero in the middle.
+
+    ``label`` names the field to show (``label_ko`` or ``label_en``), the indicator id if absent.
+    """
     if not contributions:
         return []
     biggest = max(abs(float(c["points"])) for c in contributions) or 1.0
@@ -111,7 +116,7 @@ def contribution_bars(contributions: list[dict[str, Any]], width: int = 200) -> 
         pts = float(c["points"])
         length = round(half * abs(pts) / biggest, 1)
         x = half - length if pts < 0 else half
-        bars.append(Bar(str(c.get("label_ko", c["indicator"])), round(pts, 1), x, length, pts < 0))
+        bars.append(Bar(str(c.get(label) or c["indicator"]), round(pts, 1), x, length, pts < 0))
     return bars
 
 

@@ -20,67 +20,25 @@ from fastapi.templating import Jinja2Templates
 from trendpath import __version__
 from trendpath.kit.errors import ApiError
 from trendpath.kit.service import runtime_of
+from trendpath.web import i18n
 from trendpath.web import session as websession
+from trendpath.web.admin_views import kst
 
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-LANG_COOKIE = "tp_lang"
 UNAVAILABLE_KO = "지금은 정보를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요."
 EXPIRED_KO = "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."
 
-# Navigation and chrome in both languages; page bodies stay Korean-first.
-WORDS: dict[str, dict[str, str]] = {
-    "ko": {
-        "skip": "본문으로 건너뛰기",
-        "nav": "주요 메뉴",
-        "home": "홈",
-        "onboarding": "프로필",
-        "coach": "AI 코치",
-        "results": "추천 트렌드",
-        "roadmap": "로드맵",
-        "trends": "트렌드 탐색",
-        "account": "내 계정",
-        "login": "로그인",
-        "start": "시작하기",
-        "lang_other": "English",
-        "lang_other_code": "en",
-    },
-    "en": {
-        "skip": "Skip to content",
-        "nav": "Main menu",
-        "home": "Home",
-        "onboarding": "Profile",
-        "coach": "AI coach",
-        "results": "My trends",
-        "roadmap": "Roadmap",
-        "trends": "Explore trends",
-        "account": "Account",
-        "login": "Sign in",
-        "start": "Get started",
-        "lang_other": "한국어",
-        "lang_other_code": "ko",
-    },
-}
 NAV_SIGNED_IN = (
-    ("/onboarding", "onboarding"),
-    ("/coach", "coach"),
-    ("/results", "results"),
-    ("/roadmap", "roadmap"),
-    ("/trends", "trends"),
-    ("/account", "account"),
+    ("/onboarding", "nav.onboarding"),
+    ("/coach", "nav.coach"),
+    ("/results", "nav.results"),
+    ("/roadmap", "nav.roadmap"),
+    ("/trends", "nav.trends"),
+    ("/account", "nav.account"),
 )
-
-
-def lang_of(request: Request) -> str:
-    """``en`` when asked for by ``?lang=en`` or remembered in the cookie, else ``ko``."""
-    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return "en" if asked == "en" else "ko"
-
-
-def words(request: Request) -> dict[str, str]:
-    """The chrome's words in the request's language."""
-    return WORDS[lang_of(request)]
+NAV_ADMIN = ("/admin", "nav.admin")
 
 
 def signed_in(request: Request) -> bool:
@@ -88,23 +46,35 @@ def signed_in(request: Request) -> bool:
     return websession.load(request) is not None
 
 
+def is_admin(request: Request) -> bool:
+    """Whether the signed-in user's token carries the ``admin`` scope (admins only get it)."""
+    session = websession.load(request)
+    return session is not None and session.is_admin
+
+
 def nav_items(request: Request) -> list[dict[str, Any]]:
-    """The navigation links, the current one marked."""
-    w = words(request)
+    """The navigation links (message ids), the current one marked; 관리 for admins only."""
     path = request.url.path
+    links = list(NAV_SIGNED_IN) + ([NAV_ADMIN] if is_admin(request) else [])
     return [
-        {"href": href, "label": w[key], "current": path == href or path.startswith(href + "/")}
-        for href, key in NAV_SIGNED_IN
+        {
+            "href": href,
+            "key": key,
+            "admin": href == NAV_ADMIN[0],
+            "current": path == href or path.startswith(href + "/"),
+        }
+        for href, key in links
     ]
 
 
 GLOBALS: dict[str, Any] = {
-    "words": words,
+    **i18n.GLOBALS,
     "signed_in": signed_in,
+    "is_admin": is_admin,
     "nav_items": nav_items,
-    "lang_of": lang_of,
 }
 templates.env.globals.update(GLOBALS)
+templates.env.filters.update({**i18n.FILTERS, "kst": kst})
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -115,10 +85,20 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     asked = request.query_params.get("lang")
-    if asked in ("ko", "en"):
-        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
+    if asked in i18n.LANGS:
+        remember_lang(response, asked)
     websession.persist(request, response)
     return response
+
+
+def remember_lang(response: Response, lang: str) -> None:
+    """Keep the chosen language for a year."""
+    response.set_cookie(i18n.LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+
+
+def lang_of(request: Request) -> str:
+    """The request's language (see :mod:`trendpath.web.i18n`)."""
+    return i18n.lang_of(request)
 
 
 def to_login(request: Request) -> Response:

@@ -15,25 +15,17 @@ from trendpath.web.pages import render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
-SERVICE_LABELS = {
-    "auth": ("인증 서비스", "계정과 로그인, 프로필"),
-    "users": ("사용자 서비스", "관심사·역량, 트렌드 매칭, 로드맵"),
-    "news": ("뉴스 서비스", "RSS 수집과 키워드 분석"),
-    "trends": ("트렌드 분석 서비스", "지표, Velocity Score, 예측"),
-    "ai": ("AI 서비스", "코치 대화와 가치관 분석"),
-}
-
 
 async def _status(request: Request, service: str) -> dict[str, Any]:
-    label, blurb = SERVICE_LABELS[service]
-    entry: dict[str, Any] = {"name": service, "label": label, "blurb": blurb}
+    """A service's readiness; ``detail`` is a message id (``svc.ok``, ``svc.starting``, …)."""
+    entry: dict[str, Any] = {"name": service}
     try:
         resp = await runtime_of(request).clients.request(service, "GET", "/readyz")
         entry["ready"] = resp.status_code == 200
-        entry["detail"] = "정상" if entry["ready"] else "준비 중"
+        entry["detail"] = "svc.ok" if entry["ready"] else "svc.starting"
     except ApiError:
         entry["ready"] = False
-        entry["detail"] = "연결할 수 없음"
+        entry["detail"] = "svc.unreachable"
     return entry
 
 

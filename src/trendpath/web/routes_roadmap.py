@@ -42,10 +42,11 @@ def _timeline(roadmap: dict[str, Any]) -> dict[str, Any]:
         start, end = int(s["start_week"]), int(s["end_week"] or s["start_week"])
         rows.append(
             {
-                "label": s["skill_ko"],
+                "skill": s["skill"],
                 "left": round(100 * start / last, 1),
                 "width": round(max(2.0, 100 * (end - start + 1) / last), 1),
-                "weeks": f"{start + 1}–{end + 1}주차",
+                "first_week": start + 1,
+                "last_week": end + 1,
                 "done": s["done"],
             }
         )

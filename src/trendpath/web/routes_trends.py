@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from trendpath.web import session as websession
 from trendpath.web.charts import contribution_bars, meter, sparkline
-from trendpath.web.pages import UNAVAILABLE_KO, call, render, to_login
+from trendpath.web.pages import UNAVAILABLE_KO, call, lang_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -67,14 +67,15 @@ async def trend(request: Request, slug: str) -> Response:
         return render(request, "trend.html", {"missing": True}, 404)
     if not detail.ok:
         return render(request, "trend.html", {"error": UNAVAILABLE_KO}, 503)
+    lang = lang_of(request)
     points = history.body.get("points", [])[-DETAIL_WEEKS:] if history.ok else []
     scores = [float(p["score"]) for p in points]
     velocity = detail.body.get("velocity") or {}
     context = {
-        "t": detail.body,
+        "trend": detail.body,
         "chart": sparkline(scores, detail.body.get("forecast"), 640, 180),
         "history_error": None if history.ok else UNAVAILABLE_KO,
-        "bars": contribution_bars(detail.body.get("contributions", [])),
+        "bars": contribution_bars(detail.body.get("contributions", []), label=f"label_{lang}"),
         "stability": meter(velocity.get("stability")),
         "news": news.body.get("items", []) if news.ok else [],
         "news_error": None if news.ok else "관련 뉴스를 불러올 수 없습니다.",

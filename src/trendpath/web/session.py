@@ -59,6 +59,12 @@ class WebSession:
     refresh_token: str
     csrf: str
     expires_at: int
+    scopes: str = ""  # granted by the auth server; sessions sealed before it existed read as ""
+
+    @property
+    def is_admin(self) -> bool:
+        """The token carries ``admin`` (the auth server grants it to admin accounts only)."""
+        return "admin" in self.scopes.split()
 
 
 def _aead(settings: Settings, purpose: str) -> AESGCM:
@@ -148,6 +154,7 @@ async def _refresh(request: Request, session: WebSession) -> WebSession | None:
         access_token=body["access_token"],
         access_exp=int(time.time()) + int(body["expires_in"]),
         refresh_token=body.get("refresh_token", session.refresh_token),
+        scopes=str(body.get("scope", session.scopes)),
     )
 
 

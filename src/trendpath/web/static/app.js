@@ -18,13 +18,15 @@
   if (!form || !window.fetch || !window.TextDecoder) { return; }
   var chat = document.getElementById("chat");
   var status = document.getElementById("chat-status");
+  // Words in the page's language, rendered by the server onto the form.
+  function word(name, fallback) { return form.getAttribute("data-" + name) || fallback; }
 
   function bubble(role, text) {
     var li = document.createElement("li");
     li.className = "msg " + role;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = role === "assistant" ? "코치" : "나";
+    who.textContent = role === "assistant" ? word("coach", "코치") : word("me", "나");
     var body = document.createElement("div");
     body.className = "text";
     body.textContent = text;
@@ -46,7 +48,7 @@
     if (event === "delta") { state.body.textContent += payload.text; }
     else if (event === "replace") { state.body.textContent = payload.text; }
     else if (event === "done") { state.done = true; }
-    else if (event === "error") { state.error = payload.message || "오류가 발생했습니다."; }
+    else if (event === "error") { state.error = payload.message || word("failed", "오류가 발생했습니다."); }
   }
 
   form.addEventListener("submit", function (ev) {
@@ -60,7 +62,7 @@
     form.querySelectorAll("button, textarea").forEach(function (el) { el.disabled = true; });
     bubble("user", String(shown));
     var state = { body: bubble("assistant", ""), done: false, error: null };
-    status.textContent = "코치가 답하는 중…";
+    status.textContent = word("busy", "코치가 답하는 중…");
     fetch(form.getAttribute("data-stream"), { method: "POST", body: new URLSearchParams(data),
       credentials: "same-origin" }).then(function (resp) {
       var reader = resp.body.getReader();
@@ -78,7 +80,7 @@
       }
       return pump();
     }).catch(function () {
-      state.error = "연결이 끊겼습니다. 페이지를 새로 고쳐 주세요.";
+      state.error = word("lost", "연결이 끊겼습니다. 페이지를 새로 고쳐 주세요.");
     }).then(function () {
       if (state.error) {
         status.textContent = state.error;
