@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-SKIP = {"all", "report"}
+SKIP = {"all", "report", "server", "locustfile", "vectors_data"}
 
 
 def main() -> int:

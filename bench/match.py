@@ -23,166 +23,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import copy
-import hashlib
 import os
-import random
 import re
-import secrets
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
-from bench.report import table, write_section
-from trendpath.kit.auth import WEB_CLIENT_ID, builtin_client_secret
+from bench.report import Target, table, write_section
+from bench.server import profile, sign_in, stack, wait_forecasts
 from trendpath.kit.db import Database, copy_rows
-from trendpath.kit.embedded import EmbeddedPostgres
 from trendpath.kit.settings import Settings
 
-PASSWORD = "bench password 1234"
 API = "/api/users/v1"
-INTERESTS = [
-    ["ai", "data", "software_development"],
-    ["semiconductor", "robotics", "smart_manufacturing"],
-    ["finance", "blockchain", "data"],
-    ["content", "game", "design"],
-    ["healthcare", "biotech", "aging_society"],
-    ["renewable_energy", "climate", "battery"],
-]
-SKILLS = ["python", "math_statistics", "communication", "marketing", "electronics", "visual_design"]
-
-
-def free_port() -> int:
-    """A TCP port free right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def profile(i: int) -> dict[str, Any]:
-    """A varied but valid onboarding profile."""
-    rng = random.Random(i)
-    return {
-        "status": rng.choice(["student", "job_seeker", "employed", "career_changer"]),
-        "field": rng.choice(["컴퓨터공학", "경영학", "디자인", "화학공학", "간호학"]),
-        "education": rng.choice(["bachelor", "master", "associate"]),
-        "weekly_hours": rng.choice([4, 6, 8, 10, 15]),
-        "region": rng.choice(["seoul", "gyeonggi", "busan", "daejeon"]),
-        "interests": INTERESTS[i % len(INTERESTS)],
-        "skills": {s: rng.randint(1, 5) for s in rng.sample(SKILLS, 4)},
-    }
-
-
-def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    """``trendpath run`` on ``url``'s database, logging to a file."""
-    env = {
-        **os.environ,
-        "TRENDPATH_ENV": "test",
-        "TRENDPATH_DATABASE_URL": url,
-        "TRENDPATH_STATE_DIR": str(workdir / "state"),
-        "TRENDPATH_PORT": str(port),
-        "TRENDPATH_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "TRENDPATH_LOG_LEVEL": "WARNING",
-        "TRENDPATH_DB_POOL_SIZE": "20",
-        "TRENDPATH_DB_MAX_OVERFLOW": "20",
-        "TRENDPATH_AUTH_ARGON2_TIME_COST": "1",
-        "TRENDPATH_AUTH_ARGON2_MEMORY_KIB": "1024",
-        "TRENDPATH_AUTH_SIGNUP_PER_IP": "100000",
-        "TRENDPATH_AUTH_ACCESS_TOKEN_TTL_S": "3600",
-    }
-    log = (workdir / "server.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "trendpath", "run", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 300) -> None:
-    """Until the users service answers /readyz."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("trendpath run exited; see server.log")
-        try:
-            if httpx.get(f"{base}/api/users/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("server not ready in time")
-
-
-def sign_in(base: str, settings: Settings, email: str) -> str:
-    """Sign up and run the code + PKCE flow; the access token."""
-    issuer = f"{base}/api/auth"
-    with httpx.Client(timeout=30, follow_redirects=False) as b:
-        made = b.post(
-            f"{issuer}/accounts",
-            json={"email": email, "password": PASSWORD, "display_name": "벤치"},
-        )
-        made.raise_for_status()
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', b.get(f"{issuer}/login").text)
-        assert csrf is not None
-        b.post(
-            f"{issuer}/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": csrf.group(1)},
-        )
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-        redirect = f"{base}/auth/callback"
-        query = {
-            "response_type": "code",
-            "client_id": WEB_CLIENT_ID,
-            "redirect_uri": redirect,
-            "scope": "openid users:read users:write trends:read",
-            "state": "b",
-            "code_challenge": challenge.rstrip(b"=").decode(),
-            "code_challenge_method": "S256",
-        }
-        landed = b.get(f"{issuer}/authorize?{urlencode(query)}")
-        code = parse_qs(urlsplit(landed.headers["location"]).query)["code"][0]
-        tokens = b.post(
-            f"{issuer}/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect,
-                "code_verifier": verifier,
-            },
-            auth=(WEB_CLIENT_ID, builtin_client_secret(settings, WEB_CLIENT_ID)),
-        )
-        tokens.raise_for_status()
-        return str(tokens.json()["access_token"])
-
-
-def wait_forecasts(base: str, token: str, timeout_s: float) -> float:
-    """Until the trend service has forecasts (its first start trains the model); seconds waited.
-
-    Measuring while the model trains in the server's background would measure the training.
-    """
-    started = time.monotonic()
-    headers = {"Authorization": f"Bearer {token}"}
-    while time.monotonic() - started < timeout_s:
-        resp = httpx.get(f"{base}/api/trends/v1/forecasts/latest", headers=headers, timeout=30)
-        if resp.status_code == 200 and resp.json().get("items"):
-            return time.monotonic() - started
-        time.sleep(5)
-    raise RuntimeError(f"no forecasts after {timeout_s:.0f} s")
 
 
 def first_match(base: str, token: str, i: int, timeout_s: float = 180) -> dict[str, Any]:
@@ -336,36 +195,19 @@ def measure(base: str, tokens: list[str], quick: bool) -> list[list[object]]:
 
 def run(args: argparse.Namespace) -> list[list[object]]:
     """Set everything up, measure, tear down."""
-    workdir = Path(tempfile.mkdtemp(prefix="trendpath-bench-match-"))
-    embedded = EmbeddedPostgres.for_state_dir(workdir / "pg")
-    url = embedded.start()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = start_server(url, port, workdir)
-    db = Database(url=url, pool_size=2)
-    try:
-        wait_ready(base, proc)
-        settings = Settings(env="test", public_url=base)
+    with stack("match") as st:
+        settings = Settings(env="test", public_url=st.base)
         started = time.perf_counter()
-        tokens = [sign_in(base, settings, f"bench{i}@example.com") for i in range(args.accounts)]
-        waited = wait_forecasts(base, tokens[0], timeout_s=1200)
+        tokens = [sign_in(st.base, settings, f"bench{i}@example.com") for i in range(args.accounts)]
+        waited = wait_forecasts(st.base, tokens[0], timeout_s=1200)
         print(f"forecasts ready after {waited:.0f} s more", flush=True)
-        templates = [first_match(base, t, i) for i, t in enumerate(tokens)]
+        templates = [first_match(st.base, t, i) for i, t in enumerate(tokens)]
         print(
             f"{len(tokens)} accounts matched in {time.perf_counter() - started:.1f} s", flush=True
         )
-        added = fill_users(db, templates, args.users)
+        added = fill_users(st.db, templates, args.users)
         print(f"{added} more users with stored matches", flush=True)
-        return measure(base, tokens, args.quick)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        db.dispose()
-        embedded.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        return measure(st.base, tokens, args.quick)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -408,7 +250,10 @@ def main(argv: list[str] | None = None) -> None:
             " **Every keep-alive request here waited ~40 ms for a delayed ACK**: the server's "
             "listening socket lacks TCP_NODELAY (see `trendpath.cli.bind_socket`)."
         )
-    write_section("match", "User Service: match endpoint", note + "\n\n" + body)
+    p99 = float(busy[4])  # type: ignore[arg-type]
+    target = Target("`GET /match` p99 at 64 clients, one process", "<= 50 ms", f"{p99:.0f} ms",
+                    p99 <= 50)  # fmt: skip
+    write_section("match", "User Service: match endpoint", note + "\n\n" + body, targets=[target])
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from bench.report import table, write_section
+from bench.report import Target, table, write_section
 from trendpath.ai.finetune.config import Architecture, QLoRAConfig, config_from_dict
 from trendpath.ai.finetune.memory import GIB, plan_memory
 
@@ -50,9 +50,10 @@ TINY = {
     "intermediate_size": 512,
     "vocab_size": 4096,
 }
+OURS = "trendpath (chunked CE, no upcast)"
 SETUPS = {
     "plain HF + PEFT": {"train.loss": "full", "quant.upcast_embeddings": True},
-    "trendpath (chunked CE, no upcast)": {
+    OURS: {
         "train.loss": "chunked",
         "quant.upcast_embeddings": False,
     },
@@ -214,7 +215,7 @@ def planned_rows(seq: int) -> list[list[object]]:
     return rows
 
 
-def _parse_args() -> argparse.Namespace:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--seq", type=int, default=2048)
     ap.add_argument("--steps", type=int, default=3)
@@ -223,10 +224,10 @@ def _parse_args() -> argparse.Namespace:
     ap.add_argument("--worker", default=None)
     ap.add_argument("--arch-json", default=None)
     ap.add_argument("--model-dir", default=None)
-    return ap.parse_args()
+    return ap.parse_args(argv)
 
 
-def _measured_section(args: argparse.Namespace) -> list[str]:
+def _measured_section(args: argparse.Namespace) -> tuple[list[str], list[dict[str, Any]]]:
     """GPU: measure both setups. CPU: say so (and optionally smoke-test the path)."""
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="qlora-bench-"))
     if torch.cuda.is_available():
@@ -235,7 +236,7 @@ def _measured_section(args: argparse.Namespace) -> list[str]:
         rows = [[r["setup"], *(r.get(k, r.get("error", "?")) for k in keys)] for r in res]
         meas = table(["setup", "GPU", "peak allocated GiB", "peak reserved GiB", "tokens/s"], rows)
         print(meas)
-        return ["", f"**Measured** ({args.steps} steps after one warm-up):", "", meas]
+        return ["", f"**Measured** ({args.steps} steps after one warm-up):", "", meas], res
     note = (
         "No CUDA device on this machine: the figures above are the planner's estimates. "
         "Measured peak VRAM and tokens/s need a GPU: run `python -m bench.qlora_memory` there."
@@ -247,18 +248,33 @@ def _measured_section(args: argparse.Namespace) -> list[str]:
         print(table(["smoke run (tiny random Llama, 4-bit, CPU)", "loss after 3 steps"], rows))
     elif args.scratch is None:
         scratch.rmdir()
-    return ["", f"_{note}_"]
+    return ["", f"_{note}_"], []
 
 
-def main() -> None:
+def _target(seq: int, plan: list[list[object]], res: list[dict[str, Any]]) -> Target:
+    """Peak VRAM of our setup: measured where CUDA ran it, else the planner's estimate."""
+    goal = f"<= 10 GB at seq {seq}"
+    ours = next((r for r in res if r["setup"] == OURS and "peak_reserved_gib" in r), None)
+    if ours is not None:
+        gib = float(ours["peak_reserved_gib"])
+        return Target(
+            "QLoRA peak VRAM, 8B", goal, f"{gib:.2f} GiB reserved", gib * 1.073741824 <= 10
+        )
+    planned = next(float(r[4]) for r in plan if r[0] == OURS)  # type: ignore[arg-type]
+    return Target("QLoRA peak VRAM, 8B", goal, f"planner {planned:.2f} GiB (no GPU here)", None)
+
+
+def main(argv: list[str] | None = None) -> None:
     """Print and record the planner estimates, and measurements where CUDA exists."""
-    args = _parse_args()
+    args = _parse_args(argv)
     if args.worker:
         run_worker(args.worker, json.loads(args.arch_json), args.seq, args.model_dir, args.steps)
         return
     head = ["setup", "embed/head GiB", "logits+loss GiB", "peak alloc GiB", "total GiB", "phase"]
-    plan_table = table(head, planned_rows(args.seq))
+    plan = planned_rows(args.seq)
+    plan_table = table(head, plan)
     print(plan_table)
+    measured_lines, res = _measured_section(args)
     body = [
         f"Llama-3 8B architecture, seq {args.seq}, batch 1, LoRA r=16 on all linear layers, "
         "gradient checkpointing, paged 8-bit AdamW. Plain HF + PEFT = "
@@ -269,9 +285,14 @@ def main() -> None:
         "fragmentation + 0.5 GiB CUDA context):",
         "",
         plan_table,
-        *_measured_section(args),
+        *measured_lines,
     ]
-    write_section("qlora_memory", "QLoRA peak VRAM (Llama-3 8B architecture)", "\n".join(body))
+    write_section(
+        "qlora_memory",
+        "QLoRA peak VRAM (Llama-3 8B architecture)",
+        "\n".join(body),
+        targets=[_target(args.seq, plan, res)],
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from bench.report import ROOT, table, write_section
+from bench.report import ROOT, Target, table, write_section
 from trendpath.ai.coach_script import FORCED_CHOICE_BY_ID
 from trendpath.ai.llm.base import LLMBackend
 from trendpath.ai.persona import PersonaInputs, build_persona_vector
@@ -141,8 +141,9 @@ def _llm_extractor(backend: LLMBackend) -> Callable[[list[Turn]], ValueScores]:
     return extract
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run every backend on both sets, print the table, update docs/benchmarks.md."""
+    del argv  # no options; the signature is the one bench.all calls
     start = time.perf_counter()
     extract_values([Turn(role="user", text="준비 운동: 성장이 중요해요.")])
     cold_ms = (time.perf_counter() - start) * 1000
@@ -169,7 +170,15 @@ def main() -> None:
         "`TRENDPATH_BENCH_LLM_PATH` is set; `fallbacks` counts conversations where the model "
         "failed and the offline result was used."
     )
-    write_section("values", "Value extraction (AI service)", body + notes)
+    held = next(r for r in rows if r[0] == "offline lexicon" and r[1] == "held-out")
+    pairwise, mean_ms = float(held[3]), float(held[5])  # type: ignore[arg-type]
+    targets = [
+        Target("pairwise agreement, held-out, offline", ">= 0.9", f"{pairwise:.3f}",
+               pairwise >= 0.9),
+        Target("latency per conversation, offline", "<= 100 ms", f"{mean_ms:.1f} ms",
+               mean_ms <= 100),
+    ]  # fmt: skip
+    write_section("values", "Value extraction (AI service)", body + notes, targets=targets)
 
 
 if __name__ == "__main__":

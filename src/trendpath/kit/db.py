@@ -6,12 +6,15 @@ owns the unit of work commits once. ``session_scope`` gives jobs the same shape 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import weakref
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -55,6 +58,58 @@ def redact(url: str) -> str:
         return "<invalid url>"
 
 
+class Admission:
+    """How many requests may hold a database session at once (per event loop).
+
+    A request-scoped session keeps its connection from its first query until the request is torn
+    down, and between the two FastAPI needs worker threads (the handler itself, then response
+    validation). If every worker thread is blocked waiting for a pooled connection while the
+    connections belong to requests waiting for a thread, nothing moves until the pool's timeout
+    fails them all (found by ``bench/load.py``: 256 users signing up at once got 500s with the
+    server 70 % idle). Requests therefore wait here, on the event loop and holding no thread,
+    for one of fewer slots than the pool has connections; the rest of the pool stays free for
+    jobs and for code that opens its own short session. A request that waits longer than the
+    pool timeout is answered 503 with Retry-After instead of queueing without bound.
+    """
+
+    def __init__(self, slots: int, timeout_s: float) -> None:
+        self.slots = max(1, slots)
+        self.timeout_s = timeout_s
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop = weakref.WeakKeyDictionary()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        sem = self._by_loop.get(loop)
+        if sem is None:
+            sem = self._by_loop[loop] = asyncio.Semaphore(self.slots)
+        return sem
+
+    async def acquire(self) -> None:
+        """Wait for a slot; ApiError 503 (Retry-After: 1) after ``timeout_s``."""
+        try:
+            await asyncio.wait_for(self._semaphore().acquire(), self.timeout_s)
+        except TimeoutError:
+            raise ApiError(
+                503, "busy", "the server is busy; retry shortly", headers={"Retry-After": "1"}
+            ) from None
+
+    def release(self) -> None:
+        """Give the slot back."""
+        self._semaphore().release()
+
+    def in_use(self) -> int:
+        """Slots taken on the current loop (for tests and metrics)."""
+        sem = self._by_loop.get(asyncio.get_running_loop())
+        return 0 if sem is None else self.slots - sem._value
+
+
+def admission_slots(pool_size: int, max_overflow: int) -> int:
+    """Request slots for a pool: three quarters of its connections (at least one)."""
+    total = pool_size + max_overflow
+    return max(1, total - max(1, total // 4))
+
+
 @dataclass
 class Database:
     """A pooled engine plus a session factory."""
@@ -67,6 +122,7 @@ class Database:
     application_name: str = "trendpath"
     engine: Engine = field(init=False)
     sessions: sessionmaker[Session] = field(init=False)
+    admission: Admission = field(init=False)
 
     def __post_init__(self) -> None:
         self.url = normalise_url(self.url)
@@ -85,6 +141,9 @@ class Database:
             },
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.admission = Admission(
+            admission_slots(self.pool_size, self.max_overflow), self.pool_timeout_s
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, url: str, name: str = "trendpath") -> Database:
@@ -173,17 +232,31 @@ def copy_rows(
     return count
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a session for this request, rolled back unless the handler committed."""
+def _close(session: Session) -> None:
+    session.rollback()
+    session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """FastAPI dependency: a session for this request, rolled back unless the handler committed.
+
+    Taken through the database's :class:`Admission` (see there why), and given back on a thread
+    of its own, as FastAPI does for sync dependencies: closing may talk to the server, and it
+    must never wait for a worker thread while it holds a connection.
+    """
     db: Database | None = getattr(request.app.state, "db", None)
     if db is None:
         raise ApiError(503, "unavailable", "database not configured")
+    await db.admission.acquire()
     session = db.sessions()
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        try:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_close, session, limiter=anyio.CapacityLimiter(1))
+        finally:
+            db.admission.release()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

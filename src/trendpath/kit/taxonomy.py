@@ -289,5 +289,5 @@ def load_taxonomy(data_dir: Path | None = None) -> Taxonomy:
     :class:`TaxonomyError` naming the file and entry when anything is wrong. The returned object
     is shared between callers: treat it as read-only.
     """
-    root = (data_dir if data_dir is not None else default_data_dir()).resolve()
+    root = data_dir.resolve() if data_dir is not None else default_data_dir()
     return _load_cached(root)

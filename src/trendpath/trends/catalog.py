@@ -209,7 +209,7 @@ def _catalog_cached(root: Path) -> tuple[Trend, ...]:
 
 
 def _root(data_dir: Path | None) -> Path:
-    return (data_dir if data_dir is not None else default_data_dir()).resolve()
+    return data_dir.resolve() if data_dir is not None else default_data_dir()
 
 
 def load_catalog(data_dir: Path | None = None) -> list[Trend]:
