@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, delete, func, select, update
+from pgvector.sqlalchemy import HALFVEC
+from sqlalchemy import Row, cast, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from trendpath.ai import models as m
+
+EMBED_DIM = 1536  # ai.persona.embedding
+PERSONA_EF_SEARCH = 100  # bench/vectors.py: recall@10 0.976 at 1M (0.955 at pgvector's 40)
 
 
 def save_persona(
@@ -55,11 +60,20 @@ def get_persona(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
 def similar_personas(
     session: Session, user_id: uuid.UUID, vector: np.ndarray, version: str, k: int
 ) -> list[float]:
-    """Cosine similarities of the ``k`` nearest other personas of the same version."""
+    """Cosine similarities of the ``k`` nearest other personas of the same version.
+
+    Ordered by the half-precision key the HNSW index is built on (migration 0008), with
+    ``ef_search`` raised for this transaction: recall@10 0.976 at 1M personas, p99 5.7 ms
+    (docs/benchmarks.md, vectors). The similarities themselves are exact.
+    """
     p = m.persona
-    distance = p.c.embedding.cosine_distance(vector.astype(np.float32))
+    key = cast(p.c.embedding, HALFVEC(EMBED_DIM))
+    query = cast(vector.astype(np.float32), HALFVEC(EMBED_DIM))
+    distance = key.cosine_distance(query)
+    exact = p.c.embedding.cosine_distance(vector.astype(np.float32))
+    session.execute(text(f"SET LOCAL hnsw.ef_search = {PERSONA_EF_SEARCH}"))
     stmt = (
-        select((1 - distance).label("similarity"))
+        select((1 - exact).label("similarity"))
         .where(p.c.user_id != user_id, p.c.version == version)
         .order_by(distance)
         .limit(k)
@@ -94,11 +108,15 @@ def set_cursor(session: Session, last_id: int) -> None:
     )
 
 
-def stale_personas(session: Session, version: str, limit: int) -> list[uuid.UUID]:
-    """Users whose persona was built in another version of the space."""
+def stale_personas(
+    session: Session, version: str, limit: int, skip: Collection[uuid.UUID] = ()
+) -> list[uuid.UUID]:
+    """Users whose persona was built in another version of the space (minus ``skip``)."""
     p = m.persona
-    stmt = select(p.c.user_id).where(p.c.version != version).limit(limit)
-    return list(session.execute(stmt).scalars())
+    stmt = select(p.c.user_id).where(p.c.version != version)
+    if skip:
+        stmt = stmt.where(p.c.user_id.not_in(list(skip)))
+    return list(session.execute(stmt.order_by(p.c.user_id).limit(limit)).scalars())
 
 
 def latest_finished_session(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
