@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -55,11 +56,32 @@ def test_stale_personas_are_re_embedded(
         conn.execute(
             text("UPDATE ai.persona SET version = 'persona-v0/old' WHERE user_id = :u"), {"u": uid}
         )
-    assert reembed_stale(runtime) == 1
+    assert reembed_stale(runtime).rebuilt == 1
     after = http.get(f"{API}/personas/me", headers=headers).json()
     assert after["version"] == space.version()
     assert after["vector"] == pytest.approx(before, abs=1e-6)
-    assert reembed_stale(runtime) == 0
+    assert reembed_stale(runtime).handled == 0
+
+
+def test_one_failing_rebuild_does_not_stop_the_others(
+    http: httpx.Client, db: Database, settings: Settings, runtime: Runtime
+) -> None:
+    scope = "openid profile email account ai:chat"
+    users = [new_user(db, settings, f"stale{i}@example.com", scope=scope) for i in range(3)]
+    for _, token in users:
+        _talk(http, {"Authorization": f"Bearer {token}"})
+    broken = users[1][0]
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE ai.persona SET version = 'persona-v0/old'"))
+        # A stored coach state the rebuild cannot read: that user's rebuild raises.
+        conn.execute(
+            text("UPDATE ai.coach_session SET state = '\"broken\"'::jsonb WHERE user_id = :u"),
+            {"u": broken},
+        )
+    done = reembed_stale(runtime)
+    assert done.rebuilt == 2 and done.failed == [uuid.UUID(str(broken))]
+    # The failed user is left out of the next pass instead of being retried in a loop.
+    assert reembed_stale(runtime, skip=done.failed).handled == 0
 
 
 def test_deleted_accounts_are_forgotten_once(

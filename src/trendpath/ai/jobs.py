@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
@@ -24,28 +27,66 @@ DELETIONS = DeletionFollower(
 )
 
 
-def reembed_stale(runtime: Runtime, batch: int = REEMBED_BATCH) -> int:
-    """Rebuild up to ``batch`` personas built in an older space version; returns how many."""
+@dataclass
+class ReembedPass:
+    """What one pass of the re-embedding job did."""
+
+    rebuilt: int = 0
+    dropped: int = 0  # no finished talk to rebuild from: the old vector cannot be compared
+    failed: list[uuid.UUID] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        """Personas that are no longer stale after this pass."""
+        return self.rebuilt + self.dropped
+
+
+def reembed_stale(
+    runtime: Runtime, batch: int = REEMBED_BATCH, skip: Collection[uuid.UUID] = ()
+) -> ReembedPass:
+    """Rebuild up to ``batch`` personas built in an older space version.
+
+    Each user is one unit of work: a crash keeps the users done so far, and one user whose
+    rebuild fails is logged and left out (``skip`` on the next pass) instead of stopping the
+    others.
+    """
     version = space.version()
     with runtime.db.session_scope() as session:
-        users = store.stale_personas(session, version, batch)
-    done = 0
+        users = store.stale_personas(session, version, batch, skip)
+    result = ReembedPass()
     for user_id in users:
-        with runtime.db.session_scope() as session:
-            if sessions.rebuild(session, user_id):
-                done += 1
-            else:  # no talk to rebuild from: the old vector cannot be compared any more
-                store.delete_persona(session, user_id)
-    return done
+        try:
+            with runtime.db.session_scope() as session:
+                if sessions.rebuild(session, user_id):
+                    result.rebuilt += 1
+                else:
+                    store.delete_persona(session, user_id)
+                    result.dropped += 1
+        except Exception:
+            log.exception("persona rebuild failed", extra={"user_id": str(user_id)})
+            result.failed.append(user_id)
+    return result
 
 
 async def reembed_job(runtime: Runtime) -> None:
-    """Keep every persona in the current space version."""
+    """Keep every persona in the current space version.
+
+    Passes follow each other while they find work; users whose rebuild failed are retried at
+    the next hourly pass (a restart retries them at once).
+    """
+    failed: set[uuid.UUID] = set()
     while True:
-        count = await run_in_threadpool(reembed_stale, runtime)
-        if count:
-            log.info("personas re-embedded", extra={"count": count, "version": space.version()})
-        await asyncio.sleep(1.0 if count >= REEMBED_BATCH else REEMBED_EVERY_S)
+        done = await run_in_threadpool(reembed_stale, runtime, REEMBED_BATCH, failed)
+        if done.handled:
+            log.info(
+                "personas re-embedded",
+                extra={"count": done.rebuilt, "dropped": done.dropped, "version": space.version()},
+            )
+        failed.update(done.failed)
+        more = done.handled + len(done.failed) >= REEMBED_BATCH
+        if not more:
+            failed.clear()  # the next hourly pass tries them again
+        await asyncio.sleep(1.0 if more else REEMBED_EVERY_S)
 
 
 async def deletion_job(runtime: Runtime) -> None:
