@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import signal
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -335,20 +337,33 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
-def _mount_subcommands() -> None:
-    # Each area owns its sub-commands; mounting them here keeps one `trendpath` entry point.
-    from trendpath.ai.finetune.cli import app as llm_app
-    from trendpath.news.cli import app as news_app
-    from trendpath.trends.cli import app as trends_app
-    from trendpath.trends.forecast.cli import app as forecast_app
-
-    app.add_typer(trends_app, name="trends")
-    app.add_typer(forecast_app, name="forecast")
-    app.add_typer(news_app, name="news")
-    app.add_typer(llm_app, name="llm")
+SUBCOMMANDS = {
+    "trends": "trendpath.trends.cli",
+    "forecast": "trendpath.trends.forecast.cli",
+    "news": "trendpath.news.cli",
+    "llm": "trendpath.ai.finetune.cli",
+}
 
 
-_mount_subcommands()
+def _mount_subcommands(argv: list[str]) -> None:
+    """Mount each area's sub-commands; one `trendpath` entry point for all of them.
+
+    Importing an area's commands can be slow (the forecast commands import torch), so a command
+    line that names one of our own top-level commands (``trendpath admin …``) or one area
+    (``trendpath trends …``) imports only what it runs; help and anything unknown get them all.
+    """
+    first = next((a for a in argv[1:2] if not a.startswith("-")), None)
+    own = {
+        c.name or getattr(c.callback, "__name__", "").replace("_", "-")
+        for c in app.registered_commands
+    }
+    for name, module in SUBCOMMANDS.items():
+        if first in own or (first in SUBCOMMANDS and first != name):
+            continue
+        app.add_typer(importlib.import_module(module).app, name=name)
+
+
+_mount_subcommands(sys.argv)
 
 
 def main() -> None:
