@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from crash_proc import Blocker, Spawn, rows, wait_backends_gone, wait_until, waiting_on_lock
+from crash_proc import Blocker, Spawn, wait_backends_gone, wait_until, waiting_on_lock
 from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
 from trendpath.ai import models as m
-from trendpath.ai import sessions, space
+from trendpath.ai import sessions, space, store
 from trendpath.ai.coach_planner import CoachState
+from trendpath.ai.jobs import REEMBED_BATCH
 from trendpath.ai.values import Turn
 from trendpath.kit.db import Database
 from trendpath.kit.taxonomy import load_taxonomy
@@ -125,11 +126,9 @@ def rebuilt_elsewhere(db: Database, users: list[uuid.UUID]) -> dict[uuid.UUID, A
 
 
 def job_order(db: Database) -> list[uuid.UUID]:
-    """The users in the order the job reads them (its query, same plan, same table)."""
-    found = rows(
-        db, "SELECT user_id FROM ai.persona WHERE version <> :v LIMIT 200", v=space.version()
-    )
-    return [r.user_id for r in found]
+    """The users in the order the job reads them (the job's own query)."""
+    with db.sessions() as session:
+        return store.stale_personas(session, space.version(), REEMBED_BATCH)
 
 
 @pytest.mark.slow
