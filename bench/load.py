@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.report import Target, table, write_section
@@ -146,14 +147,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"forecasts ready after {waited:.0f} s", flush=True)
         for users in levels:
             before, started = cpu_seconds(st.proc.pid), time.monotonic()
-            spy = None
-            if args.profile and users == 64:
-                spy = _background_profile(st.proc.pid, seconds, out)
-            results[users] = run_locust(st.base, users, seconds, out)
-            cpu[users] = (cpu_seconds(st.proc.pid) - before) / (time.monotonic() - started)
-            if spy is not None:
-                spy.join()
-                hot = spy.result
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                spy = None
+                if args.profile and users == 64:
+                    spy = pool.submit(_sample_after_ramp, st.proc.pid, seconds, out)
+                results[users] = run_locust(st.base, users, seconds, out)
+                cpu[users] = (cpu_seconds(st.proc.pid) - before) / (time.monotonic() - started)
+                if spy is not None:
+                    hot = spy.result()
             agg = results[users]["Aggregated"]
             print(
                 f"{users} users: {agg['rps']:.0f} req/s, p50 {agg['p50']:.0f} / p95 "
@@ -165,26 +166,10 @@ def main(argv: list[str] | None = None) -> None:
     _write(results, cpu, hot, seconds, load_avg)
 
 
-class _Profiler:
-    """py-spy in a thread so the locust run and the sampling overlap."""
-
-    def __init__(self, pid: int, seconds: int, out: Path) -> None:
-        import threading
-
-        self.result: list[tuple[str, float]] = []
-        self._thread = threading.Thread(target=self._run, args=(pid, seconds, out), daemon=True)
-        self._thread.start()
-
-    def _run(self, pid: int, seconds: int, out: Path) -> None:
-        time.sleep(min(15, seconds // 3))  # past the ramp-up
-        self.result = profile_server(pid, max(10, seconds // 2), out)
-
-    def join(self) -> None:
-        self._thread.join()
-
-
-def _background_profile(pid: int, seconds: int, out: Path) -> _Profiler:
-    return _Profiler(pid, seconds, out)
+def _sample_after_ramp(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
+    """py-spy the server once the ramp-up is over (runs beside the locust run)."""
+    time.sleep(min(15, seconds // 3))
+    return profile_server(pid, max(10, seconds // 2), out)
 
 
 def _write(

@@ -20,22 +20,18 @@ like the server does (the default development key unless that variable is set).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import itertools
 import os
 import random
-import re
-import secrets
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
-from bench.server import profile
+from bench.server import CSRF, CodeFlow, profile
 from trendpath.kit.auth import WEB_CLIENT_ID, builtin_client_secret
 from trendpath.kit.settings import Settings
 
@@ -52,6 +48,8 @@ SAYINGS = [
     "제가 주도해서 뭔가를 만들어 보고 싶어요.",
     "워라밸이 무너지는 건 싫어요. 꾸준히 오래 일하고 싶어요.",
 ]
+# Derived from TRENDPATH_SECRET_KEY exactly as the server derives it.
+CLIENT_SECRET = builtin_client_secret(Settings(env="test"), WEB_CLIENT_ID)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SEARCHES = ["AI", "반도체", "배터리", "헬스케어", "로봇", "핀테크", "콘텐츠"]
 _serial = itertools.count()
@@ -131,7 +129,7 @@ class JourneyUser(FastHttpUser):
         """Login form, authorize (code + PKCE), token exchange: as the dashboard does."""
         auth = "/api/auth"
         form = self.client.get(f"{auth}/login", name="GET auth/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        csrf = CSRF.search(form.text)
         self.client.post(
             f"{auth}/login",
             data=urlencode(
@@ -141,35 +139,15 @@ class JourneyUser(FastHttpUser):
             allow_redirects=False,
             name="POST auth/login",
         )
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-        redirect = f"{self.host}/auth/callback"
-        query = {
-            "response_type": "code",
-            "client_id": WEB_CLIENT_ID,
-            "redirect_uri": redirect,
-            "scope": SCOPE,
-            "state": "load",
-            "code_challenge": challenge.rstrip(b"=").decode(),
-            "code_challenge_method": "S256",
-        }
+        flow = CodeFlow(self.host or "", SCOPE)
         landed = self.client.get(
-            f"{auth}/authorize?{urlencode(query)}", allow_redirects=False, name="GET auth/authorize"
+            flow.authorize_path("load"), allow_redirects=False, name="GET auth/authorize"
         )
-        code = parse_qs(urlsplit(landed.headers.get("location", "")).query).get("code", [""])[0]
-        secret = builtin_client_secret(Settings(env="test"), WEB_CLIENT_ID)
         tokens = self.client.post(
             f"{auth}/token",
-            data=urlencode(
-                {
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": redirect,
-                    "code_verifier": verifier,
-                }
-            ),
+            data=urlencode(flow.token_form(landed.headers.get("location", ""))),
             headers=FORM,
-            auth=(WEB_CLIENT_ID, secret),
+            auth=(WEB_CLIENT_ID, CLIENT_SECRET),
             name="POST auth/token",
         )
         if tokens.status_code != 200:

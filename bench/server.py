@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -112,6 +112,47 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 300)
     raise RuntimeError("server not ready in time")
 
 
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class CodeFlow:
+    """One authorization request of the dashboard's client: code + PKCE (S256), as it signs in."""
+
+    base: str
+    scope: str
+    verifier: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+
+    @property
+    def redirect(self) -> str:
+        """The registered redirect URI."""
+        return f"{self.base}/auth/callback"
+
+    def authorize_path(self, state: str = "bench") -> str:
+        """The authorization request, relative to ``base``."""
+        digest = hashlib.sha256(self.verifier.encode()).digest()
+        query = {
+            "response_type": "code",
+            "client_id": WEB_CLIENT_ID,
+            "redirect_uri": self.redirect,
+            "scope": self.scope,
+            "state": state,
+            "code_challenge": base64.urlsafe_b64encode(digest).rstrip(b"=").decode(),
+            "code_challenge_method": "S256",
+        }
+        return f"/api/auth/authorize?{urlencode(query)}"
+
+    def token_form(self, location: str) -> dict[str, str]:
+        """The token request for the code in the authorization answer's ``location``."""
+        code = parse_qs(urlsplit(location).query).get("code", [""])[0]
+        return {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect,
+            "code_verifier": self.verifier,
+        }
+
+
 def sign_in(base: str, settings: Settings, email: str, scope: str = SIGN_IN_SCOPE) -> str:
     """Sign up and run the code + PKCE flow; the access token."""
     issuer = f"{base}/api/auth"
@@ -121,34 +162,17 @@ def sign_in(base: str, settings: Settings, email: str, scope: str = SIGN_IN_SCOP
             json={"email": email, "password": PASSWORD, "display_name": "벤치"},
         )
         made.raise_for_status()
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', b.get(f"{issuer}/login").text)
+        csrf = CSRF.search(b.get(f"{issuer}/login").text)
         assert csrf is not None
         b.post(
             f"{issuer}/login",
             data={"email": email, "password": PASSWORD, "csrf_token": csrf.group(1)},
         )
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-        redirect = f"{base}/auth/callback"
-        query = {
-            "response_type": "code",
-            "client_id": WEB_CLIENT_ID,
-            "redirect_uri": redirect,
-            "scope": scope,
-            "state": "b",
-            "code_challenge": challenge.rstrip(b"=").decode(),
-            "code_challenge_method": "S256",
-        }
-        landed = b.get(f"{issuer}/authorize?{urlencode(query)}")
-        code = parse_qs(urlsplit(landed.headers["location"]).query)["code"][0]
+        flow = CodeFlow(base, scope)
+        landed = b.get(f"{base}{flow.authorize_path()}")
         tokens = b.post(
             f"{issuer}/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect,
-                "code_verifier": verifier,
-            },
+            data=flow.token_form(landed.headers["location"]),
             auth=(WEB_CLIENT_ID, builtin_client_secret(settings, WEB_CLIENT_ID)),
         )
         tokens.raise_for_status()
