@@ -87,8 +87,13 @@ class Admission:
 
     async def acquire(self) -> None:
         """Wait for a slot; ApiError 503 (Retry-After: 1) after ``timeout_s``."""
+        sem = self._semaphore()
+        if not sem.locked():  # the usual case: a free slot, no timer needed
+            await sem.acquire()
+            return
         try:
-            await asyncio.wait_for(self._semaphore().acquire(), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                await sem.acquire()
         except TimeoutError:
             raise ApiError(
                 503, "busy", "the server is busy; retry shortly", headers={"Retry-After": "1"}
