@@ -117,6 +117,7 @@ def test_refetching_the_same_feed_yields_the_same_hashes(srv: FeedServer) -> Non
     ("name", "outcome"),
     [
         ("malformed_garbage.xml", Outcome.MALFORMED),
+        ("malformed_versioned_empty.xml", Outcome.MALFORMED),
         ("billion_laughs.xml", Outcome.UNSAFE_CONTENT),
         ("xxe_file.xml", Outcome.UNSAFE_CONTENT),
         ("html_page.html", Outcome.NOT_A_FEED),

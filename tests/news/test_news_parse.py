@@ -15,6 +15,7 @@ from trendpath.news.parse import (
     entry_date,
     html_to_text,
     parse_feed,
+    scrub_charrefs,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -161,3 +162,18 @@ def test_html_to_text() -> None:
     assert html_to_text(markup) == "첫 줄\n둘째 줄\n<태그>"
     assert html_to_text("평범한   텍스트") == "평범한 텍스트"
     assert html_to_text("<b>abcdef</b>", limit=3) == "abc"
+
+
+def test_broken_xml_that_names_a_version_but_yields_nothing_is_malformed() -> None:
+    with pytest.raises(MalformedFeedError):
+        parse_feed((FIXTURES / "malformed_versioned_empty.xml").read_bytes())
+
+
+def test_character_references_xml_forbids_become_replacement_characters() -> None:
+    feed = parse_feed((FIXTURES / "lone_surrogate.xml").read_bytes())
+    first, second = feed.entries
+    assert first.title == "AI 반도체 \ufffd 투자 확대" and first.guid == "s-1\ufffd"
+    assert "\x00" not in first.summary and second.title == "정상 기사"
+    assert scrub_charrefs(b"a&#x41;&#65;&#xD800;&#55296;&#0;&#x110000;&#9;") == (
+        b"a&#x41;&#65;&#xFFFD;&#xFFFD;&#xFFFD;&#9;"
+    )

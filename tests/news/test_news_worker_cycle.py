@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from http.server import BaseHTTPRequestHandler
 
+import feedparser
+import pytest
+
 from support import free_port
 
 from .conftest import FIXTURES, News, rss, send
@@ -78,8 +81,13 @@ def test_a_304_pass_stores_nothing_and_keeps_validators(news: News) -> None:
     assert news.scalar("SELECT etag FROM news.feed WHERE id = :f", f=feed_id) == '"v1"'
 
 
-def test_repeated_parse_errors_park_the_feed(news: News) -> None:
-    news.feeds.serve_file("/garbage.xml", "malformed_garbage.xml")
+@pytest.mark.parametrize(
+    "fixture",
+    # the second names a feed version (feedparser saw <rss version="2.0">) and still yields nothing
+    ["malformed_garbage.xml", "malformed_versioned_empty.xml"],
+)
+def test_repeated_parse_errors_park_the_feed(news: News, fixture: str) -> None:
+    news.feeds.serve_file("/garbage.xml", fixture)
     feed_id = news.add_feed("/garbage.xml")
     start = dt.datetime.now(dt.UTC)
     outcomes = [news.cycle(now=start + i * LATER).feeds[0].outcome for i in range(3)]
@@ -153,3 +161,39 @@ def test_nul_characters_from_a_broken_feed_are_stored_without_them(news: News) -
     assert [(f.outcome, f.new_articles) for f in report.feeds] == [("updated", 1)]
     title, summary = news.rows("SELECT title, summary FROM news.article")[0]
     assert title == "AI 반도체 소식" and summary == "HBM 수요"
+
+
+def test_a_lone_surrogate_in_a_title_is_stored_as_a_replacement_character(news: News) -> None:
+    news.feeds.serve_file("/surrogate.xml", "lone_surrogate.xml")
+    feed_id = news.add_feed("/surrogate.xml")
+    report = news.cycle()
+    assert [(f.outcome, f.new_articles) for f in report.feeds] == [("updated", 2)]
+    titles = {
+        r.title for r in news.rows("SELECT title FROM news.article WHERE feed_id = :f", f=feed_id)
+    }
+    assert titles == {"AI 반도체 \ufffd 투자 확대", "정상 기사"}
+    ((errors, parse_errors),) = news.rows(
+        "SELECT error_count, parse_error_count FROM news.feed WHERE id = :f", f=feed_id
+    )
+    assert errors == 0 and parse_errors == 0
+
+
+def test_an_unexpected_parser_failure_is_a_counted_feed_error(
+    news: News, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the third-party parser on some input must not escape fetch_feed or the worker."""
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(feedparser, "parse", broken)
+    news.feeds.serve_file("/crash.xml", "rss20_ko.xml")
+    feed_id = news.add_feed("/crash.xml")
+    start = dt.datetime.now(dt.UTC)
+    outcomes = [news.cycle(now=start + i * LATER).feeds[0].outcome for i in range(3)]
+    assert outcomes == ["malformed"] * 3
+    ((parked, parse_errors, error),) = news.rows(
+        "SELECT parked, parse_error_count, last_error FROM news.feed WHERE id = :f", f=feed_id
+    )
+    assert parked and parse_errors == 3 and "UnicodeEncodeError" in error
+    assert _articles(news, feed_id) == 0

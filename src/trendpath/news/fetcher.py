@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -52,6 +53,8 @@ from trendpath.news.policy import (
     classify_status,
     next_state,
 )
+
+log = logging.getLogger(__name__)
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
@@ -130,6 +133,15 @@ async def _parse(
         return Outcome.NOT_A_FEED, None, str(exc)
     except MalformedFeedError as exc:
         return Outcome.MALFORMED, None, str(exc)
+    except Exception as exc:
+        # fetch_feed promises never to raise for what the remote end sends: an unexpected parser
+        # failure counts as a malformed feed (back-off, then parking), logged once without a
+        # traceback per fetch.
+        log.warning(
+            "feed parser failed",
+            extra={"url": response.url, "error": f"{exc.__class__.__name__}: {exc}"[:300]},
+        )
+        return Outcome.MALFORMED, None, f"parser error: {exc.__class__.__name__}: {exc}"[:500]
     return Outcome.UPDATED, feed, None
 
 

@@ -53,6 +53,14 @@ _HAS_ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2}|\b[A-Z]{2,4})\s*$")
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr"})
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "iframe", "template", "head"})
 MAX_TITLE, MAX_SUMMARY, MAX_CONTENT = 500, 2_000, 20_000
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_BAD_TEXT = re.compile("[\ud800-\udfff\x00]")
+# feedparser flags these on documents that are otherwise fine (we hand it UTF-8 with a fixed
+# content type, so they are rare); any other bozo exception means the XML itself is broken.
+_BENIGN_BOZO: tuple[type[Exception], ...] = (
+    feedparser.CharacterEncodingOverride,
+    feedparser.NonXMLContentType,
+)
 
 
 class FeedParseError(Exception):
@@ -100,6 +108,34 @@ class ParsedFeed:
     encoding: str
 
 
+def _xml_char_allowed(code: int) -> bool:
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0x10FFFF
+
+
+def scrub_charrefs(xml: bytes) -> bytes:
+    """Replace character references to code points XML forbids (lone surrogates, NUL, > U+10FFFF).
+
+    ``&#xD800;`` is not well-formed XML, so feedparser falls back to its loose parser, which
+    crashes on it with ``UnicodeEncodeError``; a single such title would lose the whole fetch.
+    Each bad reference becomes U+FFFD (a NUL reference is dropped) and the item is kept.
+    """
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        if _xml_char_allowed(code):
+            return m.group(0)
+        return b"" if code == 0 else b"&#xFFFD;"  # NUL is dropped, as raw NUL bytes are
+
+    return _CHARREF.sub(fix, xml) if b"&#" in xml else xml
+
+
+def clean_text(text: str) -> str:
+    """Text that PostgreSQL and UTF-8 can store: lone surrogates become U+FFFD, NUL goes."""
+    if not _BAD_TEXT.search(text):
+        return text
+    return _BAD_TEXT.sub(lambda m: "" if m.group(0) == "\x00" else "\ufffd", text)
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -133,6 +169,7 @@ def html_to_text(markup: str, limit: int | None = None) -> str:
         parser.close()
         lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
         text = "\n".join(line for line in lines if line)
+    text = clean_text(text)
     return text[:limit] if limit is not None else text
 
 
@@ -201,7 +238,7 @@ def entry_date(
 def _safe_link(value: object, base: str | None) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    link = urljoin(base, value.strip()) if base else value.strip()
+    link = clean_text(urljoin(base, value.strip()) if base else value.strip())
     return link if link.lower().startswith(("http://", "https://")) else None
 
 
@@ -213,7 +250,7 @@ def _entry(
     content = html_to_text(body_html, MAX_CONTENT)
     summary = html_to_text(str(raw.get("summary", "")), MAX_SUMMARY) or content[:MAX_SUMMARY]
     published, source = entry_date(raw, fetched_at, naive_tz)
-    guid = str(raw.get("id") or "").strip() or None
+    guid = clean_text(str(raw.get("id") or "")).strip() or None
     tags = raw.get("tags") or []
     categories = tuple(
         html_to_text(str(t.get("term") or ""))
@@ -264,7 +301,7 @@ def parse_feed(
     # Relative links are joined here, not by feedparser: it would also "resolve" a bare guid
     # against the feed URL, and a guid must stay stable when the feed URL changes.
     result = feedparser.parse(
-        io.BytesIO(xml),
+        io.BytesIO(scrub_charrefs(xml)),
         response_headers={"content-type": "application/xml; charset=utf-8"},
         sanitize_html=True,
         resolve_relative_uris=False,
@@ -278,12 +315,17 @@ def parse_feed(
             raise MalformedFeedError(f"no feed could be read: {result.get('bozo_exception')!r}")
         else:
             raise NotAFeedError(f"root element {root or 'html'!r} is not RSS or Atom")
+    bozo = result.get("bozo_exception")
+    if bozo is not None and not entries and not isinstance(bozo, _BENIGN_BOZO):
+        # feedparser names a version as soon as it sees the root element, even when the XML
+        # breaks right after it: a broken document with nothing recovered is no healthy fetch.
+        raise MalformedFeedError(f"no entry could be read: {bozo!r}")
     feed = result.get("feed") or {}
     return ParsedFeed(
         version=version,
         title=html_to_text(str(feed.get("title", "")), MAX_TITLE),
         link=_safe_link(feed.get("link"), base_url),
-        language=str(feed.get("language") or "") or None,
+        language=clean_text(str(feed.get("language") or "")) or None,
         ttl_minutes=_ttl_minutes(feed),
         entries=tuple(_entry(e, fetched_at, naive_tz, base_url) for e in entries),
         malformed=bool(result.get("bozo")),

@@ -156,7 +156,10 @@ class TrendTagger:
         vecs = np.asarray(
             self.encoder.encode([f"{a.title}. {a.text}" for a in articles]), dtype=np.float32
         )
-        cos = vecs @ self._trend_vecs.T
+        # One matrix-vector product per article, never one matrix-matrix product for the batch:
+        # BLAS picks different kernels (and summation orders) for gemm and gemv, so a batched
+        # product would give an article a score a few ulps away from the one it gets alone.
+        cos = np.stack([self._trend_vecs @ v for v in vecs])
         return np.clip(cos / self.config.embedding_scale, 0.0, 1.0)
 
     def tag_batch(self, articles: Sequence[ArticleText]) -> list[list[TrendTag]]:

@@ -6,6 +6,15 @@ Format (UTF-8, header required; UTF-8 with BOM and CP949/EUC-KR files are accept
     generative-ai,2025-03-03,search_volume_growth,12.5,naver-datalab
 
 ``week`` is the Monday of an ISO week (``YYYY-MM-DD``) or an ISO week label (``2025-W10``).
+
+A row is rejected, with its reason, when: the trend or indicator is unknown; the week is not a
+Monday, lies before 2000-01-03 or more than 7 days after today; the value is not a finite number or
+lies outside its indicator's range (growth rates in [-100, 100000] %, counts in [0, 1000000]); any
+field holds a control character (NUL included) or more than :data:`MAX_FIELD_CHARS` characters (the
+source at most 80); the row cannot be read as CSV; or it repeats an earlier row's trend, indicator
+and week. On export, text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+``@``, tab, CR) are prefixed with ``'``.
+
 Import validates every row first, then writes all accepted rows in one transaction: a crash
 mid-way leaves nothing half-written, and re-importing the same file changes nothing.
 """
@@ -14,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,10 +32,16 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from trendpath.trends import store
-from trendpath.trends.indicators import INDICATORS
+from trendpath.trends.indicators import INDICATORS, check_value, check_week
+from trendpath.trends.sources.ratelimit import korean_today
 
 REQUIRED = ("trend", "week", "indicator", "value")
 MAX_REJECTS_KEPT = 1000
+MAX_FIELD_CHARS = 200
+"""Longest field accepted; longer ones (up to the CSV reader's limit) reject only their row."""
+MAX_SOURCE_CHARS = 80
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -83,33 +98,60 @@ def parse_week(text: str) -> date:
     return day
 
 
-def _parse_value(text: str) -> float:
+def _parse_value(text: str, indicator: str) -> float:
     value = float(text.strip().replace(",", ""))
-    if not math.isfinite(value):
-        raise ValueError(f"value {text.strip()!r} is not a finite number")
+    check_value(indicator, value)
     return value
 
 
-def _reader(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _reader(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """Rows by line number; a row the CSV reader cannot read comes as the reader's message."""
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise CsvFormatError(f"header is not CSV: {exc}") from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise CsvFormatError(f"missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED)}")
     reader.fieldnames = header
-    for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader resumes at the next line, so one oversized field costs only its row.
+            # DictReader updates its own line_num only after a successful read.
+            yield reader.reader.line_num, f"unreadable CSV row: {exc}"
+            continue
+        yield reader.line_num, {k: _text(v) for k, v in row.items() if k is not None}
+
+
+def _text(value: object) -> str:
+    # DictReader puts surplus cells in a list under the None key (dropped above) and fills
+    # missing ones with None.
+    return value.strip() if isinstance(value, str) else ""
 
 
 def validate(
-    text: str, trend_ids: dict[str, int], default_source: str, report: ImportReport
+    text: str,
+    trend_ids: dict[str, int],
+    default_source: str,
+    report: ImportReport,
+    today: date | None = None,
 ) -> list[store.IndicatorRow]:
     """Check every row; return the accepted ones and fill ``report.rejected`` with the rest."""
+    today = today or korean_today()
     seen: dict[tuple[int, str, date], tuple[int, float]] = {}
     accepted: list[store.IndicatorRow] = []
     for line, raw in _reader(text):
+        if isinstance(raw, str):
+            report.reject(line, raw, {})
+            continue
         try:
-            row = _row(raw, trend_ids, default_source)
+            row = _row(raw, trend_ids, default_source, today)
         except ValueError as exc:
             report.reject(line, str(exc), raw)
             continue
@@ -125,7 +167,10 @@ def validate(
     return accepted
 
 
-def _row(raw: dict[str, str], trend_ids: dict[str, int], default_source: str) -> store.IndicatorRow:
+def _row(
+    raw: dict[str, str], trend_ids: dict[str, int], default_source: str, today: date
+) -> store.IndicatorRow:
+    _check_fields(raw)
     slug, indicator = raw.get("trend", ""), raw.get("indicator", "")
     if slug not in trend_ids:
         raise ValueError(f"unknown trend {slug!r}")
@@ -133,16 +178,25 @@ def _row(raw: dict[str, str], trend_ids: dict[str, int], default_source: str) ->
         raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(INDICATORS)}")
     try:
         week = parse_week(raw.get("week", ""))
+        check_week(week, today)
     except ValueError as exc:
         raise ValueError(f"bad week {raw.get('week', '')!r}: {exc}") from None
     try:
-        value = _parse_value(raw.get("value", ""))
+        value = _parse_value(raw.get("value", ""), indicator)
     except ValueError as exc:
         raise ValueError(f"bad value {raw.get('value', '')!r}: {exc}") from None
-    source = raw.get("source") or default_source
-    if len(source) > 80:
-        raise ValueError("source longer than 80 characters")
+    source = raw.get("source") or default_source[:MAX_SOURCE_CHARS]
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ValueError(f"source longer than {MAX_SOURCE_CHARS} characters")
     return store.IndicatorRow(trend_ids[slug], indicator, week, value, source)
+
+
+def _check_fields(raw: dict[str, str]) -> None:
+    for name, value in raw.items():
+        if len(value) > MAX_FIELD_CHARS:
+            raise ValueError(f"field {name!r} longer than {MAX_FIELD_CHARS} characters")
+        if _CONTROL.search(value):
+            raise ValueError(f"field {name!r} contains a control character")
 
 
 def import_csv(session: Session, raw: bytes, *, source: str) -> ImportReport:
@@ -159,7 +213,8 @@ def write_rejects(report: ImportReport, path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(["line", "reason", *REQUIRED, "source"])
         for r in report.rejected:
-            writer.writerow([r.line, r.reason, *(r.raw.get(c, "") for c in (*REQUIRED, "source"))])
+            cells = (r.raw.get(c, "") for c in (*REQUIRED, "source"))
+            writer.writerow([r.line, r.reason, *(neutralise_formula(c) for c in cells)])
 
 
 def export_rows(session: Session, slugs: Iterable[str] | None = None) -> Iterator[list[str]]:
@@ -169,4 +224,24 @@ def export_rows(session: Session, slugs: Iterable[str] | None = None) -> Iterato
     names = {tid: slug for slug, tid in ids.items() if wanted is None or slug in wanted}
     yield ["trend", "week", "indicator", "value", "source"]
     for r in store.indicator_rows(session, list(names)):
-        yield [names[r.trend_id], r.week.isoformat(), r.indicator, repr(r.value), r.source]
+        yield [
+            names[r.trend_id],
+            r.week.isoformat(),
+            r.indicator,
+            repr(r.value),
+            neutralise_formula(r.source),
+        ]
+
+
+def neutralise_formula(cell: str) -> str:
+    """A text cell a spreadsheet will show as text, never run (OWASP "CSV injection").
+
+    Numbers (``-3.5``) are left alone: they are data, and a spreadsheet runs nothing in them.
+    """
+    if not cell.startswith(_FORMULA_START):
+        return cell
+    try:
+        float(cell)
+    except ValueError:
+        return "'" + cell
+    return cell

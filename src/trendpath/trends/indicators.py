@@ -13,7 +13,9 @@ counts (non-negative).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 INDICATORS: tuple[str, ...] = (
@@ -156,3 +158,32 @@ def indicator_index(slug: str) -> int:
         return INDICATORS.index(slug)
     except ValueError:
         raise KeyError(f"unknown indicator {slug!r}; known: {', '.join(INDICATORS)}") from None
+
+
+EARLIEST_WEEK = date(2000, 1, 3)
+"""The first Monday of 2000: older weeks are refused (no source we read goes back further)."""
+FUTURE_WEEKS_ALLOWED = timedelta(days=7)
+"""A week may start at most this far after today (the current ISO week, a clock a day ahead)."""
+GROWTH_RANGE: tuple[float, float] = (-100.0, 100_000.0)
+"""A 4-over-4 growth rate can fall by at most 100 %; a thousand-fold rise is already absurd."""
+COUNT_RANGE: tuple[float, float] = (0.0, 1_000_000.0)
+"""Weekly counts are never negative; a million patents or laws in one week is no real count."""
+
+
+def check_week(week: date, today: date) -> None:
+    """Raise ValueError when a week lies before 2000 or more than 7 days after ``today``."""
+    if week < EARLIEST_WEEK:
+        raise ValueError(f"week {week.isoformat()} is before {EARLIEST_WEEK.isoformat()}")
+    if week > today + FUTURE_WEEKS_ALLOWED:
+        raise ValueError(f"week {week.isoformat()} is in the future (today is {today.isoformat()})")
+
+
+def check_value(indicator: str, value: float) -> None:
+    """Raise ValueError when a value is not finite or outside its indicator's range."""
+    if not math.isfinite(value):
+        raise ValueError(f"value {value!r} is not a finite number")
+    kind = INDICATOR_META[indicator].kind
+    low, high = GROWTH_RANGE if kind == "growth" else COUNT_RANGE
+    if not low <= value <= high:
+        what = "a count" if kind == "count" else "a growth rate in %"
+        raise ValueError(f"value {value:g} is outside [{low:g}, {high:g}] for {what}")
