@@ -219,3 +219,18 @@ def test_listening_socket_is_tcp_so_nagle_gets_disabled() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_no_service_imports_the_launcher() -> None:
+    """Sub-commands take their helpers from kit.commands; only __main__ imports trendpath.cli."""
+    import ast
+
+    src = Path(__file__).resolve().parents[1] / "src" / "trendpath"
+    offenders = []
+    for path in src.rglob("*.py"):
+        if path.name in ("cli.py", "__main__.py") and path.parent == src:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "trendpath.cli":
+                offenders.append(str(path.relative_to(src)))
+    assert offenders == []

@@ -7,19 +7,16 @@ import importlib
 import signal
 import socket
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from trendpath.kit.commands import clear_errors, command_runtime, fail, load_settings
 from trendpath.kit.errors import ConfigError
 from trendpath.kit.logs import configure_logging
-from trendpath.kit.runtime import Runtime
-from trendpath.kit.settings import APPS, Settings
+from trendpath.kit.settings import APPS
 
 app = typer.Typer(
     name="trendpath",
@@ -30,60 +27,6 @@ app = typer.Typer(
 )
 
 Service = Enum("Service", {name: name for name in APPS}, type=str)  # type: ignore[misc]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one clear line to stderr and return the exit to raise."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment plus command-line overrides, or a one-line error."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not field:
-            raise fail(f"invalid settings: {message}") from None
-        raise fail(f"invalid setting TRENDPATH_{field.upper()}: {message}") from None
-
-
-@contextmanager
-def clear_errors() -> Iterator[None]:
-    """Turn ConfigError into one line on stderr and exit code 2, never a traceback."""
-    try:
-        yield
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-
-
-def open_for_command(settings: Settings, name: str) -> Runtime:
-    """A runtime for a one-off command, with the schema at the latest migration.
-
-    The embedded database is migrated on the spot; an external one must be migrated on purpose
-    (`trendpath migrate`), so a command never changes a shared schema by surprise.
-    """
-    from trendpath.kit.migrate import at_head, upgrade
-    from trendpath.kit.runtime import open_runtime
-
-    runtime = open_runtime(settings, name=name)
-    try:
-        if settings.embedded:
-            upgrade(runtime.db)
-        else:
-            with runtime.db.engine.connect() as conn:
-                if not at_head(conn):
-                    raise ConfigError(
-                        "the database schema is not at the latest migration",
-                        hint="run `trendpath migrate` first",
-                    )
-    except BaseException:
-        runtime.close()
-        raise
-    return runtime
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -213,25 +156,6 @@ def serve(
             asgi = create_service_app(service.value, settings, runtime)
         typer.echo(f"{service.value} listening on {_url(settings.host, sock.getsockname()[1])}")
         serve_asgi(asgi, sock)
-    finally:
-        runtime.close()
-
-
-@contextmanager
-def command_runtime(name: str, *, at_head: bool = True) -> Iterator[Runtime]:
-    """Settings, logging and a runtime for a one-off command; errors become one clear line.
-
-    With ``at_head`` the schema must be current (the embedded database is migrated on the spot).
-    """
-    from trendpath.kit.runtime import open_runtime
-
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    with clear_errors():
-        runtime = open_for_command(settings, name) if at_head else open_runtime(settings, name=name)
-    try:
-        with clear_errors():
-            yield runtime
     finally:
         runtime.close()
 

@@ -11,6 +11,8 @@ from typing import Annotated, cast, get_args
 
 import typer
 
+from trendpath.kit.commands import clear_errors, fail, load_settings, work_failed
+
 app = typer.Typer(
     name="news",
     help="News Service: feed worker and feed admin (뉴스 피드 수집).",
@@ -23,8 +25,6 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one cycle, print it, exit")] = False,
 ) -> None:
     """Fetch due feeds until stopped (Ctrl+C / SIGTERM); several workers may run at once."""
-    # The main CLI imports this module, so its helpers are imported late (no import cycle).
-    from trendpath.cli import clear_errors, load_settings
     from trendpath.kit.logs import configure_logging
     from trendpath.kit.migrate import upgrade
     from trendpath.kit.runtime import open_runtime
@@ -73,7 +73,6 @@ def add_feed(
     title: Annotated[str, typer.Option(help="Display name (default: the feed's own)")] = "",
 ) -> None:
     """Add a feed (checked against the SSRF guard like the API does)."""
-    from trendpath.cli import clear_errors, fail, load_settings
     from trendpath.kit.runtime import open_runtime
     from trendpath.news import store
     from trendpath.news.config import allow_hosts
@@ -92,7 +91,7 @@ def add_feed(
     finally:
         runtime.close()
     if row is None:
-        raise fail(f"{checked} is already registered", code=1)
+        raise work_failed(f"{checked} is already registered")
     typer.echo(f"added feed {row.id}: {checked}")
 
 
@@ -103,7 +102,6 @@ def list_feeds(
     ] = None,
 ) -> None:
     """List feeds with their state."""
-    from trendpath.cli import clear_errors, fail, load_settings
     from trendpath.kit.runtime import open_runtime
     from trendpath.news import store
 

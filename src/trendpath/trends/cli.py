@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from trendpath.kit.commands import command_runtime, fail, work_failed
 from trendpath.trends.sources.registry import SOURCE_NAMES
 
 app = typer.Typer(
@@ -43,8 +44,6 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     Sources without keys are skipped (the report says which setting to set), unless named
     with --source, which makes a missing key an error.
     """
-    # The main CLI imports this module, so its helpers are imported late (no import cycle).
-    from trendpath.cli import command_runtime, fail
     from trendpath.trends.collect import CollectReport
     from trendpath.trends.collect import collect as run_collect
     from trendpath.trends.sources.base import recent_weeks
@@ -69,7 +68,7 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     if named_missing:
         raise fail(named_missing[0].detail)
     if any(s.status == "failed" for s in report.sources):
-        raise typer.Exit(1)
+        raise typer.Exit(1)  # the report above names each failed source and why
 
 
 @app.command("import")
@@ -84,7 +83,6 @@ def import_csv(
     Every row is checked first; accepted rows are written in one transaction (re-importing the
     same file changes nothing) and rejected rows are listed with their reasons.
     """
-    from trendpath.cli import command_runtime, fail
     from trendpath.trends.csvio import CsvFormatError, write_rejects
     from trendpath.trends.csvio import import_csv as run_import
     from trendpath.trends.recompute import recompute_all
@@ -116,7 +114,6 @@ def export_csv(
     """Export stored indicator values as CSV (the import format)."""
     import csv
 
-    from trendpath.cli import command_runtime
     from trendpath.trends.csvio import export_rows
 
     with (
@@ -134,7 +131,6 @@ def forecast(
     model: Annotated[str, typer.Option(help="gru or tst")] = "gru",
 ) -> None:
     """Forecast every trend from the stored indicators (training a model first if none fits)."""
-    from trendpath.cli import command_runtime, fail
     from trendpath.trends.forecast import PanelError, RegistryError
     from trendpath.trends.forecasting import refresh
 
@@ -144,9 +140,11 @@ def forecast(
         with command_runtime("trends-forecast") as runtime:
             run = refresh(runtime.db, runtime.settings, kind=model)
     except (PanelError, RegistryError) as exc:
-        raise fail(str(exc)) from None
+        raise work_failed(str(exc)) from None
     if run is None:
-        raise fail("no indicator data yet: run `trendpath demo` or `trendpath trends collect`")
+        raise work_failed(
+            "no indicator data yet: run `trendpath demo` or `trendpath trends collect`"
+        )
     typer.echo(
         f"model {run.model_version}: {run.stored} forecasts from week {run.week} stored "
         f"({run.skipped} trends skipped)"

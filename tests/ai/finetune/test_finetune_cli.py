@@ -42,5 +42,5 @@ def test_train_refuses_missing_model_path_with_a_clear_message(tmp_path: Path) -
     args = ["train", "--config", str(TINY_CONFIG), "--set", f"model.path={tmp_path / 'absent'}"]
     args += ["--set", f"train.data={SFT}", "--set", f"train.output_dir={tmp_path / 'run'}"]
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a configuration problem, found before any work
     assert "not found" in result.output and "never downloaded" in result.output

@@ -85,7 +85,7 @@ def test_adapter_for_different_architecture_is_refused(
         str(copy_of_tiny),
     ]
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1 and "different architecture" in result.output
+    assert result.exit_code == 2 and "different architecture" in result.output
 
 
 def test_directory_without_our_metadata_is_not_an_adapter(tmp_path: Path, tiny_dir: Path) -> None:

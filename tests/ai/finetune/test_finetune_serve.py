@@ -81,4 +81,4 @@ def test_serve_command_prints_how_to_serve(trained: dict, merged_dir: Path) -> N
     )  # fmt: skip
     assert prod.exit_code == 0 and "vllm serve" in prod.output and "'coach'" in prod.output
     missing = runner.invoke(app, ["serve", "--print-only"])
-    assert missing.exit_code == 1 and "--merged" in missing.output
+    assert missing.exit_code == 2 and "--merged" in missing.output

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from trendpath.kit.commands import fail, work_failed
+
 app = typer.Typer(
     help="QLoRA fine-tuning of the Korean coach model (Llama-3 Bllossom 8B).", no_args_is_help=True
 )
@@ -22,11 +24,6 @@ ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="YAML config (co
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="override, e.g. train.max_steps=10")
 ]
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
 
 
 @app.command()
@@ -41,9 +38,9 @@ def plan(config: ConfigOpt, set_: SetOpt = None) -> None:
         p = check_plan(cfg)
     except PlanRefused as exc:
         typer.echo(exc.plan.table())
-        raise _fail(exc) from None
+        raise work_failed(str(exc)) from None
     except (ConfigError, ModelPathError) as exc:
-        raise _fail(exc) from None
+        raise fail(str(exc)) from None
     typer.echo(f"{cfg.model.id} · seq {cfg.train.max_length} × batch {cfg.train.batch_size}")
     typer.echo(p.table())
 
@@ -60,7 +57,8 @@ def train(config: ConfigOpt, set_: SetOpt = None) -> None:
     try:
         result = run_training(load_config(config, set_), echo=typer.echo)
     except (ConfigError, PlanRefused, DatasetError, ModelPathError, FileNotFoundError) as exc:
-        raise _fail(exc) from None
+        # Each of these is found before the first step: the config, data or paths must change.
+        raise fail(str(exc)) from None
     typer.echo(json.dumps(result.metrics, ensure_ascii=False, indent=2))
 
 
@@ -79,8 +77,10 @@ def merge(
 
     try:
         report = merge_adapter(adapter, out, base, device=device, dtype=dtype)
-    except (AdapterError, AdapterMismatch, ModelPathError, MergeCheckFailed) as exc:
-        raise _fail(exc) from None
+    except (AdapterError, AdapterMismatch, ModelPathError) as exc:
+        raise fail(str(exc)) from None
+    except MergeCheckFailed as exc:
+        raise work_failed(str(exc)) from None
     typer.echo(
         f"merged into {report.out_dir} ({report.dtype}); logits max |Δ| {report.max_abs_diff:.2e} "
         f"≤ {report.tolerance:.2e} over {report.tokens_checked} tokens"
@@ -125,7 +125,7 @@ def serve(
         else:
             raise ServeError(f"unknown engine {engine!r}: use transformers or vllm")
     except (ServeError, FileNotFoundError, ValueError) as exc:
-        raise _fail(exc) from None
+        raise fail(str(exc)) from None
     typer.echo(" ".join(cmd))
     typer.echo(
         f"# AI service: TRENDPATH LLM base URL http://{host}:{port}/v1, model {model_name!r}"
@@ -133,7 +133,7 @@ def serve(
     if print_only:
         return
     if shutil.which(cmd[0]) is None:
-        raise _fail(ServeError(f"{cmd[0]!r} is not installed here (vLLM runs on the GPU host)"))
+        raise fail(f"{cmd[0]!r} is not installed here (vLLM runs on the GPU host)")
     os.execvp(cmd[0], cmd)
 
 
@@ -151,7 +151,7 @@ def dataset_build(
     problems = sftgen.check_variety(records)
     typer.echo(json.dumps(sftgen.variety_report(records), ensure_ascii=False, indent=2))
     if problems:
-        raise _fail(ValueError("; ".join(problems)))
+        raise work_failed("; ".join(problems))
     sftgen.write_jsonl(records, out)
     typer.echo(f"wrote {len(records)} dialogues to {out}")
 
@@ -167,11 +167,13 @@ def dataset_validate(
 
     try:
         dialogues = load_sft_jsonl(path)
-    except (DatasetError, FileNotFoundError) as exc:
-        raise _fail(exc) from None
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    except DatasetError as exc:
+        raise work_failed(str(exc)) from None
     records = [{"messages": d.messages, "labels": d.labels, "split": d.split} for d in dialogues]
     typer.echo(json.dumps(sftgen.variety_report(records), ensure_ascii=False, indent=2))
     problems = sftgen.check_variety(records, min_dialogues=min_dialogues)
     if problems:
-        raise _fail(ValueError("; ".join(problems)))
+        raise work_failed("; ".join(problems))
     typer.echo(f"{path}: {len(dialogues)} dialogues OK")

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from trendpath.kit.commands import fail, load_settings, work_failed
 from trendpath.trends.forecast.base import FitSettings, Forecaster
 from trendpath.trends.forecast.baselines import (
     LightGBMForecaster,
@@ -55,9 +56,7 @@ MODELS = ("naive", "mean", "ridge", "lightgbm", "gru", "tst")
 def _registry(path: Path | None) -> Path:
     if path is not None:
         return path
-    from trendpath.kit.settings import Settings
-
-    return Settings().state_dir / "models" / "forecast"
+    return load_settings().state_dir / "models" / "forecast"
 
 
 def _panel(path: Path | None, target: str, end_week: str | None) -> Panel:
@@ -177,13 +176,11 @@ def predict(
                 raise RegistryError(f"no model in {reg} passes the gate; run `train` first")
             loaded = found
     except RegistryError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise work_failed(str(exc)) from None
     try:
         fc = predict_all(loaded, data, dt.date.fromisoformat(week) if week else None)
     except (KeyError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise fail(str(exc)) from None
     if as_json:
         payload = {
             "model_version": fc.model_version,
