@@ -19,8 +19,13 @@ def score(text: str, axis: str) -> float:
 def test_every_axis_present_in_range_and_neutral_without_evidence() -> None:
     result = said("안녕하세요. 오늘 날씨가 좋네요.")
     assert list(result.axes) == list(VALUE_AXES)
-    for axis in result.axes.values():
-        assert 0.0 <= axis.score <= 1.0 and 0.0 <= axis.confidence <= 1.0
+    # small talk says nothing about values: every axis neutral, with no confidence
+    assert {k: (a.score, a.confidence) for k, a in result.axes.items()} == {
+        k: (0.5, 0.0) for k in VALUE_AXES
+    }
+    spoke = said("안정적인 회사에서 오래 일하고 싶어요.")
+    assert all(0.0 <= a.score <= 1.0 and 0.0 <= a.confidence <= 1.0 for a in spoke.axes.values())
+    assert spoke.axes["job_security"].score > 0.5 and spoke.axes["job_security"].confidence > 0
     empty = extract_values([])
     assert all(a.score == 0.5 and a.confidence == 0.0 for a in empty.axes.values())
     assert empty.growth_orientation == 0.5 and empty.stability_preference == 0.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from urllib.parse import urlencode
 
 import httpx
@@ -85,6 +87,26 @@ def test_missing_verifier_is_refused(flow: Flow, visitor: Browser) -> None:
         "error": "invalid_request",
         "error_description": "code_verifier is required (PKCE)",
     }
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def test_malformed_verifier_is_refused_even_when_it_matches_the_challenge(
+    flow: Flow, visitor: Browser
+) -> None:
+    """RFC 7636 §4.1: 43–128 unreserved characters; a short or odd one is refused outright."""
+    _signed_in(flow, visitor)
+    for verifier in ("too-short", "a" * 129, "space in verifier " + "a" * 40):
+        got = flow.authorize(visitor, challenge=_s256(verifier))
+        resp = _exchange(flow, got["code"], verifier)
+        assert resp.status_code == 400, verifier
+        assert resp.json() == {
+            "error": "invalid_request",
+            "error_description": "code_verifier is malformed",
+        }
 
 
 def test_wrong_verifier_is_refused_and_burns_the_code(flow: Flow, visitor: Browser) -> None:
@@ -176,4 +198,7 @@ def test_token_endpoint_errors_are_precise(flow: Flow, api: httpx.Client) -> Non
         headers={"content-type": "application/x-www-form-urlencoded"},
         auth=("test-app", secret),
     )
-    assert repeated.status_code == 400 and "repeated" in repeated.json()["error_description"]
+    assert repeated.status_code == 400 and repeated.json() == {
+        "error": "invalid_request",
+        "error_description": "parameter 'grant_type' repeated",
+    }

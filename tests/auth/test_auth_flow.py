@@ -71,6 +71,21 @@ def test_refresh_rotates_and_client_credentials_work(flow: Flow, visitor: Browse
     assert second.status_code == 200, second.text
     assert second.json()["refresh_token"] != first["refresh_token"]
     assert second.headers["cache-control"] == "no-store"
+    # RFC 6749 §6: a refresh may narrow the scope, never widen it beyond the original grant
+    wider = flow.token(
+        grant_type="refresh_token",
+        refresh_token=second.json()["refresh_token"],
+        scope="openid profile email account admin",
+    )
+    assert wider.status_code == 400 and wider.json() == {
+        "error": "invalid_scope",
+        "error_description": "scope exceeds the original grant",
+    }
+    narrower = flow.token(
+        grant_type="refresh_token", refresh_token=second.json()["refresh_token"], scope="openid"
+    )
+    assert narrower.status_code == 200, narrower.text
+    assert narrower.json()["scope"] == "openid"
     svc = flow.token("test-service", grant_type="client_credentials", scope="trends:read")
     assert svc.status_code == 200, svc.text
     assert svc.json()["scope"] == "trends:read" and "refresh_token" not in svc.json()

@@ -340,6 +340,10 @@ def test_allow_list_takes_cidrs_and_hostnames(server: LocalServer) -> None:
         ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("2002:7f00:1::", False),
         ("2002:a00:1::", False), ("64:ff9b::a00:1", False), ("2001::1", False),
         ("2001:db8::1", False), ("fe80::1%eth0", False),
+        # global by Python's table but reserved: NAT64 of a public address (we never connect
+        # through a translator), unallocated IPv6 space, IPv4-mapped public addresses
+        ("64:ff9b::808:808", False), ("4000::1", False), ("::ffff:8.8.8.8", False),
+        ("2001:4860:4860::8888", True), ("2002:808:808::1", True),
     ],
 )  # fmt: skip
 def test_is_public_address(address: str, public: bool) -> None:

@@ -173,9 +173,36 @@ def test_explain_change_accounts_for_the_move(result: VelocityResult) -> None:
     assert explain(single, None, 200)  # single-trend results take no trend index
 
 
+def test_worked_example_of_the_docs() -> None:
+    """docs/velocity-score.md's worked example, number for number (z-scores, MAD centre, scale)."""
+    panel = generate_panel(["generative-ai"], weeks=260, end_week=dt.date(2025, 6, 2), seed=7)
+    res = compute_velocity(panel.values[0])
+    assert res.score[-1] == pytest.approx(50.8, abs=0.05)
+    assert res.score[-5] == pytest.approx(59.7, abs=0.05)
+    assert res.stability[-1] == pytest.approx(0.75, abs=0.005)
+    assert res.contributions[-1] == pytest.approx([2.16, -1.43, 4.22, -4.14, 0.0], abs=0.005)
+    assert res.zscores[-1] == pytest.approx([0.26, -0.29, 0.51, -0.62, 0.0], abs=0.005)
+    # the medians ("평소") the dashboard shows, in the indicators' own units
+    assert res.typical[-1, FUNDING] == pytest.approx(-3.61, abs=0.005)
+    assert res.typical[-1, PATENTS] == pytest.approx(5.64, abs=0.005)
+    assert res.typical[-1, LEARNING] == pytest.approx(6.16, abs=0.005)
+    assert res.typical[-1, SEARCH] == pytest.approx(0.71, abs=0.005)
+    change = {c.indicator: c.points for c in explain_change(res, None, 255, 259)}
+    assert change["funding_volume_growth"] == pytest.approx(-12.5, abs=0.05)
+    assert change["search_volume_growth"] == pytest.approx(-11.5, abs=0.05)
+    assert change["learning_demand_growth"] == pytest.approx(15.1, abs=0.05)
+    assert change["patent_filing_rate"] == pytest.approx(0.0, abs=0.05)
+    assert change["policy_change_frequency"] == 0.0
+
+
 def test_config_is_validated_and_versioned() -> None:
-    with pytest.raises(ValueError, match="weights"):
+    with pytest.raises(ValueError, match="weights needs 5 entries"):
         VelocityConfig(weights=(1.0, 0.0))
+    with pytest.raises(ValueError, match="not all zero"):
+        VelocityConfig(weights=(0.0,) * 5)
+    with pytest.raises(ValueError, match="finite"):
+        VelocityConfig(weights=(0.25, float("nan"), 0.25, 0.2, -0.15))
+    assert VelocityConfig(weights=(0.0, 0.0, 0.0, 0.0, -0.1)).weights[4] == -0.1
     with pytest.raises(ValueError, match="min_valid"):
         VelocityConfig(min_valid=100)
     assert CFG.version == VelocityConfig().version

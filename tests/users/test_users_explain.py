@@ -46,6 +46,18 @@ def test_reranking_is_off_by_default_and_blends_momentum_when_configured() -> No
     assert matching.momentum({"point": 25.0}) == 1.0 and matching.momentum(None) == 0.0
 
 
+def test_momentum_is_linear_inside_the_clip_and_blends_a_missing_forecast_as_neutral() -> None:
+    assert matching.momentum({"point": 4.0}) == pytest.approx(0.4)
+    assert matching.momentum({"point": -7.5}) == pytest.approx(-0.75)
+    assert matching.momentum({"point": 10.0}) == 1.0 and matching.momentum({"point": -25}) == -1.0
+    assert matching.momentum({"point": 0.0}) == 0.0
+    # w = 0.2 and no forecast: 0.8 · 0.5 + 0.2 · (0 + 1) / 2 = 0.5
+    assert matching.rank_score(_cand("x", 0.5), 0.2) == pytest.approx(0.5)
+    # w = 0.2, point −5: 0.8 · 0.5 + 0.2 · (−0.5 + 1) / 2 = 0.45
+    assert matching.rank_score(_cand("y", 0.5, -5.0), 0.2) == pytest.approx(0.45)
+    assert matching.rank_score(_cand("z", 0.5, -5.0), 0.0) == 0.5
+
+
 def test_explanation_renames_blocks_and_shares_add_to_100() -> None:
     exp = matching.explanation({"text": 0.05, "interests": 0.20, "skills": -0.05, "values": 0.15})
     assert exp["blocks"] == {
@@ -65,6 +77,13 @@ def test_forecast_direction_and_stability_fit() -> None:
     assert up is not None and up["direction"] == "up"
     assert up["label_ko"] == "4주 뒤 +3.2점 (예측 범위 -1.0 ~ +7.5)"
     assert matching.forecast_view({"point": -0.5, "lo": -2, "hi": 1})["direction"] == "flat"  # type: ignore[index]
+    down = matching.forecast_view({"point": -3.25, "lo": -8, "hi": -0.5, "horizon_weeks": 4})
+    assert down is not None and down["direction"] == "down" and down["point"] == -3.25
+    directions = [
+        matching.forecast_view({"point": p, "lo": p - 1, "hi": p + 1})["direction"]  # type: ignore[index]
+        for p in (1.0, 1.01, -1.0, -1.01)
+    ]
+    assert directions == ["flat", "up", "flat", "down"]  # the flat band is ±1 point, inclusive
     vel = {"stability": 0.3}
     assert matching.stability_view(vel, 0.35)["fit"] == pytest.approx(0.95)
     wary = matching.stability_view(vel, 0.9)
@@ -88,6 +107,24 @@ def test_compare_marks_moves_and_drops() -> None:
     assert items[0]["change"] == {"status": "up", "previous_rank": 2, "similarity_delta": 0.05}
     assert items[1]["change"]["status"] == "new"
     assert dropped == [{"slug": "a", "name_ko": "A", "previous_rank": 1}]
+    before = {
+        "items": [
+            {"rank": 1, "slug": "b", "name_ko": "B", "similarity": 0.45},
+            {"rank": 2, "slug": "c", "name_ko": "C", "similarity": 0.3},
+            {"rank": 3, "slug": "a", "name_ko": "A", "similarity": 0.5},
+        ]
+    }
+    later: list[dict[str, Any]] = [
+        {"rank": 1, "slug": "b", "similarity": 0.45},
+        {"rank": 2, "slug": "a", "similarity": 0.5},
+        {"rank": 3, "slug": "c", "similarity": 0.25},
+    ]
+    assert matching.compare(later, before) == []
+    assert [i["change"]["status"] for i in later] == ["same", "up", "down"]
+    assert later[2]["change"] == {"status": "down", "previous_rank": 2, "similarity_delta": -0.05}
+    first: list[dict[str, Any]] = [{"rank": 1, "slug": "a", "similarity": 0.5}]
+    assert matching.compare(first, None) == []
+    assert first[0]["change"]["status"] == "first"
 
 
 def test_build_item_writes_a_grounded_korean_paragraph() -> None:

@@ -86,8 +86,10 @@ def test_preliminary_match_then_persona_match(seeded: Served, people: Callable[.
     assert m1["preliminary"] is True and m1["kind"] == "preliminary"
     assert "예비 추천" in m1["label_ko"]
     assert len(m1["items"]) == 3 and [i["rank"] for i in m1["items"]] == [1, 2, 3]
-    sims = [i["similarity"] for i in m1["items"]]
-    assert sims == sorted(sims, reverse=True) or m1["momentum_weight"] > 0
+    scores = [i["score"] for i in m1["items"]]
+    assert scores == sorted(scores, reverse=True)  # ranked by score (similarity ± momentum)
+    if m1["momentum_weight"] == 0:
+        assert scores == [i["similarity"] for i in m1["items"]]
     for item in m1["items"]:
         blocks = item["explanation"]["blocks"]
         assert sum(blocks.values()) == pytest.approx(item["similarity"], abs=2e-3)
@@ -115,7 +117,19 @@ def test_preliminary_match_then_persona_match(seeded: Served, people: Callable[.
     assert m2["persona"]["stability_preference"] == 0.2
     assert all(i["stability"]["preference"] == 0.2 for i in m2["items"])
     assert all("예비 추천" not in i["why_ko"] for i in m2["items"])
-    assert {i["change"]["status"] for i in m2["items"]} <= {"new", "same", "up", "down"}
+    before = {i["slug"]: i["rank"] for i in m1["items"]}
+    for item in m2["items"]:
+        was = before.get(item["slug"])
+        expected = (
+            "new"
+            if was is None
+            else "same"
+            if was == item["rank"]
+            else "up"
+            if item["rank"] < was
+            else "down"
+        )
+        assert item["change"]["status"] == expected and item["change"]["previous_rank"] == was
     for body in (m1, again, m2):
         MatchOut.model_validate(body)  # the documented response model holds
     history = user.api.get("/match/history").json()["items"]

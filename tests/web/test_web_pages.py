@@ -136,7 +136,10 @@ def test_results_before_onboarding_points_to_the_profile(
 ) -> None:
     _signed_in(browser, settings, db)
     page = browser.get("/results")
-    assert page.status_code == 200 and 'href="/onboarding"' in page.text
+    main = page.text.split("<main", 1)[1]  # the navigation links to onboarding on every page
+    assert page.status_code == 200
+    assert re.search(r'<a class="button" href="/onboarding">프로필 만들기</a>', main)
+    assert "먼저 관심사와 역량을 알려 주세요" in main and '<ol class="cards">' not in main
 
 
 @pytest.fixture
