@@ -41,7 +41,8 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     """Collect the indicators of the recent weeks from the public APIs and recompute Velocity.
 
     Sources without keys are skipped (the report says which setting to set), unless named
-    with --source, which makes a missing key an error.
+    with --source, which makes a missing key an error. Exit code: 0 every source ok, 1 a source
+    failed, 2 usage or nothing configured, 3 some trends failed (partial).
     """
     # The main CLI imports this module, so its helpers are imported late (no import cycle).
     from trendpath.cli import command_runtime, fail
@@ -68,8 +69,9 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     named_missing = [s for s in report.sources if s.status == "skipped" and source]
     if named_missing:
         raise fail(named_missing[0].detail)
-    if any(s.status == "failed" for s in report.sources):
-        raise typer.Exit(1)
+    # 1 a source failed, 2 nothing configured, 3 partial (see docs/sources.md "Exit codes")
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command("import")
