@@ -174,16 +174,21 @@ def test_unconfigured_sources_are_skipped_naming_their_setting(
     assert "law-go-kr      ok          18 values     18 changed" in text_report
 
 
-def test_cli_collects_the_catalog_and_refuses_unknown_or_unconfigured_sources(
-    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    runner = CliRunner()
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Point the CLI at the test database through the environment, as an operator would."""
     assert settings.database_url is not None
     for name in ("DATABASE_URL", "STATE_DIR", "LOG_JSON"):
         monkeypatch.delenv(f"TRENDPATH_{name}", raising=False)
     monkeypatch.setenv("TRENDPATH_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("TRENDPATH_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("TRENDPATH_LOG_JSON", "false")
+
+
+def test_cli_collects_the_catalog_and_refuses_unknown_or_unconfigured_sources(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    runner = CliRunner()
+    cli_env(settings, monkeypatch, tmp_path)
     bogus = runner.invoke(trends_cli, ["collect", "--source", "bogus"])
     assert bogus.exit_code == 2 and "unknown source 'bogus'" in bogus.output
     with FakeApi() as api:
@@ -245,12 +250,7 @@ def test_some_trends_failing_is_partial_and_names_them(db: Database, settings: S
 def test_cli_exits_non_zero_when_every_request_failed(
     db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    assert settings.database_url is not None
-    for name in ("DATABASE_URL", "STATE_DIR", "LOG_JSON"):
-        monkeypatch.delenv(f"TRENDPATH_{name}", raising=False)
-    monkeypatch.setenv("TRENDPATH_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("TRENDPATH_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("TRENDPATH_LOG_JSON", "false")
+    cli_env(settings, monkeypatch, tmp_path)
     with FakeApi() as api:
         api.route("/v1/signals/deals", lambda r: Reply(401, b'{"error":{"code":"unauthorized"}}'))
         monkeypatch.setenv("TRENDPATH_NEWS_URL", api.url)
