@@ -8,6 +8,9 @@ Exit codes, the same in every sub-command (``trendpath run``, ``trends``, ``fore
   failed, rejected CSV rows, a model that fails its gate, a dataset that fails its checks);
 * ``2`` — the command could not start: a bad argument, setting, config file or missing path.
 
+One command adds a code: ``trendpath trends collect`` exits ``3`` when nothing failed outright
+but some trends of a source got no value (a partial collection, see docs/sources.md).
+
 Errors are one line on stderr, never a traceback. Services' CLI modules import these helpers
 from here, never from the launcher (``trendpath.cli``), which only mounts them.
 """

@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     trend_kipris_daily_quota: int | None = Field(default=None, ge=1)
     trend_lawgo_oc: str | None = None
     trend_lawgo_url: str = "http://www.law.go.kr/DRF/lawSearch.do"
+    trend_lawgo_referer: str = Field(
+        default="https://www.law.go.kr/",
+        description="Referer sent to law.go.kr, which refuses requests without one",
+    )
     trend_lawgo_targets: tuple[Literal["eflaw", "admrul"], ...] = ("eflaw", "admrul")
     trend_lawgo_search: Literal[1, 2] = Field(default=2, description="1 = names, 2 = full text")
     trend_lawgo_rps: float = Field(default=2.0, gt=0)

@@ -42,7 +42,8 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     """Collect the indicators of the recent weeks from the public APIs and recompute Velocity.
 
     Sources without keys are skipped (the report says which setting to set), unless named
-    with --source, which makes a missing key an error.
+    with --source, which makes a missing key an error. Exit code: 0 every source ok, 1 a source
+    failed, 2 usage or nothing configured, 3 some trends failed (partial).
     """
     from trendpath.trends.collect import CollectReport
     from trendpath.trends.collect import collect as run_collect
@@ -67,8 +68,9 @@ def collect(source: SourceOpt = None, weeks: WeeksOpt = None) -> None:
     named_missing = [s for s in report.sources if s.status == "skipped" and source]
     if named_missing:
         raise fail(named_missing[0].detail)
-    if any(s.status == "failed" for s in report.sources):
-        raise typer.Exit(1)  # the report above names each failed source and why
+    # 1 a source failed, 2 nothing configured, 3 partial (see docs/sources.md "Exit codes")
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command("import")

@@ -1,7 +1,9 @@
 """The weekly collection job: every configured source, the catalog's trends, the recent weeks.
 
 Sources run concurrently (each behind its own rate limiter); a source without keys is skipped
-with one log line naming the setting. Each source's values are written in their own unit of work
+with one log line naming the setting. Each source ends ``ok``, ``partial`` or ``failed`` (see
+:mod:`trendpath.trends.collect_report`); a source whose every request failed is a failure,
+never "ok". Each source's values are written in their own unit of work
 through the idempotent upsert, so a second run over the same weeks changes nothing, and one
 failing source never loses another's rows. When any value was new or changed, the Velocity
 history is recomputed in a unit of work of its own - and also when an earlier run stored values
@@ -15,15 +17,14 @@ import datetime as dt
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
 
 from trendpath.kit.auth import service_tokens
 from trendpath.kit.db import Database
 from trendpath.kit.runtime import Runtime
 from trendpath.trends import store
 from trendpath.trends.catalog import Trend, load_catalog
+from trendpath.trends.collect_report import CollectReport, SourceReport
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.indicators import INDICATOR_META
 from trendpath.trends.recompute import recompute_all, velocity_stale
@@ -40,59 +41,6 @@ from trendpath.trends.sources.ratelimit import korean_today
 from trendpath.trends.sources.registry import SOURCE_NAMES, build_source, source_class
 
 log = logging.getLogger(__name__)
-
-Status = Literal["ok", "skipped", "failed"]
-
-
-@dataclass
-class SourceReport:
-    """What one source did in a collection run."""
-
-    source: str
-    indicator: str
-    status: Status
-    values: int = 0
-    """Valid values the source delivered."""
-    rows: int = 0
-    """Stored rows that were new or changed (a repeated run over the same data writes none)."""
-    problems: list[Problem] = field(default_factory=list)
-    detail: str = ""
-
-
-@dataclass
-class CollectReport:
-    """The outcome of a collection run, per source."""
-
-    weeks: list[dt.date]
-    sources: list[SourceReport] = field(default_factory=list)
-    velocity_rows: int = 0
-
-    @property
-    def rows(self) -> int:
-        """Indicator rows inserted or changed by all sources."""
-        return sum(s.rows for s in self.sources)
-
-    @property
-    def values(self) -> int:
-        """Valid values delivered by all sources."""
-        return sum(s.values for s in self.sources)
-
-    def lines(self) -> list[str]:
-        """A human-readable summary, one line per source plus its problems."""
-        first, last = self.weeks[0].isoformat(), self.weeks[-1].isoformat()
-        out = [f"weeks {first} .. {last} ({len(self.weeks)})"]
-        for s in self.sources:
-            counts = f"{s.values:>6} values {s.rows:>6} changed"
-            head = f"{s.source:<14} {s.status:<7} {counts}  {s.indicator}"
-            out.append(f"{head}  {s.detail}".rstrip())
-            out += [f"    - {p.trend or '*'}: {p.message}" for p in s.problems[:20]]
-            if len(s.problems) > 20:
-                out.append(f"    ... and {len(s.problems) - 20} more problems")
-        if self.rows or self.velocity_rows:
-            out.append(f"velocity: {self.velocity_rows} weekly scores recomputed")
-        else:
-            out.append("velocity: unchanged (no indicator changed)")
-        return out
 
 
 async def collect(
@@ -123,7 +71,7 @@ async def collect(
             await source.aclose()
     ids = await asyncio.to_thread(_trend_ids, runtime.db, chosen)
     for source, outcome in zip(active, results, strict=True):
-        report.sources.append(await _store(runtime.db, source, outcome, ids))
+        report.sources.append(await _store(runtime.db, source, outcome, ids, len(chosen)))
     # Indicators and Velocity are separate units of work: a run killed between them leaves
     # Velocity behind, and the next run (which finds every value already stored) repairs it.
     if report.rows or await asyncio.to_thread(_velocity_stale, runtime.db):
@@ -169,20 +117,29 @@ def _trend_ids(db: Database, trends: Sequence[Trend]) -> dict[str, int]:
 
 
 async def _store(
-    db: Database, source: Source, outcome: SourceResult | Exception, ids: dict[str, int]
+    db: Database,
+    source: Source,
+    outcome: SourceResult | Exception,
+    ids: dict[str, int],
+    trends: int,
 ) -> SourceReport:
     if isinstance(outcome, Exception):
         detail = f"crashed: {type(outcome).__name__}: {outcome}"
-        return SourceReport(source.name, source.indicator, "failed", detail=detail)
-    report = SourceReport(source.name, source.indicator, "ok", problems=list(outcome.problems))
+        return SourceReport(source.name, source.indicator, "failed", detail=detail, trends=trends)
+    report = SourceReport(
+        source.name, source.indicator, "ok", problems=list(outcome.problems), trends=trends
+    )
     rows = _rows(outcome, ids, report.problems)
     report.values = len(rows)
     if rows:
         report.rows = await asyncio.to_thread(_write, db, rows)
-    log.info(
+    report.settle()
+    log.log(
+        logging.INFO if report.status == "ok" else logging.WARNING,
         "trend source collected",
         extra={
             "source": source.name,
+            "status": report.status,
             "values": report.values,
             "changed": report.rows,
             "problems": len(report.problems),

@@ -187,8 +187,17 @@ def true_volume(keyword: str, week: dt.date) -> float:
     return base * (1.0 + 0.03 * ((week.toordinal() // 7 + seed) % 11))
 
 
+def _ratio(volume: float, top: float) -> float | int:
+    ratio = round(100 * volume / top, 5)
+    return 100 if ratio == 100 else ratio  # recorded answers send the maximum as the integer 100
+
+
 def simulated_datalab(request: Request) -> Reply:
-    """Answer like DataLab: every ratio relative to the request's largest weekly count = 100."""
+    """Answer like DataLab: every ratio relative to the request's largest weekly count = 100.
+
+    A simulation, not a recording (no weekly answer was found recorded): it answers in the shape
+    of the recorded and documented ones (compact JSON, 5 decimals, the maximum as ``100``).
+    """
     body = json.loads(request.body)
     start = dt.date.fromisoformat(body["startDate"])
     end = dt.date.fromisoformat(body["endDate"])
@@ -203,11 +212,12 @@ def simulated_datalab(request: Request) -> Reply:
             "title": g["groupName"],
             "keywords": g["keywords"],
             "data": [
-                {"period": w.isoformat(), "ratio": round(100 * v / top, 5)}
+                {"period": w.isoformat(), "ratio": _ratio(v, top)}
                 for w, v in zip(weeks, volumes[g["groupName"]], strict=True)
             ],
         }
         for g in body["keywordGroups"]
     ]
     answer = {"startDate": body["startDate"], "endDate": body["endDate"], "timeUnit": "week"}
-    return json_reply(json.dumps({**answer, "results": results}, ensure_ascii=False).encode())
+    text = json.dumps({**answer, "results": results}, ensure_ascii=False, separators=(",", ":"))
+    return json_reply(text.encode())

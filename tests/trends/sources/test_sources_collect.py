@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -30,21 +31,24 @@ from trendpath.trends.cli import app as trends_cli
 from trendpath.trends.collect import CollectReport, collect
 
 TRENDS = ("generative-ai", "ai-agents", "mlops")
+EMPTY_KIPRIS = "kipris_word_search_empty_recorded.xml"
 
 
 def fake_public_apis(api: FakeApi) -> None:
-    """Route every source's API to recorded (or simulated) answers."""
+    """Route every source's API to recorded, reconstructed or simulated answers
+    (see fixtures/README.md for which is which)."""
 
     def kipris(r: Request) -> Reply:
-        return xml(fixture("kipris_page1.xml" if r.query["pageNo"] == "1" else "kipris_page2.xml"))
+        page = "kipris_word_search_recorded.xml" if r.query["pageNo"] == "1" else EMPTY_KIPRIS
+        return xml(fixture(page))
 
     def lawgo(r: Request) -> Reply:
         if r.query["target"] == "admrul":
-            return xml(fixture("lawgo_admrul.xml"))
-        return xml(fixture("lawgo_eflaw_p1.xml"))
+            return xml(fixture("lawgo_admrul_abridged_recorded.xml"))
+        return xml(fixture("lawgo_eflaw_recorded.xml"))
 
     def work24(r: Request) -> Reply:
-        return xml(fixture(f"work24_page{r.query['pageNum']}.xml"))
+        return xml(fixture(f"work24_page{r.query['pageNum']}_reconstructed.xml"))
 
     api.route("/naver", simulated_datalab)
     api.route("/kipris", kipris)
@@ -71,12 +75,14 @@ def configured(settings: Settings, api: FakeApi, **overrides: Any) -> Settings:
     )
 
 
-def run(settings: Settings, db: Database, **kwargs: Any) -> CollectReport:
+def run(
+    settings: Settings, db: Database, weeks: list[dt.date] = WEEKS, **kwargs: Any
+) -> CollectReport:
     async def go() -> CollectReport:
         clients = ServiceClients(settings)
         runtime = Runtime(settings=settings, db=db, clients=clients)
         try:
-            return await collect(runtime, weeks=WEEKS, trends=catalog_trends(*TRENDS), **kwargs)
+            return await collect(runtime, weeks=weeks, trends=catalog_trends(*TRENDS), **kwargs)
         finally:
             await clients.aclose()
 
@@ -132,22 +138,16 @@ def test_full_collection_stores_every_source_once_even_when_run_twice(
 
 
 def test_changed_upstream_values_replace_stored_ones(db: Database, settings: Settings) -> None:
+    weeks = [dt.date(2017, 6, 19), dt.date(2017, 12, 4)]  # the recorded documents' weeks
     with FakeApi() as api:
         fake_public_apis(api)
-        run(configured(settings, api), db, names=["law-go-kr"])
-        api.route(
-            "/lawgo",
-            lambda r: xml(
-                fixture(
-                    "lawgo_admrul.xml" if r.query["target"] == "admrul" else "lawgo_eflaw_p2.xml"
-                )
-            ),
-        )
-        run(configured(settings, api), db, names=["law-go-kr"])
+        first = run(configured(settings, api), db, weeks=weeks, names=["kipris-plus"])
+        api.route("/kipris", lambda r: xml(fixture(EMPTY_KIPRIS)))
+        second = run(configured(settings, api), db, weeks=weeks, names=["kipris-plus"])
     counts = {(r[0], r[2]): r[3] for r in stored(db)}
-    assert counts[("mlops", WEEKS[0])] == 1.0  # the 9/2 decree is gone, the 9/3 guideline stays
-    assert counts[("mlops", WEEKS[4])] == 2.0
-    assert len(counts) == 18
+    assert first.rows == 6 and second.rows == 6  # every value changed from 1 to 0
+    assert counts == {(slug, week): 0.0 for slug in TRENDS for week in weeks}
+    assert [s.status for s in first.sources + second.sources] == ["ok", "ok"]
 
 
 def test_unconfigured_sources_are_skipped_naming_their_setting(
@@ -174,16 +174,21 @@ def test_unconfigured_sources_are_skipped_naming_their_setting(
     assert "law-go-kr      ok          18 values     18 changed" in text_report
 
 
-def test_cli_collects_the_catalog_and_refuses_unknown_or_unconfigured_sources(
-    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    runner = CliRunner()
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Point the CLI at the test database through the environment, as an operator would."""
     assert settings.database_url is not None
     for name in ("DATABASE_URL", "STATE_DIR", "LOG_JSON"):
         monkeypatch.delenv(f"TRENDPATH_{name}", raising=False)
     monkeypatch.setenv("TRENDPATH_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("TRENDPATH_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("TRENDPATH_LOG_JSON", "false")
+
+
+def test_cli_collects_the_catalog_and_refuses_unknown_or_unconfigured_sources(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    runner = CliRunner()
+    cli_env(settings, monkeypatch, tmp_path)
     bogus = runner.invoke(trends_cli, ["collect", "--source", "bogus"])
     assert bogus.exit_code == 2 and "unknown source 'bogus'" in bogus.output
     with FakeApi() as api:
@@ -200,3 +205,61 @@ def test_cli_collects_the_catalog_and_refuses_unknown_or_unconfigured_sources(
     assert f"{'law-go-kr':<14} {'ok':<7} {n:>6} values {n:>6} changed" in ok.output
     assert missing.exit_code == 2
     assert "TRENDPATH_TREND_NAVER_CLIENT_ID" in missing.output
+
+
+def test_a_source_whose_every_request_is_refused_fails(db: Database, settings: Settings) -> None:
+    refused = b'{"error":{"code":"unauthorized","message":"missing bearer token"}}'
+    with FakeApi() as api:
+        fake_public_apis(api)
+        api.route("/v1/signals/deals", lambda r: Reply(401, refused))
+        recorded_401 = fixture("naver_error_401_recorded.json")
+        api.route("/naver", lambda r: json_reply(recorded_401, status=401))
+        report = run(configured(settings, api), db)
+    by_source = {s.source: s for s in report.sources}
+    deals, naver = by_source["news-deals"], by_source["naver-datalab"]
+    assert (deals.status, deals.values, deals.detail) == ("failed", 0, "all 3 trends failed")
+    assert naver.status == "failed" and by_source["law-go-kr"].status == "ok"
+    assert report.exit_code == 1
+    text = "\n".join(report.lines())
+    assert "news-deals     failed       0 values      0 changed" in text
+    # one reason line for the three trends, naming what to fix
+    assert "    - 3 trends: news-deals GET /v1/signals/deals: HTTP 401" in text
+    assert "TRENDPATH_AUTH_URL" in text
+    assert "errorCode 024: Not Exist Client ID" in text
+
+
+def test_some_trends_failing_is_partial_and_names_them(db: Database, settings: Settings) -> None:
+    def lawgo(r: Request) -> Reply:
+        if r.query["query"] == "AI 에이전트":
+            return xml(fixture("lawgo_refusal_recorded.xml"))
+        return xml(fixture("lawgo_eflaw_recorded.xml"))
+
+    with FakeApi() as api:
+        fake_public_apis(api)
+        api.route("/lawgo", lawgo)
+        report = run(
+            configured(settings, api, trend_lawgo_targets=("eflaw",)), db, names=["law-go-kr"]
+        )
+    (law,) = report.sources
+    assert law.status == "partial" and law.values == 12
+    assert law.detail == "1 of 3 trends failed: ai-agents"
+    assert report.exit_code == 3
+    assert any(line.startswith("    - ai-agents: law-go-kr eflaw") for line in report.lines())
+
+
+def test_cli_exits_non_zero_when_every_request_failed(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    cli_env(settings, monkeypatch, tmp_path)
+    with FakeApi() as api:
+        api.route("/v1/signals/deals", lambda r: Reply(401, b'{"error":{"code":"unauthorized"}}'))
+        monkeypatch.setenv("TRENDPATH_NEWS_URL", api.url)
+        result = CliRunner().invoke(
+            trends_cli, ["collect", "--source", "news-deals", "--weeks", "2"]
+        )
+        assert len(api.hits("/v1/signals/deals")) == 1
+    n = len(load_catalog())
+    assert result.exit_code == 1, result.output
+    assert "news-deals     failed       0 values      0 changed" in result.output
+    assert f"all {n} trends failed" in result.output
+    assert f"    - {n} trends: news-deals GET /v1/signals/deals: HTTP 401" in result.output

@@ -129,3 +129,15 @@ def test_unconfigured_news_or_calibration_names_the_setting(tmp_path: Path) -> N
     broken = source_settings(news_url="http://127.0.0.1:9", trend_funding_calibration_csv=bad_csv)
     with pytest.raises(SourceNotConfigured, match=r"CALIBRATION_CSV is unusable.*:2: bad row"):
         NewsFundingSource.from_settings(broken, ServiceClients(broken))
+
+
+def test_refused_service_token_names_what_to_fix() -> None:
+    refused = b'{"error":{"code":"unauthorized","message":"missing bearer token"}}'
+    with FakeApi() as api:
+        api.route(PATH, lambda r: Reply(401, refused))
+        result = run(source_settings(news_url=api.url), catalog_trends("mlops", "fintech"))
+        assert len(api.hits(PATH)) == 1, "a refused token is not retried"
+    assert [p.trend for p in result.problems] == ["mlops", "fintech"]
+    message = result.problems[0].message
+    assert "HTTP 401" in message and "no service token was sent" in message
+    assert "TRENDPATH_AUTH_URL" in message and result.values == {}

@@ -1,4 +1,5 @@
-"""Naver DataLab search trend: recorded answers and a server that scales like the real API."""
+"""Naver DataLab search trend: Naver's documented and recorded answers, and a server that
+scales like the real API (no weekly answer could be found recorded, see fixtures/README.md)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,14 @@ from sources_fakeapi import (
 )
 
 from trendpath.trends.catalog import Trend
-from trendpath.trends.sources.base import SourceNotConfigured, SourceResult
-from trendpath.trends.sources.naver import NaverDataLabSource, parse_response
+from trendpath.trends.sources.base import SourceNotConfigured, SourceResponseError, SourceResult
+from trendpath.trends.sources.naver import NaverDataLabSource, naver_error, parse_response
 
 PATH = "/v1/datalab/search"
+NINE = (
+    "generative-ai", "ai-agents", "on-device-ai", "responsible-ai", "data-engineering",
+    "mlops", "cybersecurity", "cloud-native", "blockchain",
+)  # fmt: skip
 
 
 def source(api: FakeApi) -> NaverDataLabSource:
@@ -45,17 +50,18 @@ def run(src: NaverDataLabSource, trends: list[Trend]) -> SourceResult:
     return asyncio.run(go())
 
 
-def test_recorded_answer_parses_to_weekly_ratios() -> None:
-    ratios = parse_response(fixture("naver_datalab_week.json"))
-    assert set(ratios) == {"anchor", "generative-ai", "ai-agents"}
-    assert ratios["generative-ai"][dt.date(2025, 9, 1)] == 41.7
+def test_documented_answer_parses_to_ratios_per_group() -> None:
+    # Naver's own example answer (a monthly request): every period becomes its ISO week.
+    ratios = parse_response(fixture("naver_datalab_doc_example.json"))
+    assert set(ratios) == {"한글", "영어"}
+    assert ratios["한글"][dt.date(2017, 2, 27)] == 100.0  # period 2017-03-01
+    assert ratios["영어"][dt.date(2016, 12, 26)] == 40.08  # period 2017-01-01
     assert all(week.weekday() == 0 for series in ratios.values() for week in series)
-    assert dt.date(2025, 7, 14) not in ratios["ai-agents"]  # a week without data is left out
 
 
 def test_fetch_sends_the_documented_request_and_computes_4_over_4_growth() -> None:
     with FakeApi() as api:
-        api.route(PATH, lambda r: json_reply(fixture("naver_datalab_week.json")))
+        api.route(PATH, simulated_datalab)
         result = run(source(api), catalog_trends("generative-ai", "ai-agents"))
         (hit,) = api.hits(PATH)
     assert hit.method == "POST"
@@ -69,20 +75,15 @@ def test_fetch_sends_the_documented_request_and_computes_4_over_4_growth() -> No
     assert body["keywordGroups"][0] == {"groupName": "anchor", "keywords": ["엑셀"]}
     assert body["keywordGroups"][1] == {"groupName": "generative-ai", "keywords": ["생성형 AI"]}
     assert result.problems == []
-    # (34.6 + 36.9 + 38.2 + 41.7) / (31.2 + 30.5 + 33.8 + 35.1) - 1
-    assert result.values[("generative-ai", dt.date(2025, 9, 1))] == pytest.approx(15.9264931)
-    # the missing first week of ai-agents counts as zero searches
-    expected = 100 * ((11.8 + 12.5 + 13.9 + 15.2) / (0 + 9.1 + 9.7 + 10.2) - 1)
-    assert result.values[("ai-agents", dt.date(2025, 9, 1))] == pytest.approx(expected)
+    week = WEEKS[0]
+    vols = [true_volume("생성형 AI", week - dt.timedelta(weeks=i)) for i in range(8)]
+    expected = 100 * (sum(vols[:4]) / sum(vols[4:]) - 1)
+    assert result.values[("generative-ai", week)] == pytest.approx(expected, rel=1e-4)
     assert {w for (_, w) in result.values} == set(WEEKS)
 
 
 def test_anchor_puts_every_batch_on_one_scale() -> None:
-    slugs = [
-        "generative-ai", "ai-agents", "on-device-ai", "responsible-ai", "data-engineering",
-        "mlops", "cybersecurity", "cloud-native", "blockchain",
-    ]  # fmt: skip
-    trends = catalog_trends(*slugs)
+    trends = catalog_trends(*NINE)
     with FakeApi() as api:
         api.route(PATH, simulated_datalab)
         src = source(api)
@@ -120,22 +121,47 @@ def test_malformed_batch_is_a_problem_not_a_crash() -> None:
     assert ("data-engineering", WEEKS[0]) in result.values  # the second batch still counts
 
 
-def test_rejected_credentials_are_reported_per_trend() -> None:
+def test_rejected_credentials_stop_the_source_after_one_request() -> None:
+    recorded_401 = fixture("naver_error_401_recorded.json")
     with FakeApi() as api:
-        api.route(PATH, lambda r: json_reply(fixture("naver_error_401.json"), status=401))
-        result = run(source(api), catalog_trends("generative-ai"))
-    (problem,) = result.problems
-    assert "HTTP 401" in problem.message and "Authentication failed" in problem.message
+        api.route(PATH, lambda r: json_reply(recorded_401, status=401))
+        result = run(source(api), catalog_trends(*NINE))
+        assert len(api.hits(PATH)) == 1, "a refused key is not tried again for every batch"
     assert result.values == {}
+    first = result.problems[0].message
+    assert "HTTP 401" in first and "errorCode 024: Not Exist Client ID" in first
+    assert "TRENDPATH_TREND_NAVER_CLIENT_ID" in first
+    assert len(result.problems) == 9
+    assert result.problems[-1].message.startswith("skipped: ")
 
 
-def test_quota_429_is_retried_then_succeeds() -> None:
+def test_daily_query_limit_is_not_retried_and_stops_the_source() -> None:
     with FakeApi() as api:
-        api.route(PATH, lambda r: json_reply(fixture("naver_datalab_week.json")))
-        api.script(PATH, json_reply(fixture("naver_error_429.json"), status=429))
+        quota = fixture("naver_error_429_quota_reconstructed.json")
+        api.route(PATH, lambda r: json_reply(quota, status=429))
+        result = run(source(api), catalog_trends(*NINE))
+        assert len(api.hits(PATH)) == 1
+    assert len(result.problems) == 9 and result.values == {}
+    assert "daily query limit exceeded (errorCode 010)" in result.problems[0].message
+
+
+def test_per_second_rate_limit_is_retried_then_succeeds() -> None:
+    with FakeApi() as api:
+        api.route(PATH, simulated_datalab)
+        api.script(PATH, json_reply(fixture("naver_error_429_rate_reconstructed.json"), status=429))
         result = run(source(api), catalog_trends("generative-ai", "ai-agents"))
         assert len(api.hits(PATH)) == 2
     assert result.problems == [] and len(result.values) == 12
+
+
+def test_error_envelope_is_read_whatever_the_status() -> None:
+    assert naver_error(fixture("naver_error_doc_example.json")) == (
+        "024",
+        "Authentication failed (인증에 실패하였습니다.)",
+    )
+    assert naver_error(fixture("naver_datalab_doc_example.json")) is None
+    with pytest.raises(SourceResponseError, match="errorCode 024: Authentication failed"):
+        parse_response(fixture("naver_error_doc_example.json"))
 
 
 def test_missing_keys_name_the_setting() -> None:

@@ -1,4 +1,5 @@
-"""고용24 (HRD-Net) training course list: recorded XML pages served locally."""
+"""고용24 (HRD-Net) training course list: pages reconstructed from the 고용24 Open API guide
+(no recorded answer could be found, see fixtures/README.md), served locally."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ PATH = "/cm/openApi/call/hr/callOpenApiSvcInfo310L01.do"
 
 
 def recorded(request: Request) -> Reply:
-    return xml(fixture(f"work24_page{request.query['pageNum']}.xml"))
+    return xml(fixture(f"work24_page{request.query['pageNum']}_reconstructed.xml"))
 
 
 def source(api: FakeApi, **overrides: object) -> Work24CourseSource:
@@ -33,7 +34,7 @@ def source(api: FakeApi, **overrides: object) -> Work24CourseSource:
         trend_work24_auth_key="work24-test-key", trend_work24_url=api.url + PATH, **overrides
     )
     src = Work24CourseSource.from_settings(settings)
-    src.page_size = 10  # the recorded list comes in pages of 10
+    src.page_size = 10  # the reconstructed list comes in pages of 10
     return src
 
 

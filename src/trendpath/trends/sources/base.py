@@ -46,6 +46,11 @@ class SourceResponseError(SourceError):
     """The API answered, but with an error code or a payload we cannot read."""
 
 
+class SourceAuthError(SourceResponseError):
+    """The API refused the credentials or the permission (HTTP 401/403 or an error envelope
+    saying so). Every further request would be refused the same way, so the source stops."""
+
+
 class QuotaExhausted(SourceError):
     """The client-side daily quota of the source is used up for today."""
 
@@ -210,19 +215,25 @@ async def fetch_each(
 ) -> None:
     """Run ``fetch_one`` for each trend, turning each SourceError into a Problem.
 
-    After ``max_failures`` consecutive trends fail because the API is unreachable (or the quota
-    is gone), the rest are skipped with one problem each instead of waiting through every
-    retry again.
+    After ``max_failures`` consecutive trends fail because the API is unreachable, the rest are
+    skipped with one problem each instead of waiting through every retry again. Rejected
+    credentials or an exhausted quota stop the source at once: no other trend can succeed until
+    they change.
     """
     streak = 0
     for i, trend in enumerate(trends):
         try:
             values = await fetch_one(trend)
-        except (SourceUnavailable, QuotaExhausted) as exc:
+        except (SourceAuthError, QuotaExhausted) as exc:
+            result.problems.append(Problem(trend.slug, str(exc)))
+            _skip_rest(result, trends[i + 1 :], 1, str(exc))
+            return
+        except SourceUnavailable as exc:
             result.problems.append(Problem(trend.slug, str(exc)))
             streak += 1
             if streak >= max_failures:
-                _skip_rest(result, trends[i + 1 :], streak)
+                why = f"the source failed {streak} times in a row ({exc})"
+                _skip_rest(result, trends[i + 1 :], streak, why)
                 return
             continue
         except SourceError as exc:
@@ -233,14 +244,11 @@ async def fetch_each(
         result.add_trend(trend.slug, values)
 
 
-def _skip_rest(result: SourceResult, rest: Sequence[Trend], streak: int) -> None:
+def _skip_rest(result: SourceResult, rest: Sequence[Trend], streak: int, why: str) -> None:
     if not rest:
         return
     log.warning(
         "source failing, skipping remaining trends",
         extra={"source": result.source, "failures": streak, "skipped": len(rest)},
     )
-    for trend in rest:
-        result.problems.append(
-            Problem(trend.slug, f"skipped after {streak} consecutive failures of the source")
-        )
+    result.problems += [Problem(t.slug, f"skipped: {why}") for t in rest]

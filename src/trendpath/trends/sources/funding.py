@@ -39,6 +39,7 @@ from trendpath.trends.catalog import TREND_SLUG_PATTERN, Trend
 from trendpath.trends.sources.base import (
     GROWTH_HISTORY_WEEKS,
     Problem,
+    SourceAuthError,
     SourceError,
     SourceNotConfigured,
     SourceResponseError,
@@ -218,6 +219,14 @@ class NewsFundingSource(_Source):
             )
         return {key: v * factors[month_of(key[1])] for key, v in amounts.items()}
 
+    def _token_hint(self) -> str:
+        if self.auth_headers is None:
+            return (
+                " (no service token was sent: the auth service is neither configured nor "
+                "mounted; set TRENDPATH_AUTH_URL)"
+            )
+        return " (the service token was refused; check the trends service credentials)"
+
     async def _signals(self, first: dt.date, last: dt.date) -> DealSignals:
         params = {"from": first.isoformat(), "to": last.isoformat()}
 
@@ -231,11 +240,17 @@ class NewsFundingSource(_Source):
             except ApiError as exc:
                 if exc.status == 503:
                     raise Transient(str(exc)) from None
+                if exc.status in (401, 403):
+                    raise SourceAuthError(f"news-deals: {exc}{self._token_hint()}") from None
                 raise SourceResponseError(f"news-deals: {exc}") from None
             return RawResponse(response.status_code, response.headers, response.content)
 
         what = f"news-deals GET {DEALS_PATH}"
         response = await send_with_retries(send, what=what, policy=self.policy)
+        if response.status in (401, 403):
+            raise SourceAuthError(
+                f"{what}: HTTP {response.status}: {response.snippet()}{self._token_hint()}"
+            )
         if response.status != 200:
             raise SourceResponseError(f"{what}: HTTP {response.status}: {response.snippet()}")
         try:

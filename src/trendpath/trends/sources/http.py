@@ -4,7 +4,13 @@ Retries: timeouts, connection failures, 429 and 5xx are retried up to ``attempts
 exponential back-off and jitter (half the delay fixed, half random, so many clients never retry
 in lock-step). A ``Retry-After`` header (seconds or HTTP-date) replaces the back-off; one longer
 than ``max_retry_after_s`` is not waited for. Other 4xx answers are not retried: they mean the
-request or the key is wrong. Bodies are read up to a byte cap.
+request or the key is wrong; 401 and 403 raise :class:`SourceAuthError`, which stops the source.
+Bodies are read up to a byte cap.
+
+Providers wrap errors in their own envelopes (Naver's ``errorCode``, law.go.kr's refusal
+documents, ...). A source passes ``check`` to look at every response before the retry decision
+(raise :class:`Transient` to retry a bad 200, or a :class:`SourceError` to stop, e.g. a quota
+message) and ``explain`` to turn an error body into a readable reason.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from defusedxml import DefusedXmlException
 from trendpath import __version__
 from trendpath.kit.fetch import parse_cache_hints
 from trendpath.kit.settings import Settings
-from trendpath.trends.sources.base import SourceResponseError, SourceUnavailable
+from trendpath.trends.sources.base import SourceAuthError, SourceResponseError, SourceUnavailable
 from trendpath.trends.sources.ratelimit import RateLimiter
 
 T = TypeVar("T")
@@ -76,6 +82,13 @@ class Transient(Exception):
     """Raised by a ``send`` callable for a failure worth retrying (like a timeout)."""
 
 
+ResponseCheck = Callable[[RawResponse], None]
+"""Looks at a response before the retry decision; raises Transient or a SourceError."""
+ErrorExplainer = Callable[[RawResponse], str | None]
+"""The provider's reason for an error answer (from its error envelope), or None."""
+AUTH_STATUSES = frozenset({401, 403})
+
+
 async def send_with_retries(
     send: Callable[[], Awaitable[RawResponse]],
     *,
@@ -95,7 +108,9 @@ async def send_with_retries(
             response = await send()
         except httpx.TimeoutException:
             failure = "timed out"
-        except (httpx.TransportError, Transient) as exc:
+        except Transient as exc:
+            failure = str(exc) or "transient failure"
+        except httpx.TransportError as exc:
             failure = f"connection failed ({exc})" if str(exc) else "connection failed"
         else:
             if response.status not in RETRY_STATUSES:
@@ -126,11 +141,17 @@ class SourceClient:
         timeout_s: float,
         max_bytes: int,
         headers: Mapping[str, str] | None = None,
+        check: ResponseCheck | None = None,
+        explain: ErrorExplainer | None = None,
+        auth_hint: str = "",
     ) -> None:
         self.source = source
         self.limiter = limiter
         self.policy = policy
         self.max_bytes = max_bytes
+        self.check = check
+        self.explain = explain
+        self.auth_hint = auth_hint
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s),
             headers={"User-Agent": USER_AGENT, **(headers or {})},
@@ -146,6 +167,9 @@ class SourceClient:
         per_second: float,
         daily_quota: int | None,
         headers: Mapping[str, str] | None = None,
+        check: ResponseCheck | None = None,
+        explain: ErrorExplainer | None = None,
+        auth_hint: str = "",
     ) -> SourceClient:
         """A client with the shared ``trend_source_*`` timeouts, retries and byte cap."""
         return cls(
@@ -155,19 +179,31 @@ class SourceClient:
             timeout_s=settings.trend_source_timeout_s,
             max_bytes=settings.trend_source_max_response_bytes,
             headers=headers,
+            check=check,
+            explain=explain,
+            auth_hint=auth_hint,
         )
 
     async def request(self, method: str, url: str, **kwargs: Any) -> RawResponse:
-        """Send with rate limiting and retries; raise SourceResponseError on a final 4xx."""
+        """Send with rate limiting and retries; raise SourceResponseError on a final 4xx
+        (SourceAuthError on 401/403)."""
         what = f"{self.source} {method} {httpx.URL(url).path}"
 
         async def send() -> RawResponse:
             await self.limiter.acquire()
-            return await self._send_once(method, url, **kwargs)
+            response = await self._send_once(method, url, **kwargs)
+            if self.check is not None:
+                self.check(response)
+            return response
 
         response = await send_with_retries(send, what=what, policy=self.policy)
         if response.status >= 400:
-            raise SourceResponseError(f"{what}: HTTP {response.status}: {response.snippet()}")
+            reason = (self.explain(response) if self.explain else None) or response.snippet()
+            message = f"{what}: HTTP {response.status}: {reason}"
+            if response.status in AUTH_STATUSES:
+                hint = f"; check {self.auth_hint}" if self.auth_hint else ""
+                raise SourceAuthError(f"{message}{hint}")
+            raise SourceResponseError(message)
         return response
 
     async def get(self, url: str, params: Mapping[str, Any]) -> bytes:

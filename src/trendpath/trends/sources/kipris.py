@@ -5,8 +5,10 @@ API: ``GET .../kipo-api/kipi/patUtiModInfoSearchSevice/getAdvancedSearch`` with 
 ``applicationDate``) as ``YYYYMMDD~YYYYMMDD``, ``pageNo`` and ``numOfRows`` (at most 500). The XML
 answer is ``<response><header><successYN/><resultCode/><resultMsg/></header><body><items><item>
 ...<applicationNumber/><applicationDate/><openDate/>...</item></items></body><count><numOfRows/>
-<pageNo/><totalCount/></count></response>``; gateway-level failures come back as
-``<OpenAPI_ServiceResponse><cmmMsgHeader>...`` instead.
+<pageNo/><totalCount/></count></response>`` - recorded answers put ``<count>`` beside ``<body>``,
+not inside it. Failures come back with HTTP 200 and ``successYN`` N plus a ``resultCode``
+(observed: 10 for a bad parameter, 30 for an unregistered key); the data.go.kr gateway form
+``<OpenAPI_ServiceResponse><cmmMsgHeader>...`` is handled too.
 
 One query per trend ORs its Korean keywords (KIPRIS syntax: ``+`` = OR, quoted phrases), pages
 through every match in the weeks and counts distinct application numbers per ISO week of the
@@ -27,6 +29,7 @@ from trendpath.trends.catalog import Trend
 from trendpath.trends.sources.base import (
     PerTrendSource,
     QuotaExhausted,
+    SourceAuthError,
     SourceNotConfigured,
     SourceResponseError,
     WeekValues,
@@ -45,6 +48,9 @@ from trendpath.trends.sources.http import (
 
 PAGE_SIZE = 500  # the documented maximum of numOfRows
 _QUOTA_CODES = {"22"}  # data.go.kr: LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR
+# data.go.kr codes: 20 access denied, 30 key not registered, 31 key expired, 32 IP not registered
+_AUTH_CODES = {"20", "30", "31", "32"}
+_KEY_HINT = "; check TRENDPATH_TREND_KIPRIS_SERVICE_KEY"
 
 
 def kipris_query(keywords: Sequence[str]) -> str:
@@ -53,13 +59,19 @@ def kipris_query(keywords: Sequence[str]) -> str:
     return "+".join(terms)
 
 
+def _raise_for_code(code: str, message: str, kind: str) -> None:
+    if code in _QUOTA_CODES:
+        raise QuotaExhausted(f"kipris-plus: provider quota exceeded ({message})")
+    if code in _AUTH_CODES:
+        raise SourceAuthError(f"kipris-plus: {kind} {code}: {message}{_KEY_HINT}")
+    raise SourceResponseError(f"kipris-plus: {kind} {code}: {message}")
+
+
 def _gateway_error(root: Element) -> None:
     """Raise for a data.go.kr gateway error document (bad key, quota, service down)."""
     code = xml_text(root, "cmmMsgHeader/returnReasonCode")
     message = xml_text(root, "cmmMsgHeader/returnAuthMsg") or xml_text(root, "cmmMsgHeader/errMsg")
-    if code in _QUOTA_CODES:
-        raise QuotaExhausted(f"kipris-plus: provider quota exceeded ({message})")
-    raise SourceResponseError(f"kipris-plus: gateway error {code}: {message}")
+    _raise_for_code(code, message, "gateway error")
 
 
 def parse_page(body: bytes, date_field: str) -> Page[tuple[str, dt.date]]:
@@ -70,9 +82,10 @@ def parse_page(body: bytes, date_field: str) -> Page[tuple[str, dt.date]]:
         _gateway_error(root)
     if root.tag != "response":
         raise SourceResponseError(f"{what}: unexpected document <{root.tag}>")
-    if xml_text(root, "header/successYN") == "N":
-        code, msg = xml_text(root, "header/resultCode"), xml_text(root, "header/resultMsg")
-        raise SourceResponseError(f"{what}: error {code}: {msg}")
+    code, msg = xml_text(root, "header/resultCode"), xml_text(root, "header/resultMsg")
+    # "00" means success (some services send "000"); any other code is an error
+    if xml_text(root, "header/successYN") == "N" or code.strip("0"):
+        _raise_for_code(code, msg, "error")
     total = xml_int(root, "count/totalCount", what)
     items: list[tuple[str, dt.date]] = []
     for item in root.iterfind("body/items/item"):
@@ -122,6 +135,7 @@ class KiprisPatentSource(PerTrendSource):
             settings,
             per_second=settings.trend_kipris_rps,
             daily_quota=settings.trend_kipris_daily_quota,
+            auth_hint="TRENDPATH_TREND_KIPRIS_SERVICE_KEY",
         )
         return cls(
             client,

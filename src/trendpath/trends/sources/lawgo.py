@@ -12,6 +12,12 @@ API: ``GET http://www.law.go.kr/DRF/lawSearch.do`` with ``OC`` (the registered u
   ``prmlYd=YYYYMMDD~YYYYMMDD``. Answer: ``<AdmRulSearch><totalCnt/><admrul id="..">
   <행정규칙일련번호/><행정규칙명/><발령일자/><제개정구분명/>...</admrul></AdmRulSearch>``.
 
+Refusals come back with HTTP 200 as a short XML document with another root (recorded:
+``<Law>일치하는 행정규칙이 없습니다...</Law>``); an unknown OC or an unregistered server says
+"사용자 정보 검증에 실패하였습니다", which also happens when the request carries no ``Referer``
+header, so one is always sent. The service sometimes answers 200 with an empty body or an HTML
+maintenance page; that is retried like a 5xx.
+
 Every listed version is one enactment, amendment or repeal. The count for a week is the number
 of distinct versions (serial numbers) matching any of the trend's Korean keywords whose
 promulgation/issue date falls in the week. The API takes one query string, so each keyword is a
@@ -29,6 +35,7 @@ from trendpath.kit.settings import Settings
 from trendpath.trends.catalog import Trend
 from trendpath.trends.sources.base import (
     PerTrendSource,
+    SourceAuthError,
     SourceNotConfigured,
     SourceResponseError,
     WeekValues,
@@ -38,7 +45,9 @@ from trendpath.trends.sources.base import (
 )
 from trendpath.trends.sources.http import (
     Page,
+    RawResponse,
     SourceClient,
+    Transient,
     collect_pages,
     parse_xml,
     xml_int,
@@ -46,6 +55,10 @@ from trendpath.trends.sources.http import (
 )
 
 PAGE_SIZE = 100  # the documented maximum of display
+OC_HINT = (
+    "check TRENDPATH_TREND_LAWGO_OC, that this server's IP/domain is registered for it at "
+    "open.law.go.kr, and TRENDPATH_TREND_LAWGO_REFERER"
+)
 
 
 @dataclass(frozen=True)
@@ -69,13 +82,22 @@ TARGETS: dict[str, Target] = {
 }
 
 
+def check(response: RawResponse) -> None:
+    """Retry a 200 whose body is empty or an HTML page: the service's passing outages."""
+    head = response.body.lstrip()[:64].lower()
+    if response.status == 200 and (not head or head.startswith((b"<!doctype html", b"<html"))):
+        raise Transient("law.go.kr answered an empty body or an HTML page instead of XML")
+
+
 def parse_page(body: bytes, target: Target) -> Page[tuple[str, dt.date]]:
     """One list page as (target:serial, promulgation date) pairs plus the total count."""
     what = f"law-go-kr {target.name}"
     root = parse_xml(body, what)
     if root.tag != target.root:
-        # Refusals (unknown OC, unregistered target) come back as a short document or page.
+        # Refusals (unknown OC, unregistered target) come back as a short document.
         text = " ".join("".join(root.itertext()).split())[:160]
+        if "사용자 정보 검증" in text:
+            raise SourceAuthError(f"{what}: refused: {text!r}; {OC_HINT}")
         raise SourceResponseError(f"{what}: unexpected answer <{root.tag}>: {text!r}")
     total = xml_int(root, "totalCnt", what)
     items: list[tuple[str, dt.date]] = []
@@ -128,6 +150,9 @@ class LawGoKrSource(PerTrendSource):
             settings,
             per_second=settings.trend_lawgo_rps,
             daily_quota=settings.trend_lawgo_daily_quota,
+            headers={"Referer": settings.trend_lawgo_referer},
+            check=check,
+            auth_hint="TRENDPATH_TREND_LAWGO_OC",
         )
         return cls(
             client,

@@ -15,7 +15,13 @@ itself is scale-free, but the anchored levels are what make batches comparable, 
 kept in :attr:`NaverDataLabSource.levels` for inspection.
 
 Each trend's group holds its catalog ``search_keyword``. Weeks missing from a group's data are
-weeks without measurable searches and count as 0.
+weeks without measurable searches and count as 0 (recorded answers leave such periods out rather
+than sending a 0).
+
+Errors come as ``{"errorMessage": ..., "errorCode": ...}`` with a 4xx/5xx status (Naver's common
+error format): 401 ``024`` for a bad or unknown client id/secret, 429 when the daily allowance
+(1,000 calls) or the per-second rate is exceeded. A 429 whose message says the daily query limit
+is used up is not retried (it lasts until midnight); a 401/403 stops the whole source.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from trendpath.trends.sources.base import (
     Problem,
     QuotaExhausted,
     Source,
+    SourceAuthError,
     SourceError,
     SourceNotConfigured,
     SourceResponseError,
@@ -47,7 +54,7 @@ from trendpath.trends.sources.base import (
     parse_day,
     week_span,
 )
-from trendpath.trends.sources.http import SourceClient
+from trendpath.trends.sources.http import RawResponse, SourceClient
 
 MAX_GROUPS = 5
 TRENDS_PER_REQUEST = MAX_GROUPS - 1  # one group is always the anchor
@@ -89,8 +96,42 @@ def request_body(
     }
 
 
+def naver_error(body: bytes) -> tuple[str, str] | None:
+    """(errorCode, errorMessage) of Naver's error envelope, or None when the body is not one."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or "errorCode" not in doc:
+        return None
+    return str(doc.get("errorCode")), str(doc.get("errorMessage") or "").strip()
+
+
+def explain(response: RawResponse) -> str | None:
+    """The reason Naver gives for an error answer."""
+    error = naver_error(response.body)
+    return f"errorCode {error[0]}: {error[1]}" if error else None
+
+
+def _daily_limit(message: str) -> bool:
+    # "Query limit exceeded" is the daily allowance; "Rate limit exceeded" the per-second one.
+    return "query limit" in message.casefold()
+
+
+def check(response: RawResponse) -> None:
+    """Stop at once on an exhausted daily allowance instead of retrying until midnight."""
+    if response.status != 429:
+        return
+    error = naver_error(response.body)
+    if error is not None and _daily_limit(error[1]):
+        raise QuotaExhausted(f"naver-datalab: daily query limit exceeded (errorCode {error[0]})")
+
+
 def parse_response(body: bytes) -> dict[str, dict[dt.date, float]]:
     """group title → {ISO-week Monday: ratio}; SourceResponseError for anything unreadable."""
+    error = naver_error(body)
+    if error is not None:
+        raise SourceResponseError(f"naver-datalab: errorCode {error[0]}: {error[1]}")
     try:
         parsed = DataLabResponse.model_validate(json.loads(body))
     except (ValueError, ValidationError) as exc:
@@ -167,6 +208,10 @@ class NaverDataLabSource(Source):
             per_second=settings.trend_naver_rps,
             daily_quota=settings.trend_naver_daily_quota,
             headers=headers,
+            check=check,
+            explain=explain,
+            auth_hint="TRENDPATH_TREND_NAVER_CLIENT_ID / _SECRET and that the application has "
+            "the 데이터랩(검색어트렌드) API",
         )
         return cls(client, settings.trend_naver_url, settings.trend_naver_anchor_keyword)
 
@@ -178,19 +223,25 @@ class NaverDataLabSource(Source):
         result = SourceResult(self.name, self.indicator)
         self.levels = {}
         failures = 0
+        stop = ""
         for i in range(0, len(trends), TRENDS_PER_REQUEST):
             batch = trends[i : i + TRENDS_PER_REQUEST]
             if failures >= 3:
-                result.problems += [
-                    Problem(t.slug, "skipped after 3 consecutive failed batches") for t in batch
-                ]
+                stop = "skipped: 3 batches in a row failed"
+            if stop:
+                result.problems += [Problem(t.slug, stop) for t in batch]
                 continue
             try:
                 body = await self.client.post_json(
                     self.url, request_body(self.anchor, batch, start, end)
                 )
                 levels, _ = anchored_levels(parse_response(body), span)
-            except (SourceUnavailable, QuotaExhausted) as exc:
+            except (SourceAuthError, QuotaExhausted) as exc:
+                # Neither changes from one batch to the next: the rest would fail the same way.
+                result.problems += [Problem(t.slug, str(exc)) for t in batch]
+                stop = f"skipped: {exc}"
+                continue
+            except SourceUnavailable as exc:
                 failures += 1
                 result.problems += [Problem(t.slug, str(exc)) for t in batch]
                 continue

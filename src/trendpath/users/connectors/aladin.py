@@ -1,11 +1,14 @@
-"""Aladin Open API, ItemSearch (알라딘 상품 검색 API, version 20131101).
+r"""Aladin Open API, ItemSearch (알라딘 상품 검색 API, version 20131101).
 
 ``GET {users_aladin_url}?ttbkey=KEY&Query=Q&QueryType=Keyword&SearchTarget=Book&MaxResults=N
 &start=1&output=js&Version=20131101`` answers JSON (``output=js``) with ``totalResults``,
 ``startIndex``, ``itemsPerPage`` and ``item``: a list of books with ``title``, ``link`` (the
 product page), ``author``, ``pubDate``, ``isbn13``, ``publisher``, ``categoryName``,
-``priceStandard``, ``itemId``, ... Errors come as ``{"errorCode", "errorMessage"}``. The JS
-output may end with a stray ``;`` after the JSON object, which is stripped before parsing.
+``priceStandard``, ``itemId``, ... Recorded answers escape ``/`` as ``\/``, carry ``&amp;`` in
+links and HTML entities in descriptions, and put non-ISBN ids (``K642734155``) in ``isbn``, so
+only ``isbn13`` identifies a book. Errors come as ``{"errorCode", "errorMessage"}`` (no
+recording of one was found; the shape is what public clients read). The JS output may end with a
+stray ``;`` after the JSON object, which is stripped before parsing.
 ``SearchTarget=Foreign`` searches foreign (mostly English) books.
 """
 

@@ -45,6 +45,11 @@ def _gateway_error(body: bytes) -> ConnectorResponseError:
     fields = {el.tag: (el.text or "").strip() for el in root.iter()}
     reason = fields.get("returnAuthMsg") or fields.get("errMsg") or "unknown error"
     code = fields.get("returnReasonCode", "?")
+    if code == "22":  # LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR: the daily traffic
+        return ConnectorResponseError(
+            f"{SOURCE}: data.go.kr daily traffic for this key is used up ({reason}); "
+            "try again tomorrow or ask for more traffic on data.go.kr"
+        )
     return ConnectorResponseError(
         f"{SOURCE}: data.go.kr refused the request: {reason} (reason code {code}); "
         "check TRENDPATH_USERS_KMOOC_SERVICE_KEY"

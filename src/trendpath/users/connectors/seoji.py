@@ -4,7 +4,11 @@
 ``isbn=``) answers ``{"PAGE_NO", "TOTAL_COUNT", "docs": [...]}`` with upper-case fields per book:
 ``TITLE``, ``AUTHOR``, ``PUBLISHER``, ``EA_ISBN``, ``PAGE`` (e.g. ``"352 p."``),
 ``PUBLISH_PREDATE`` (``YYYYMMDD``), ``SUBJECT``, ``EBOOK_YN``, ``TITLE_URL`` (cover image), ...
-Errors come as ``{"RESULT": "ERROR", "ERR_CODE", "ERR_MESSAGE"}``.
+(recorded answers carry every field as a string, ``TOTAL_COUNT`` included, and ``PAGE`` like
+``"803 p."``). No error answer of this service could be found recorded or documented; the
+connector reads ``{"RESULT": "ERROR", "ERR_CODE", "ERR_MESSAGE"}`` and the ``{"errorCode",
+"errorMsg"}`` form of the library's other search API, and refuses any object without a ``docs``
+list rather than reading it as "no books".
 
 The service has no product page per book, so an imported book links to a bookshop search for its
 ISBN (a search page, not an invented deep link); the ISBN itself comes from the library.
@@ -38,14 +42,16 @@ def parse(body: bytes) -> tuple[list[dict[str, Any]], int]:
         raise ConnectorResponseError(f"{SOURCE}: answer is not JSON") from exc
     if not isinstance(doc, dict):
         raise ConnectorResponseError(f"{SOURCE}: answer is not a JSON object")
-    if doc.get("RESULT") == "ERROR" or doc.get("ERR_CODE"):
+    code = doc.get("ERR_CODE") or doc.get("errorCode")
+    if doc.get("RESULT") == "ERROR" or code:
+        message = doc.get("ERR_MESSAGE") or doc.get("errorMsg") or ""
         raise ConnectorResponseError(
-            f"{SOURCE}: error {doc.get('ERR_CODE', '?')}: {doc.get('ERR_MESSAGE', '')}"
-            " (check TRENDPATH_USERS_SEOJI_CERT_KEY)"
+            f"{SOURCE}: error {code or '?'}: {message} (check TRENDPATH_USERS_SEOJI_CERT_KEY)"
         )
-    docs = doc.get("docs", [])
+    docs = doc.get("docs")
     if not isinstance(docs, list):
-        raise ConnectorResponseError(f"{SOURCE}: 'docs' is not a list")
+        keys = ", ".join(sorted(map(str, doc))[:8])
+        raise ConnectorResponseError(f"{SOURCE}: answer has no 'docs' list (keys: {keys})")
     try:
         total = int(str(doc.get("TOTAL_COUNT", len(docs))) or 0)
     except ValueError as exc:
