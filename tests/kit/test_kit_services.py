@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 
 import httpx
 import pytest
@@ -207,3 +209,33 @@ def test_metrics_count_requests_by_route_template(http: httpx.Client) -> None:
     assert 'route="unmatched",service="news",status="404"' in text
     assert "trendpath_http_request_duration_seconds_bucket" in text
     assert 'trendpath_db_pool_connections{state="checked_out"}' in text
+
+
+def test_a_failing_background_job_is_restarted_with_back_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A lost database is one warning line and a retry; a bug is logged with its traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from trendpath.kit.service import guard_job
+
+    calls: list[float] = []
+
+    async def flaky(runtime: object) -> None:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) <= 2:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused\nDETAIL: x"))
+        if len(calls) == 3:
+            raise ValueError("a bug hit by one bad row")
+
+    with caplog.at_level(logging.WARNING, logger="trendpath.kit.service"):
+        asyncio.run(guard_job(flaky, None, min_delay_s=0.05, max_delay_s=1.0))  # type: ignore[arg-type]
+    assert len(calls) == 4  # restarted three times, then it returned normally
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1 and gaps[2] >= 0.2  # the delay doubles
+    lost = [r for r in caplog.records if "lost the database" in r.getMessage()]
+    crashed = [r for r in caplog.records if "crashed" in r.getMessage()]
+    assert len(lost) == 2 and all(r.exc_info is None for r in lost)
+    assert lost[0].reason.startswith("(builtins.Exception) connection refused")  # type: ignore[attr-defined]
+    assert "\n" not in lost[0].reason  # type: ignore[attr-defined]
+    assert len(crashed) == 1 and crashed[0].exc_info is not None

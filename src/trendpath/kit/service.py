@@ -161,26 +161,72 @@ def attach_runtime(app: FastAPI, runtime: Runtime) -> None:
     watch_pool(runtime.db.pool_status)
 
 
+JOB_RESTART_MIN_S = 1.0
+JOB_RESTART_MAX_S = 300.0
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """A connection that could not be made or was lost: expected while PostgreSQL restarts."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+async def guard_job(
+    job: BackgroundJob,
+    runtime: Runtime,
+    *,
+    min_delay_s: float = JOB_RESTART_MIN_S,
+    max_delay_s: float = JOB_RESTART_MAX_S,
+) -> None:
+    """Run a background job for the life of the process, restarting it after it fails.
+
+    A job that ends by an exception is restarted after a delay that doubles up to ``max_delay_s``
+    (reset once it has run longer than that): a database restart or a bug hit by one bad row
+    must not stop the job for good. A lost database connection is logged as one warning line;
+    anything else once with its traceback. A job that returns normally is done.
+    """
+    name = getattr(job, "__qualname__", repr(job))
+    delay = min_delay_s
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        try:
+            await job(runtime)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if loop.time() - started > max_delay_s:
+                delay = min_delay_s
+            if _database_unavailable(exc):
+                reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+                log.warning(
+                    "background job lost the database; restarting",
+                    extra={"job": name, "reason": reason, "retry_in_s": delay},
+                )
+            else:
+                log.exception(
+                    "background job crashed; restarting", extra={"job": name, "retry_in_s": delay}
+                )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay_s)
+
+
 async def run_background(
     jobs: Sequence[BackgroundJob], runtime: Runtime
 ) -> list[asyncio.Task[None]]:
-    """Start background jobs as tasks; a crashing job is logged, not fatal to the server.
+    """Start background jobs as tasks, each restarted by :func:`guard_job` when it fails.
 
     ``TRENDPATH_BACKGROUND_JOBS=false`` starts none (tests drive jobs explicitly; a deployment
     may run them as separate worker processes instead).
     """
     if not runtime.settings.background_jobs:
         return []
-
-    async def guarded(job: BackgroundJob) -> None:
-        try:
-            await job(runtime)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("background job crashed", extra={"job": job.__qualname__})
-
-    return [asyncio.create_task(guarded(job)) for job in jobs]
+    return [asyncio.create_task(guard_job(job, runtime)) for job in jobs]
 
 
 async def run_abandonable(func: Callable[..., T], *args: Any) -> T:
