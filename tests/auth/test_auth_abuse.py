@@ -193,6 +193,21 @@ def test_password_policy_and_email_normalisation(flow: Flow, api: httpx.Client) 
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "email_taken"
 
 
+def test_refused_sign_ups_count_toward_the_per_ip_limit(
+    flow: Flow, api: httpx.Client, settings: Settings
+) -> None:
+    """A 409 reveals that an email has an account, so refused attempts count (docs/auth.md)."""
+    body = {"email": "taken@example.com", "password": PASSWORD, "display_name": "중복"}
+    first = api.post("/accounts", json=body)
+    assert first.status_code in (201, 429)
+    answers = [api.post("/accounts", json=body) for _ in range(settings.auth_signup_per_ip + 1)]
+    codes = [r.status_code for r in answers]
+    assert 429 in codes and set(codes) <= {409, 429}
+    blocked = answers[codes.index(429)]
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert codes[codes.index(429) :] == [429] * (len(codes) - codes.index(429))
+
+
 def test_oversized_and_malformed_bodies_are_precise_4xx(api: httpx.Client, flow: Flow) -> None:
     huge = api.post(
         "/token",
