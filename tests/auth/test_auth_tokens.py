@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from trendpath.auth import keys, tokens
 from trendpath.kit.auth import (
+    LEEWAY_S,
     CurrentPrincipal,
     CurrentUser,
     JwksCache,
@@ -330,3 +331,43 @@ def test_maintenance_rotates_old_keys_and_prunes(auth_server: Served, db: Databa
             text("SELECT retired_at IS NULL FROM auth.signing_key ORDER BY created_at")
         ).scalars()
         assert list(states) == [False, True]  # the old key is retired, still published
+
+
+def test_verified_tokens_are_remembered_until_expiry_or_a_new_key_set(
+    flow: Flow, db: Database
+) -> None:
+    verifier, cache = _verifier(flow, refetch_interval_s=60)
+    token = forge(flow, db)
+    first = asyncio.run(verifier.verify(token))
+    checks: list[str] = []
+    original = verifier.rules.principal
+
+    def counting(token: str, keys: Any) -> Any:
+        checks.append(token)
+        return original(token, keys)
+
+    verifier.rules.principal = counting  # type: ignore[method-assign]
+    again = asyncio.run(verifier.verify(token))
+    assert again == first and checks == []  # served from the cache: no signature check
+    cache.generation += 1  # what a JWKS refetch does
+    assert asyncio.run(verifier.verify(token)) == first and checks == [token]
+    verifier.cache_ttl_s = -1.0
+    verifier._verified.clear()
+    asyncio.run(verifier.verify(token))
+    asyncio.run(verifier.verify(token))
+    assert checks == [token] * 3  # entries past their lifetime are checked again
+    verifier.cache_size = 2
+    verifier.cache_ttl_s = 60.0
+    for t in (forge(flow, db, jti="a"), forge(flow, db, jti="b"), forge(flow, db, jti="c")):
+        asyncio.run(verifier.verify(t))
+    assert len(verifier._verified) == 2
+
+
+def test_a_remembered_token_still_expires(flow: Flow, db: Database) -> None:
+    verifier, _ = _verifier(flow, refetch_interval_s=60)
+    dies_at = int(time.time()) + 4  # exp + leeway: valid for a few seconds
+    dying = forge(flow, db, exp=dies_at - LEEWAY_S)
+    assert asyncio.run(verifier.verify(dying)).subject
+    time.sleep(max(0.0, dies_at + 1.2 - time.time()))
+    with pytest.raises(Exception, match="expired"):
+        asyncio.run(verifier.verify(dying))

@@ -26,6 +26,7 @@ import json
 import re
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -183,10 +184,13 @@ class JwksCache:
         self.max_age_s = max_age_s
         self.refetch_interval_s = refetch_interval_s
         self._keys: dict[str, dict[str, Any]] = {}
+        self._imported: dict[str, KeySet] = {}
         self._fetched_at = float("-inf")
         self._quiet_until = float("-inf")
         self._lock = asyncio.Lock()
         self.fetches = 0
+        self.generation = 0
+        """Bumped at every refetch: what was verified with an older key set is checked again."""
 
     async def _refresh(self) -> None:
         doc = await self._fetch()
@@ -198,8 +202,16 @@ class JwksCache:
             for k in keys
             if isinstance(k, dict) and isinstance(k.get("kid"), str) and k.get("kty") == "RSA"
         }
+        self._imported = {}
         self._fetched_at = time.monotonic()
         self.fetches += 1
+        self.generation += 1
+
+    def is_current(self, generation: int) -> bool:
+        """True while the key set of ``generation`` is the one in use and not due for a refetch."""
+        return (
+            generation == self.generation and time.monotonic() - self._fetched_at <= self.max_age_s
+        )
 
     async def key(self, kid: str) -> KeySet:
         """The key set holding ``kid``; raises TokenError when the key is unknown."""
@@ -212,12 +224,17 @@ class JwksCache:
                 if kid not in self._keys:
                     self._quiet_until = time.monotonic() + self.refetch_interval_s
             jwk = self._keys.get(kid)
-        if jwk is None:
-            raise TokenError("token signed with an unknown key")
-        try:
-            return KeySet.import_key_set({"keys": [jwk]})
-        except (JoseError, ValueError) as exc:
-            raise TokenError("token signed with an unusable key") from exc
+            if jwk is None:
+                raise TokenError("token signed with an unknown key")
+            imported = self._imported.get(kid)
+            if imported is None:
+                # Importing an RSA key costs more than verifying a signature with it: once per kid.
+                try:
+                    imported = KeySet.import_key_set({"keys": [jwk]})
+                except (JoseError, ValueError) as exc:
+                    raise TokenError("token signed with an unusable key") from exc
+                self._imported[kid] = imported
+            return imported
 
 
 def check_header(token: str) -> str:
@@ -260,11 +277,27 @@ class ClaimRules:
 
 
 class TokenVerifier:
-    """Verifies access tokens for one audience and issuer against a :class:`JwksCache`."""
+    """Verifies access tokens for one audience and issuer against a :class:`JwksCache`.
 
-    def __init__(self, issuer: str, audience: str, jwks: JwksCache) -> None:
+    A token that verified is remembered (at most ``cache_size`` of them, least recently used out)
+    so the client's next requests with the same bytes skip the signature and claim checks; an
+    entry holds only while its expiry (plus leeway) has not passed, for at most ``cache_ttl_s``,
+    and while the key set it was verified with is still the current one.
+    """
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        jwks: JwksCache,
+        cache_size: int = 4096,
+        cache_ttl_s: float = 60.0,
+    ) -> None:
         self.rules = ClaimRules(issuer, audience)
         self.jwks = jwks
+        self.cache_size = cache_size
+        self.cache_ttl_s = cache_ttl_s
+        self._verified: OrderedDict[str, tuple[Principal, int, float]] = OrderedDict()
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> TokenVerifier:
@@ -282,8 +315,32 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid access token; raises TokenError otherwise."""
+        hit = self._cached(token)
+        if hit is not None:
+            return hit
         kid = check_header(token)
-        return self.rules.principal(token, await self.jwks.key(kid))
+        keys = await self.jwks.key(kid)
+        principal = self.rules.principal(token, keys)
+        self._remember(token, principal)
+        return principal
+
+    def _cached(self, token: str) -> Principal | None:
+        entry = self._verified.get(token)
+        if entry is None:
+            return None
+        principal, generation, until = entry
+        if time.time() > min(until, principal.expires_at + LEEWAY_S) or not self.jwks.is_current(
+            generation
+        ):
+            del self._verified[token]
+            return None
+        self._verified.move_to_end(token)
+        return principal
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        self._verified[token] = (principal, self.jwks.generation, time.time() + self.cache_ttl_s)
+        while len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
