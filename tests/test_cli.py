@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from support import free_port
@@ -93,7 +94,7 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
 
         # A second `run` on the same state folder attaches to the running database.
         second = subprocess.Popen(
-            [*BIN, "run", "--port", str(port2)],
+            [*BIN, "run", "--port", str(port2), "--workers", "1"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -113,6 +114,64 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
     assert "demo trends: 50 trends" in out
     assert "Traceback" not in err
     assert not embedded_running(state), "the last process out stops the embedded server"
+
+
+def _gone(procs: list[psutil.Process]) -> bool:
+    alive = []
+    for p in procs:
+        try:
+            alive.append(p.is_running() and p.status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            alive.append(False)
+    return not any(alive)
+
+
+def _workers(parent: int) -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process(parent).children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "_worker" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:  # exited (or a zombie not reaped yet) between listing and reading
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_run_spreads_over_worker_processes_and_replaces_a_dead_one(state: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [*BIN, "run", "--port", str(port), "--workers", "2"],
+        env=_env(state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_healthy(url, proc)
+        first = _workers(proc.pid)
+        assert len(first) == 2
+        background = [p for p in first if "--index 0" in " ".join(p.cmdline())]
+        assert len(background) == 1  # only worker 0 runs the background jobs
+        victim = next(p for p in first if p not in background)
+        victim.kill()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = _workers(proc.pid)
+            if len(now) == 2 and victim.pid not in {p.pid for p in now}:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the dead worker was not replaced")
+        for _ in range(20):  # whichever process accepts, every answer is right
+            assert httpx.get(f"{url}/api/trends/readyz", timeout=60).status_code == 200
+    finally:
+        code, out, err = _stop(proc)
+    assert code == 0, err[-2000:]
+    assert "· 2 processes" in out and "starting a new one" in err
+    assert _gone(first)
+    assert not embedded_running(state)
 
 
 def test_unreachable_database_url_is_one_line_exit_2(tmp_path: Path) -> None:

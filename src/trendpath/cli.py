@@ -16,7 +16,8 @@ import typer
 from trendpath.kit.commands import clear_errors, command_runtime, fail, load_settings
 from trendpath.kit.errors import ConfigError
 from trendpath.kit.logs import configure_logging
-from trendpath.kit.settings import APPS
+from trendpath.kit.runtime import Runtime
+from trendpath.kit.settings import APPS, Settings
 
 app = typer.Typer(
     name="trendpath",
@@ -95,38 +96,95 @@ PortOpt = Annotated[int | None, typer.Option(min=0, max=65535, help="TCP port (0
 HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on")]
 
 
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(min=1, max=64, help="Server processes (default: one per core; 1 = one process)"),
+]
+
+
 @app.command()
 def run(
     host: HostOpt = None,
     port: PortOpt = None,
     demo: Annotated[bool, typer.Option(help="Load demo data on first run")] = True,
+    workers: WorkersOpt = None,
 ) -> None:
-    """Run every service and the dashboard in one process on one port (embedded DB by default)."""
-    from trendpath.combined import create_combined_app
+    """Run every service and the dashboard on one port (embedded DB by default).
+
+    Several server processes share the port (one per core by default, see kit/workers.py);
+    ``--workers 1`` serves everything from this one process.
+    """
     from trendpath.demo import ensure_demo
     from trendpath.kit.migrate import upgrade
     from trendpath.kit.runtime import open_runtime
+    from trendpath.kit.workers import Supervisor, worker_count
 
     settings = load_settings(host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
+    count = worker_count(settings, workers)
     with clear_errors():
         sock = bind_socket(settings.host, settings.port)
         actual_port = sock.getsockname()[1]
         runtime = open_runtime(settings)
+    url = _url(settings.host, actual_port)
     try:
         with clear_errors():
             upgrade(runtime.db)
             if demo and settings.demo_on_first_run:
                 for line in ensure_demo(runtime):
                     typer.echo(line)
-        url = _url(settings.host, actual_port)
+        if count == 1:
+            _serve_here(settings, runtime, sock, url)
+            return
+        # The workers open their own pools; the parent keeps only its hold on the database.
+        runtime.db.dispose()
+        supervisor = Supervisor(sock.fileno(), count, url)
+        supervisor.start()
+        code = supervisor.run()
+        if code:
+            raise typer.Exit(code)
+    finally:
+        runtime.close()
 
-        def announce() -> None:
-            typer.secho(f"trendpath is running at {url}  (대시보드: {url}/)", fg="green")
-            typer.echo(f"API docs: {url}/api/<auth|users|news|trends|ai>/docs — Ctrl+C to stop")
 
+def _announce(url: str, workers: int) -> None:
+    processes = f" · {workers} processes" if workers > 1 else ""
+    typer.secho(f"trendpath is running at {url}  (대시보드: {url}/){processes}", fg="green")
+    typer.echo(f"API docs: {url}/api/<auth|users|news|trends|ai>/docs — Ctrl+C to stop")
+
+
+def _serve_here(settings: Settings, runtime: Runtime, sock: socket.socket, url: str) -> None:
+    from trendpath.combined import create_combined_app
+
+    with clear_errors():
+        combined = create_combined_app(settings, runtime, on_ready=lambda: _announce(url, 1))
+    serve_asgi(combined, sock)
+
+
+@app.command("_worker", hidden=True)
+def worker(
+    fd: Annotated[int, typer.Option(help="Inherited listening socket")],
+    index: Annotated[int, typer.Option(help="Worker number (0 runs the background jobs)")],
+    url: Annotated[str, typer.Option(help="The URL the supervisor listens on")],
+    of: Annotated[int, typer.Option(help="How many workers there are")] = 1,
+) -> None:
+    """One server process of `trendpath run` (started by its supervisor, not by hand)."""
+    from trendpath.combined import create_combined_app
+    from trendpath.kit.runtime import open_runtime
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    sock = socket.socket(fileno=fd)
+    with clear_errors():
+        runtime = open_runtime(settings, name=f"trendpath-{index}")
+
+    def ready() -> None:
+        if index == 0:
+            _announce(url, of)
+
+    try:
         with clear_errors():
-            combined = create_combined_app(settings, runtime, on_ready=announce)
+            combined = create_combined_app(settings, runtime, on_ready=ready)
         serve_asgi(combined, sock)
     finally:
         runtime.close()

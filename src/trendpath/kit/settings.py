@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     trends_url: str | None = None
     ai_url: str | None = None
     service_timeout_s: float = Field(default=10.0, gt=0)
+    workers: int = Field(
+        default=0, ge=0, le=64, description="`run` server processes; 0 = one per core (max 8)"
+    )
     background_jobs: bool = Field(
         default=True, description="Run services' background jobs (workers, refreshers) in-process"
     )

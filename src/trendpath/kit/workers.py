@@ -1,0 +1,132 @@
+"""Several server processes on one listening socket: how `trendpath run` uses the machine's cores.
+
+Python runs one request's Python code at a time per process, so one process serves from one core.
+`trendpath run` binds the socket, starts (or attaches to) the database, migrates and loads the demo
+data once, then starts ``N`` worker processes (``python -m trendpath _worker``) that inherit the
+socket and each serve every app; the kernel hands each new connection to one of them. Only worker
+0 runs the background jobs (feed worker, refreshers, chain), so no job runs twice. The supervisor
+(this module, in the parent) restarts a worker that dies, forwards Ctrl+C / SIGTERM, and waits
+for the workers before it leaves the embedded database (the last process out stops it).
+
+A fresh process is spawned rather than forked: the parent has loaded PyTorch and opened pooled
+connections, neither of which survives a fork safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from trendpath.kit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RESTART_WINDOW_S = 60.0
+MAX_RESTARTS = 5
+STOP_GRACE_S = 20.0
+
+
+def worker_count(settings: Settings, requested: int | None) -> int:
+    """How many processes serve: the option, else the setting, else one per core.
+
+    Local LLM weights (``AI_LLM_BACKEND=transformers``) are loaded by every process that serves
+    the AI service, so with them `run` stays at one process unless told otherwise.
+    """
+    if requested:
+        return requested
+    if settings.workers:
+        return settings.workers
+    if settings.ai_llm_backend == "transformers" or (
+        settings.ai_llm_backend == "auto"
+        and settings.ai_llm_model_path is not None
+        and not settings.ai_llm_base_url
+    ):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@dataclass
+class _Worker:
+    index: int
+    proc: subprocess.Popen[bytes]
+    restarts: list[float] = field(default_factory=list)
+
+
+class Supervisor:
+    """Starts the worker processes on ``fd`` and keeps them running until stopped."""
+
+    def __init__(self, fd: int, count: int, url: str) -> None:
+        self.fd = fd
+        self.count = count
+        self.url = url
+        self.workers: list[_Worker] = []
+        self._stopping = False
+
+    def _spawn(self, index: int) -> subprocess.Popen[bytes]:
+        cmd = [sys.executable, "-m", "trendpath", "_worker", "--fd", str(self.fd)]
+        cmd += ["--index", str(index), "--url", self.url, "--of", str(self.count)]
+        env = dict(os.environ)
+        if index > 0:
+            env["TRENDPATH_BACKGROUND_JOBS"] = "false"
+        env["TRENDPATH_DEMO_ON_FIRST_RUN"] = "false"  # the parent loaded it
+        return subprocess.Popen(cmd, env=env, pass_fds=(self.fd,))
+
+    def start(self) -> None:
+        """Start every worker."""
+        self.workers = [_Worker(i, self._spawn(i)) for i in range(self.count)]
+
+    def stop(self, *_: object) -> None:
+        """Ask every worker to finish its requests and exit (SIGTERM)."""
+        self._stopping = True
+        for w in self.workers:
+            if w.proc.poll() is None:
+                w.proc.send_signal(signal.SIGTERM)
+
+    def _restart(self, w: _Worker) -> bool:
+        now = time.monotonic()
+        w.restarts = [t for t in w.restarts if now - t < RESTART_WINDOW_S] + [now]
+        if len(w.restarts) > MAX_RESTARTS:
+            log.error(
+                "worker keeps dying; stopping trendpath",
+                extra={"worker": w.index, "exit_code": w.proc.returncode},
+            )
+            return False
+        log.warning(
+            "worker exited; starting a new one",
+            extra={"worker": w.index, "exit_code": w.proc.returncode},
+        )
+        w.proc = self._spawn(w.index)
+        return True
+
+    def run(self) -> int:
+        """Supervise until SIGINT/SIGTERM (or a worker that keeps crashing); returns exit code."""
+        previous = {s: signal.signal(s, self.stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        code = 0
+        try:
+            while not self._stopping:
+                time.sleep(0.2)
+                for w in self.workers:
+                    if w.proc.poll() is not None and not self._stopping and not self._restart(w):
+                        code = 1
+                        self.stop()
+        finally:
+            self.stop()
+            self._wait()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return code
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + STOP_GRACE_S
+        for w in self.workers:
+            try:
+                w.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("worker did not stop in time; killing it", extra={"worker": w.index})
+                w.proc.kill()
+                w.proc.wait()
