@@ -28,12 +28,18 @@ from trendpath.ai.safety import inspect_input
 SETS = {
     "dev": ROOT / "data" / "eval" / "crisis_phrases_dev.yaml",
     "held-out": ROOT / "data" / "eval" / "crisis_phrases_heldout.yaml",
+    "held-out 2": ROOT / "data" / "eval" / "crisis_phrases_heldout2.yaml",
 }
 ORDINARY = [
     ROOT / "data" / "eval" / "value_conversations_dev.yaml",
     ROOT / "data" / "eval" / "value_conversations.yaml",
 ]
 SFT = ROOT / "data" / "sft" / "dialogues.jsonl"
+FIRST_RUN = {
+    # Recall / precision the first time each held-out set was run (before it was ever seen).
+    "held-out": "recall 0.876 (78/89) / precision 0.975",
+    "held-out 2": "recall 0.491 (28/57) / precision 0.824",
+}
 
 
 @dataclass(frozen=True)
@@ -129,19 +135,25 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(lists))
     notes = (
         f"\n\n{chr(10).join(lists)}\n\n"
-        f"Detection takes {per_msg:.0f} µs per message (median of 3 passes over all sets). "
-        "Rules before this work (commit c0fa190): dev recall 0.398 / precision 0.837, held-out "
-        "recall 0.157 / precision 0.700. The rules were tuned on the dev set only; the held-out "
-        "set was written at the same time, before tuning, in a different voice, by the same "
-        "author as the rules: read its figure as optimistic, and add real, consented messages "
-        "to a new held-out file before trusting it (docs/ai.md, Crisis detection)."
+        f"Detection takes {per_msg:.0f} µs per message (median of 3 passes over all sets).\n\n"
+        "**Read these figures with care.** Rules before this work (commit c0fa190): dev recall "
+        "0.398 / precision 0.837, held-out recall 0.157 / precision 0.700. The rules were tuned on "
+        "the dev set only, but each held-out set has since been used once for error analysis "
+        "(new dev phrases of the exposed kinds were written and the rules tuned on those), so "
+        "neither is unseen any more. The clean, first-run figures are the honest estimate of "
+        f"generalisation: held-out {FIRST_RUN['held-out']}, held-out 2 "
+        f"{FIRST_RUN['held-out 2']} (a new voice: formal, slang, run-on; subtle warning signs). "
+        "All sets were written by the rules' author; add real, consented messages to a new "
+        "held-out file before trusting any figure (docs/ai.md, Crisis detection)."
     )
-    held = results["held-out"]
+    held = results["held-out 2"]
     recall, precision = float(held["recall"]), float(held["precision"])  # type: ignore[arg-type]
     targets = [
-        Target("crisis recall, held-out", ">= 0.98", f"{recall:.3f}", recall >= 0.98),
-        Target("crisis precision, held-out", ">= 0.9", f"{precision:.3f}", precision >= 0.9),
-    ]
+        Target("crisis recall, held-out 2 (seen once)", ">= 0.98",
+               f"{recall:.3f} (first run 0.491)", recall >= 0.98),
+        Target("crisis precision, held-out 2 (seen once)", ">= 0.9",
+               f"{precision:.3f} (first run 0.824)", precision >= 0.9),
+    ]  # fmt: skip
     write_section("crisis", "Crisis detection (AI service)", body + notes, targets=targets)
 
 
