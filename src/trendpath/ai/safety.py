@@ -20,9 +20,10 @@ CRISIS_REPLY = (
     "- 자살예방상담전화 109 (24시간)\n"
     "- 정신건강위기상담전화 1577-0199 (24시간)\n"
     "당장 위험하다고 느끼시면 112나 119에 연락해 주세요.\n"
-    "진로 이야기는 언제든 나중에 이어서 할 수 있어요. 지금은 ○○님의 안전이 가장 중요해요."
+    "지금은 ○○님의 안전이 가장 중요해요. 지금 마음은 좀 어떠세요? "
+    "진로 이야기는 원하실 때 언제든 이어서 할 수 있어요."
 )
-"""The reply to crisis language; ``○○님`` is replaced by the user's name or ``당신``."""
+"""The reply to crisis language; ``○○님`` becomes the user's name ("지수님") or "회원님"."""
 
 _INJECTION_KO = [
     r"(이전|앞|위|모든|기존|원래)(의|에)?\s*(지시|명령|지침|규칙|설정|프롬프트)\S*\s*(을|를|은|는)?\s*"
@@ -53,8 +54,9 @@ INJECTION_PLACEHOLDER = "[지시문으로 보이는 문장 제외]"
 
 
 def crisis_reply(name: str | None = None) -> str:
-    """The supportive reply with Korean help lines (109, 1577-0199)."""
-    return CRISIS_REPLY.replace("○○님", f"{name}님" if name else "당신")
+    """The supportive reply with Korean help lines (109, 1577-0199, 112/119)."""
+    who = f"{name.strip()}님" if name and name.strip() else "회원님"
+    return CRISIS_REPLY.replace("○○님", who)
 
 
 def is_injection(text: str) -> bool:
