@@ -128,7 +128,7 @@ def _odd_kind(raw: str, kind: InputKind) -> str:
         return "empty"
     if re.fullmatch(r"[ㅋㅎ\s]+", t):
         return "laugh"
-    if re.fullmatch(r"[ㅠㅜ\s.]+", t):
+    if re.fullmatch(r"[ㅠㅜ\s.]*[ㅠㅜ][ㅠㅜ\s.]*", t):
         return "sad"
     if re.fullmatch(r"[.\s…?!~,]+", t):
         return "dots"
