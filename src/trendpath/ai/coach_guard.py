@@ -8,7 +8,8 @@ when it is, as a whole:
 - the same question: it keeps the forced-choice options word for word, and it still asks the
   draft's question (a question mark, and most of the question's content words);
 - on topic and truthful about the person: every number, Latin word and proper noun it uses comes
-  from the draft, the conversation or the profile, and most of its content words do too.
+  from the draft, the conversation or the profile, and most of its content words do too (60 %
+  of the whole reply, half of each sentence).
 
 :func:`sentence_problem` applies the per-sentence parts while a reply streams, so that nonsense
 is stopped before it reaches the screen.
@@ -61,21 +62,27 @@ def _known(sources: Sources) -> str:
     return " ".join([sources.draft, *sources.said])
 
 
+def _korean(text: str) -> bool:
+    counts = script_counts(text)
+    letters = sum(counts.values())
+    if counts["han"] or counts["kana"]:
+        return False
+    return letters < 6 or counts["hangul"] >= 0.7 * letters
+
+
 def sentence_problem(sentence: str, sources: Sources) -> str | None:
     """Why one streamed sentence cannot be shown, or None when it may."""
     if "<|" in sentence or leaks_prompt(sentence, sources.system_prompt):
         return "unsafe"
-    counts = script_counts(sentence)
-    letters = sum(counts.values())
-    if counts["han"] or counts["kana"]:
-        return "not Korean"
-    if letters >= 6 and counts["hangul"] < 0.7 * letters:
+    if not _korean(sentence):
         return "not Korean"
     known = _known(sources)
     known_facts = _facts(known)
     invented = [f for f in _facts(sentence) if f not in known_facts and f.lower() not in known]
     if invented:
         return f"invented {invented[:3]}"
+    if not _on_topic(sentence, sources, share=0.5):
+        return "off topic"
     return None
 
 
@@ -91,12 +98,12 @@ def _asks_the_question(reply: str, question: str) -> bool:
     return len(wanted & _content(reply)) >= 0.6 * len(wanted)
 
 
-def _on_topic(reply: str, sources: Sources) -> bool:
+def _on_topic(reply: str, sources: Sources, share: float = 0.6) -> bool:
     words = _content(reply) - _FREE
     if not words:
         return True
     known = _content(_known(sources))
-    return len(words & known) >= 0.6 * len(words)
+    return len(words & known) >= share * len(words)
 
 
 def reply_problem(reply: str, sources: Sources) -> str | None:
@@ -106,6 +113,8 @@ def reply_problem(reply: str, sources: Sources) -> str | None:
         return "empty"
     if len(text) > sources.max_chars:
         return "too long"
+    if not _korean(text):
+        return "not Korean"
     for sentence in split_sentences(text):
         problem = sentence_problem(sentence, sources)
         if problem:
