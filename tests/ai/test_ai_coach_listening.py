@@ -83,7 +83,8 @@ def test_crisis_language_is_answered_even_after_the_talk_ended() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["유서 깊은 회사가 좋아요", "죽을 만큼 바빠요", "배고파 죽겠어요", "죽이는 아이디어예요"]
+    "text",
+    ["유서 깊은 회사가 좋아요", "죽을 만큼 바빠요", "배고파 죽겠어요", "죽이는 아이디어예요"],
 )
 def test_look_alikes_get_the_ordinary_talk(text: str) -> None:
     assert not is_crisis(text)
@@ -100,7 +101,7 @@ def test_a_plain_fact_is_reflected_not_met_with_stock_sympathy() -> None:
 
 def test_the_named_worry_is_reflected_and_remembered_in_the_summary() -> None:
     answers = ["공부해요", "포트폴리오가 부족해서 불안해요", "데이터 분석가가 되고 싶어요"]
-    state, replies = run(Coach(), [*answers, "네 중요해요", "별로요", "중요해요", "네 맞아요"])
+    _, replies = run(Coach(), [*answers, "네 중요해요", "별로요", "중요해요", "네 맞아요"])
     assert "포트폴리오" in replies[2].text
     assert "데이터 분석가" in replies[3].text
     summary = next(r for r in replies if r.stage == "summary")
@@ -164,7 +165,9 @@ def test_last_only_before_the_last_question_and_no_ordinal_on_the_first_choice()
             if "마지막으로" in r.text and r.stage == "values":
                 later = [x for x in replies[i + 1 :] if x.stage != "values"]
                 assert later and later[0].stage == "summary"
-                assert all(r.question_id == x.question_id for x in replies[i + 1 :] if x.stage == "values")
+                assert all(
+                    r.question_id == x.question_id for x in replies[i + 1 :] if x.stage == "values"
+                )
 
 
 def test_odd_messages_in_a_row_never_make_replies_longer() -> None:
@@ -181,7 +184,9 @@ def test_a_second_no_to_the_summary_gets_another_round() -> None:
         reply = replies[-1]
         if reply.stage == "summary" or state.done:
             break
-        state, reply = asyncio.run(coach.reply(state, "", choice=0) if reply.options else coach.reply(state, "중요해요"))
+        state, reply = asyncio.run(
+            coach.reply(state, "", choice=0) if reply.options else coach.reply(state, "중요해요")
+        )
         replies.append(reply)
     assert not state.done
     state, first_no = asyncio.run(coach.reply(state, "아니요"))
@@ -251,12 +256,12 @@ def test_the_conversation_is_scored_at_most_once_per_turn(monkeypatch: pytest.Mo
     coach = Coach(config=CoachConfig(seed=4))
 
     async def go() -> None:
-        state, reply = await coach.start(CTX)
+        state, _ = await coach.start(CTX)
         for answer in PERSONA:
             if state.done:
                 break
             before = len(calls)
-            state, reply = await coach.reply(state, str(answer))
+            state, _ = await coach.reply(state, str(answer))
             assert len(calls) - before <= 1
 
     asyncio.run(go())
@@ -265,5 +270,5 @@ def test_the_conversation_is_scored_at_most_once_per_turn(monkeypatch: pytest.Mo
 
 def test_forced_choice_questions_invite_a_typed_answer() -> None:
     for q in cs.FORCED_CHOICES:
-        assert "적어 주셔도 돼요" in q.text()
+        assert "적어 주셔도 돼요" in q.text() and "적어 주셔도" not in q.text(hint=False)
         assert not re.match(r"(마지막으로|이번엔)", q.prompt)

@@ -135,16 +135,16 @@ def test_tiny_model_behind_a_real_server_speaks_through_the_service_and_falls_ba
     _, token = new_user(db, configured, "llm-coach@example.com")
     auth = {"Authorization": f"Bearer {token}"}
     caplog.set_level(logging.WARNING, logger="trendpath.ai.coach")
-    with LiveServer(create_combined_app(configured, runtime)) as live:
-        with httpx.Client(base_url=live.url, timeout=120) as http:
-            start = http.post("/api/ai/v1/sessions", json={"name": "민지"}, headers=auth)
-            assert start.status_code == 201, start.text
-            assert start.json()["text"].startswith("반가워요, 민지님!")
-            sid = start.json()["session_id"]
-            url = f"/api/ai/v1/sessions/{sid}/messages/stream"
-            with http.stream("POST", url, json={"text": "요즘 취업 준비해요"}, headers=auth) as r:
-                assert r.status_code == 200
-                blocks = r.read().decode().strip().split("\n\n")
+    app = create_combined_app(configured, runtime)
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=120) as http:
+        start = http.post("/api/ai/v1/sessions", json={"name": "민지"}, headers=auth)
+        assert start.status_code == 201, start.text
+        assert start.json()["text"].startswith("반가워요, 민지님!")
+        sid = start.json()["session_id"]
+        url = f"/api/ai/v1/sessions/{sid}/messages/stream"
+        with http.stream("POST", url, json={"text": "요즘 취업 준비해요"}, headers=auth) as r:
+            assert r.status_code == 200
+            blocks = r.read().decode().strip().split("\n\n")
     kinds = [b.split("\n")[0].removeprefix("event: ") for b in blocks]
     assert kinds[-1] == "done" and "replace" not in kinds
     done = json.loads(blocks[-1].split("data: ", 1)[1])

@@ -24,10 +24,80 @@ from trendpath.ai.korean import Morph, sentences
 
 _NOUNS = frozenset({"NNG", "NNP", "SL", "SN", "SH", "NR"})
 _STOP = frozenset(
-    "요즘 생각 거 것 때 정도 하루 저 제 나 내 진짜 그냥 좀 시간 뭐 부분 경우 느낌 이번 지금 오늘 "
-    "마음 말씀 코치 네 답 질문 이거 그거 저거 수 쪽 편 중 데 번 등 뭔가 누구 무엇 어디 언제 왜 "
-    "자신 스스로 우리 저희 너 당신 얘기 이야기 말 점 게 건 걸 중요 필요 제일 가장 최고 정말 "
-    "매일 항상 계속 다음 처음 전 후 안 일단".split()
+    [
+        "요즘",
+        "생각",
+        "거",
+        "것",
+        "때",
+        "정도",
+        "하루",
+        "저",
+        "제",
+        "나",
+        "내",
+        "진짜",
+        "그냥",
+        "좀",
+        "시간",
+        "뭐",
+        "부분",
+        "경우",
+        "느낌",
+        "이번",
+        "지금",
+        "오늘",
+        "마음",
+        "말씀",
+        "코치",
+        "네",
+        "답",
+        "질문",
+        "이거",
+        "그거",
+        "저거",
+        "수",
+        "쪽",
+        "편",
+        "중",
+        "데",
+        "번",
+        "등",
+        "뭔가",
+        "누구",
+        "무엇",
+        "어디",
+        "언제",
+        "왜",
+        "자신",
+        "스스로",
+        "우리",
+        "저희",
+        "너",
+        "당신",
+        "얘기",
+        "이야기",
+        "말",
+        "점",
+        "게",
+        "건",
+        "걸",
+        "중요",
+        "필요",
+        "제일",
+        "가장",
+        "최고",
+        "정말",
+        "매일",
+        "항상",
+        "계속",
+        "다음",
+        "처음",
+        "전",
+        "후",
+        "안",
+        "일단",
+    ]
 )
 _WORRY = re.compile(
     r"걱정|불안|고민|막막|두렵|두려|무섭|무서|힘들|힘드|모르겠|자신\s*(이\s*)?없|스트레스|초조|답답"
@@ -53,6 +123,13 @@ def pick(state: Picks, slot: str, options: Sequence[str]) -> str:
     index = pool[int.from_bytes(digest.digest(), "big") % len(pool)]
     state.used.append(f"{slot}:{index}")
     return options[index]
+
+
+def pick_fresh(state: Picks, slot: str, options: Sequence[str]) -> str | None:
+    """Like :func:`pick`, but None once every variant was said in this talk (no repeats)."""
+    if all(f"{slot}:{i}" in state.used for i in range(len(options))):
+        return None
+    return pick(state, slot, options)
 
 
 def variant_keys(slot: str, options: Sequence[str]) -> list[str]:
@@ -145,6 +222,10 @@ FACT_REFLECT = (
     "{np} 이야기를 들려주셔서 고마워요.",
     "{np} 얘기가 나왔네요.",
 )
+AGAIN_REFLECT = (
+    "{np} 이야기를 다시 꺼내셨네요. 그만큼 마음에 있는 주제군요.",
+    "또 {np} 얘기가 나왔네요. 그만큼 중요하다는 뜻이겠죠.",
+)
 UNSURE_REFLECT = (
     "아직 잘 모르겠다는 것도 솔직한 답이에요.",
     "바로 떠오르지 않을 수 있어요. 그것도 괜찮아요.",
@@ -171,9 +252,12 @@ def content_reflection(state: Picks, text: str, stage: str) -> str | None:
     """A reflection built from the person's own words, or None when there is nothing to use."""
     np = gist(text)
     if np is None:
-        if is_unsure(text):
-            return pick(state, "unsure", UNSURE_REFLECT)
-        return None
+        return pick_fresh(state, "unsure", UNSURE_REFLECT) if is_unsure(text) else None
+    if f"np:{np}" in state.used:
+        # The same topic again: say so, rather than the same reflection twice.
+        again = pick_fresh(state, "again", AGAIN_REFLECT)
+        return fill(again, np) if again else None
+    state.used.append(f"np:{np}")
     if stage == "worries" or is_worry(text):
         line = fill(pick(state, "worry", WORRY_REFLECT), np)
         if is_worry(text) and f"validate:{0}" not in state.used:

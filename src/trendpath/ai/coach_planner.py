@@ -70,7 +70,7 @@ class CoachConfig:
     max_turns: int = 16
     max_input_chars: int = 1000
     min_values_questions: int = 4
-    max_values_questions: int = 7
+    max_values_questions: int = 6
     confident: float = 0.45
     max_reply_chars: int = 700
     max_tokens: int = 300
@@ -146,14 +146,16 @@ def repeat_plan(state: CoachState, kind: InputKind, raw: str = "") -> Plan:
     if state.odd_streak >= 3:
         lead = ""
     elif state.odd_streak == 2:
-        lead = listen.pick(state, "odd_short", cr.ODD_SHORT)
+        lead = listen.pick_fresh(state, "odd_short", cr.ODD_SHORT) or ""
     elif kind == "foreign":
         lead = cr.FOREIGN_REPLY
     elif kind == "injection":
         lead = cr.INJECTION_REPLY.format(name=name)
     else:
         sub = _odd_kind(raw, kind)
-        lead = listen.pick(state, f"odd_{sub}", cr.ODD_LEADS[sub])
+        lead = listen.pick_fresh(state, f"odd_{sub}", cr.ODD_LEADS[sub]) or (
+            listen.pick_fresh(state, "odd_short", cr.ODD_SHORT) or ""
+        )
     choice = cs.FORCED_CHOICE_BY_ID.get(state.pending_choice or "")
     question = choice.text() if choice else _pending_question(state)
     labels = tuple(o.label for o in choice.options) if choice else ()
@@ -212,7 +214,11 @@ def _reflect_value(state: CoachState, text: str, probe_axis: str | None) -> str 
     if delta > 0:
         return cr.REFLECT_UP[axis].format(name=name)
     label = cr.axis_label(axis)
-    return cr.REFLECT_DOWN.format(label=label, particle=cs.josa(label, "은/는")[-1])
+    said = cr.REFLECT_DOWN.format(label=label, particle=cs.josa(label, "은/는")[-1])
+    if "down_note:0" not in state.used:
+        state.used.append("down_note:0")
+        said += cr.REFLECT_DOWN_NOTE
+    return said
 
 
 def _reflect(state: CoachState, text: str, read: cs.ChoiceKind | None, label: str) -> str:
@@ -220,7 +226,9 @@ def _reflect(state: CoachState, text: str, read: cs.ChoiceKind | None, label: st
     if read in ("first", "second"):
         return listen.pick(state, "chose", cr.CHOSE).format(label=label)
     if read in ("both", "neither", "unsure"):
-        return listen.pick(state, f"choice_{read}", cr.CHOICE_READS[read])
+        said = listen.pick_fresh(state, f"choice_{read}", cr.CHOICE_READS[read])
+        if said:
+            return said
     last = next((t for t in reversed(state.turns[:-1]) if t.role == "coach"), None)
     if state.stage != "rapport":
         value = _reflect_value(state, text, last.probe_axis if last else None)
@@ -330,10 +338,9 @@ def _values_question(state: CoachState, config: CoachConfig, reading: _Reading) 
         or state.user_turns >= state.max_user_turns - 2
     )
     plan = _values_pick(state, conf)
-    plan.question = plan.text
+    plan.question = plan.text  # repeated after odd input without the lead below
     if last:
         plan.text = f"{cr.LAST_QUESTION_LEAD} {plan.text}"
-        plan.question = plan.text
     return plan
 
 
@@ -345,7 +352,9 @@ def _values_pick(state: CoachState, conf: dict[str, float]) -> Plan:
     if choices and (want_choice or not probes):
         q = max(choices, key=lambda q: _choice_gain(q, conf))
         labels = tuple(o.label for o in q.options)
-        return Plan("values", q.text(), q.id, options=labels, must_keep=labels)
+        # The invitation to answer in one's own words comes with the first choice only.
+        first = not any(a in cs.FORCED_CHOICE_BY_ID for a in asked)
+        return Plan("values", q.text(hint=first), q.id, options=labels, must_keep=labels)
     axis = max(probes, key=lambda a: 1.0 - conf[a])
     text = cs.PROBES[axis].format(name=display_name(state.context), field=_field(state.context))
     return Plan("values", text, f"probe_{axis}", probe_axis=axis)
@@ -393,7 +402,8 @@ def _summary_plan(state: CoachState, lead: str, reading: _Reading) -> Plan:
 def _after_summary(
     state: CoachState, text: str, ack: str, reading: _Reading, config: CoachConfig
 ) -> Plan:
-    """Confirmed: close. Corrected: say it back. A bare "아니요": ask what differs, again if need be.
+    """Confirmed: close. Corrected: say it back. A bare "아니요": ask what differs (again if
+    need be).
 
     The talk closes unconfirmed only at the turn limit or after ``max_corrections`` rounds.
     """

@@ -19,7 +19,9 @@ REFLECT_UP: dict[str, str] = {
     "job_security": "오래 믿고 다닐 수 있는 안정감을 중요하게 여기시는군요.",
     "change_orientation": "새로운 일에 도전하고 변화하는 걸 즐기시는 편이군요.",
 }
-REFLECT_DOWN = "{label}{particle} 상대적으로 덜 중요하게 보시는군요. 그것도 분명한 기준이에요."
+REFLECT_DOWN = "{label}{particle} 상대적으로 덜 중요하게 보시는군요."
+REFLECT_DOWN_NOTE = " 그것도 분명한 기준이에요."
+"""Said after the first "less important" reflection of a talk only."""
 FOREIGN_REPLY = (
     "한국어로 대화할 때 제가 가장 정확하게 이해할 수 있어요. "
     "짧게라도 한국어로 답해 주시겠어요? (영어 단어를 섞어 쓰셔도 괜찮아요.)"
@@ -95,13 +97,14 @@ ODD_LEADS: dict[str, tuple[str, ...]] = {
         "생각이 많으신가 봐요. 떠오르는 것 하나만 적어 주셔도 돼요.",
     ),
 }
-ODD_SHORT = ("편하게 답해 주세요.", "천천히 하셔도 돼요.")
+ODD_SHORT = ("편하게 답해 주세요.", "괜찮아요, 편할 때 답해 주세요.")
 """Leads for the second odd message in a row: shorter, so that repeats never grow."""
 
 CRISIS_CHECKINS = (
     "이야기해 주셔서 고마워요. {name}, 지금 마음은 좀 어떠세요? "
     "진로 이야기는 원하실 때 언제든 이어서 할 수 있어요. 이어 가고 싶으시면 "
-    "‘계속할게요’라고 말씀해 주세요. 힘든 마음이 커지면 109(자살예방상담전화)에 언제든 전화해 주세요.",
+    "‘계속할게요’라고 말씀해 주세요. "
+    "힘든 마음이 커지면 109(자살예방상담전화)에 언제든 전화해 주세요.",
     "말씀 잘 들었어요. 지금 {name}의 마음이 가장 중요해요. 오늘은 여기서 쉬어도 괜찮고, "
     "원하시면 ‘계속할게요’라고 해 주세요. 그때 진로 이야기를 이어 갈게요. "
     "도움이 필요하면 109나 1577-0199에 24시간 전화할 수 있어요.",
@@ -129,6 +132,9 @@ CHOICE_READS: dict[str, tuple[str, ...]] = {
         "두 쪽 다 마음에 들지 않으시군요. 그것도 중요한 답이에요.",
         "둘 다 아니라는 것도 분명한 기준이에요.",
     ),
-    "unsure": ("고르기 어려우시군요. 그만큼 둘 다 고민되는 거죠.", "딱 잘라 고르기 어려운 질문이었죠."),
+    "unsure": (
+        "고르기 어려우시군요. 그만큼 둘 다 고민되는 거죠.",
+        "딱 잘라 고르기 어려운 질문이었죠.",
+    ),
 }
 """Reflections of a typed answer to a forced choice that picks both, neither, or cannot pick."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 from typing import Literal
-
 
 
 def has_batchim(word: str) -> bool:
@@ -103,10 +101,11 @@ class ForcedChoiceQuestion:
     prompt: str
     options: tuple[Option, Option]
 
-    def text(self) -> str:
-        """The question as the coach asks it, options numbered."""
+    def text(self, hint: bool = True) -> str:
+        """The question as the coach asks it, options numbered (``hint``: invite free text)."""
         a, b = self.options
-        return f"{self.prompt}\n1) {a.label}\n2) {b.label}\n{CHOICE_ASK}"
+        ask = f"{CHOICE_ASK} {CHOICE_HINT}" if hint else CHOICE_ASK
+        return f"{self.prompt}\n1) {a.label}\n2) {b.label}\n{ask}"
 
 
 FORCED_CHOICES: tuple[ForcedChoiceQuestion, ...] = (
@@ -272,7 +271,8 @@ FORCED_CHOICES: tuple[ForcedChoiceQuestion, ...] = (
     ),
 )
 FORCED_CHOICE_BY_ID = {q.id: q for q in FORCED_CHOICES}
-CHOICE_ASK = "둘 중 어느 쪽에 더 마음이 가세요? 다른 생각이 있으면 그대로 적어 주셔도 돼요."
+CHOICE_ASK = "둘 중 어느 쪽에 더 마음이 가세요?"
+CHOICE_HINT = "다른 생각이 있으면 그대로 적어 주셔도 돼요."
 
 _NEUTRAL = re.compile(r"둘\s*다|상관\s*없|모르겠|글쎄|반반|비슷|고르기\s*(어렵|힘들)|both|either")
 _FIRST = re.compile(
