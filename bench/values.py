@@ -25,9 +25,10 @@ import yaml
 
 from bench.report import ROOT, Target, table, write_section
 from trendpath.ai.coach_script import FORCED_CHOICE_BY_ID
+from trendpath.ai.dialogue import ForcedChoice, Turn
 from trendpath.ai.llm.base import LLMBackend
 from trendpath.ai.persona import PersonaInputs, build_persona_vector
-from trendpath.ai.values import ForcedChoice, Turn, ValueScores, extract_values
+from trendpath.ai.values import ValueScores, extract_values
 from trendpath.ai.values_llm import extract_values_llm
 from trendpath.kit.taxonomy import VALUE_AXES
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.embed import KoreanHashEncoder
 from trendpath.ai.persona import (
     CONSTRUCTION_VERSION,
@@ -17,7 +18,7 @@ from trendpath.ai.persona import (
     cosine,
     explain_similarity,
 )
-from trendpath.ai.values import Turn, extract_values
+from trendpath.ai.values import extract_values
 from trendpath.trends.catalog import catalog_by_slug
 
 AI_TALK = "AI 모델을 직접 만들어 보고 싶어요. 머신러닝 공부를 계속하면서 성장하고 싶어요."

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trendpath.ai.values import ForcedChoice, Turn, ValueScores, extract_values, neutral_scores
+from trendpath.ai.dialogue import ForcedChoice, Turn
+from trendpath.ai.values import ValueScores, extract_values, neutral_scores
 from trendpath.kit.taxonomy import VALUE_AXES
 
 

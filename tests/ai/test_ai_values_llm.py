@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from ai_recorded_server import Recorded, RecordedServer, chat_completion, dead_url
 
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.llm.openai_compat import OpenAICompatBackend
 from trendpath.ai.llm.scripted import ScriptedBackend
-from trendpath.ai.values import Turn, extract_values
+from trendpath.ai.values import extract_values
 from trendpath.ai.values_llm import (
     ValueExtractionError,
     build_values_messages,

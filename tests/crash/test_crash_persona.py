@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from trendpath.ai import models as m
 from trendpath.ai import sessions, space, store
 from trendpath.ai.coach_planner import CoachState
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.jobs import REEMBED_BATCH
-from trendpath.ai.values import Turn
 from trendpath.kit.db import Database
 from trendpath.kit.taxonomy import load_taxonomy
 

@@ -182,3 +182,29 @@ def test_roadmap_empty_state_and_checked_progress_posts(
     assert bad.status_code == 400 and "다시 골라" in bad.text
     not_matched = browser.post("/roadmap/start", data={"trend": "mlops", "csrf_token": csrf})
     assert not_matched.status_code == 409, not_matched.text
+
+
+def test_coach_keeps_the_text_box_during_a_forced_choice_and_refuses_overlong_answers(
+    browser: httpx.Client, settings: Settings, db: Database
+) -> None:
+    _, csrf = _signed_in(browser, settings, db)
+    browser.post("/coach/start", data={"csrf_token": csrf})
+    page = browser.get("/coach").text
+    sid = re.search(r'name="session_id" value="([^"]+)"', page)
+    assert sid
+    form = {"csrf_token": csrf, "session_id": sid.group(1)}
+    for _ in range(8):
+        if 'class="choice"' in page:
+            break
+        browser.post("/coach/send", data={**form, "text": "데이터 분석 공부를 하고 있어요"})
+        page = browser.get("/coach").text
+    assert 'class="choice"' in page and 'id="chat-text"' in page and 'id="send"' in page
+    before = _messages(page)
+    typed = browser.post("/coach/send", data={**form, "text": "둘 다 중요해요"})
+    assert typed.status_code == 303
+    assert _messages(browser.get("/coach").text) == before + 2
+    too_long = browser.post("/coach/send", data={**form, "text": "가" * 5000})
+    assert too_long.status_code == 422 and "4,000자" in too_long.text and "5,000자" in too_long.text
+    streamed = browser.post("/coach/stream", data={**form, "text": "가" * 5000})
+    assert streamed.status_code == 422 and "4,000자" in streamed.text
+    assert _messages(browser.get("/coach").text) == before + 2

@@ -1,23 +1,28 @@
 """The coach's planner: session state, stage transitions and the choice of the next question.
 
-Deterministic given the state, so the scripted coach is reproducible and testable. The values
-stage adapts: it alternates forced-choice questions and open probes, each time picking the one
-that covers the value axes the extractor is least confident about, and ends once most axes are
-known (or the question budget is spent).
+Deterministic given the state (which carries a seed for the choice of wording), so the scripted
+coach is reproducible and a stored session resumes identically. The values stage adapts: it
+alternates forced-choice questions and open probes, each time picking the one that covers the
+value axes the extractor is least confident about, and ends once most axes are known (or the
+question budget is spent). The conversation is scored at most once per turn (:class:`_Reading`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from trendpath.ai import coach_listen as listen
+from trendpath.ai import coach_replies as cr
 from trendpath.ai import coach_script as cs
+from trendpath.ai.dialogue import ForcedChoice, Turn
 from trendpath.ai.korean import sentences
 from trendpath.ai.safety import InputKind
-from trendpath.ai.values import ForcedChoice, Turn, ValueScores, extract_values
-from trendpath.ai.values_lexicon import analyse_sentence, load_lexicon
+from trendpath.ai.values import ValueScores, extract_values
+from trendpath.ai.values_lexicon import analyse_sentence, load_lexicon, probe_answer
 from trendpath.kit.taxonomy import VALUE_AXES
 
 Stage = Literal["rapport", "worries", "goals", "values", "summary", "done"]
@@ -37,7 +42,7 @@ class UserContext(BaseModel):
 class CoachState(BaseModel):
     """Everything needed to resume a session (stored as JSON by the service)."""
 
-    version: int = 1
+    version: int = 2
     stage: Stage = "rapport"
     context: UserContext = Field(default_factory=UserContext)
     turns: list[Turn] = Field(default_factory=list)
@@ -50,6 +55,12 @@ class CoachState(BaseModel):
     corrections: int = 0
     crisis_turns: int = 0
     done: bool = False
+    seed: int = 0
+    used: list[str] = Field(default_factory=list)
+    question: str = ""
+    odd_streak: int = 0
+    worries: list[str] = Field(default_factory=list)
+    crisis_open: bool = False
 
 
 @dataclass
@@ -59,12 +70,15 @@ class CoachConfig:
     max_turns: int = 16
     max_input_chars: int = 1000
     min_values_questions: int = 4
-    max_values_questions: int = 7
+    max_values_questions: int = 6
     confident: float = 0.45
     max_reply_chars: int = 700
     max_tokens: int = 300
     temperature: float = 0.6
     history_turns: int = 8
+    max_corrections: int = 3
+    render_timeout_s: float = 20.0
+    seed: int | None = None
 
 
 @dataclass
@@ -78,6 +92,7 @@ class Plan:
     options: tuple[str, ...] = ()
     must_keep: tuple[str, ...] = field(default_factory=tuple)
     notice: str | None = None
+    question: str = ""
 
 
 def display_name(ctx: UserContext) -> str:
@@ -85,65 +100,90 @@ def display_name(ctx: UserContext) -> str:
     return f"{ctx.name.strip()}님" if ctx.name and ctx.name.strip() else "회원님"
 
 
-def _pick(options: tuple[str, ...], state: CoachState) -> str:
-    return options[len(state.turns) % len(options)]
+class _Reading:
+    """The conversation's value scores for this turn, computed at most once (and only if asked)."""
+
+    def __init__(self, state: CoachState) -> None:
+        self._state = state
+        self._scores: ValueScores | None = None
+
+    @property
+    def scores(self) -> ValueScores:
+        if self._scores is None:
+            self._scores = extract_values(self._state.turns)
+        return self._scores
 
 
 def opening_plan(state: CoachState) -> Plan:
     """The first message: greeting and a light question fitted to the user's status."""
-    opener = cs.OPENERS.get(state.context.status or "", cs.OPENERS["default"])
-    return Plan("rapport", opener.format(name=display_name(state.context)), "rapport")
+    body = cs.OPENERS.get(state.context.status or "", cs.OPENERS["default"])
+    hello = cs.OPENER_HELLO.format(name=display_name(state.context))
+    return Plan("rapport", f"{hello} {body}", "rapport", question=body)
 
 
-def repeat_plan(state: CoachState, kind: InputKind) -> Plan:
-    """Answer an empty/emoji/foreign/instruction message and ask the last question again."""
+def _odd_kind(raw: str, kind: InputKind) -> str:
+    """Which lead suits a message with nothing to read: laughter, tears, dots, emoji, empty."""
+    t = raw.strip()
+    if kind == "empty" or not t:
+        return "empty"
+    if re.fullmatch(r"[ㅋㅎ\s]+", t):
+        return "laugh"
+    if re.fullmatch(r"[ㅠㅜ\s.]*[ㅠㅜ][ㅠㅜ\s.]*", t):
+        return "sad"
+    if re.fullmatch(r"[.\s…?!~,]+", t):
+        return "dots"
+    return "emoji"
+
+
+def repeat_plan(state: CoachState, kind: InputKind, raw: str = "") -> Plan:
+    """Answer an empty/emoji/foreign/instruction message and ask the pending question again.
+
+    The first such message gets a lead fitted to what it looked like; a second in a row a short
+    one; after that only the question, so the replies never grow.
+    """
+    state.odd_streak += 1
     name = display_name(state.context)
-    lead = {
-        "empty": cs.EMPTY_REPLY,
-        "emoji": cs.EMOJI_REPLY,
-        "foreign": cs.FOREIGN_REPLY,
-        "injection": cs.INJECTION_REPLY.format(name=name),
-    }.get(kind, cs.EMPTY_REPLY)
-    last = next((t for t in reversed(state.turns) if t.role == "coach"), None)
-    question = _last_question(state, last)
+    if state.odd_streak >= 3:
+        lead = ""
+    elif state.odd_streak == 2:
+        lead = listen.pick_fresh(state, "odd_short", cr.ODD_SHORT) or ""
+    elif kind == "foreign":
+        lead = cr.FOREIGN_REPLY
+    elif kind == "injection":
+        lead = cr.INJECTION_REPLY.format(name=name)
+    else:
+        sub = _odd_kind(raw, kind)
+        lead = listen.pick_fresh(state, f"odd_{sub}", cr.ODD_LEADS[sub]) or (
+            listen.pick_fresh(state, "odd_short", cr.ODD_SHORT) or ""
+        )
     choice = cs.FORCED_CHOICE_BY_ID.get(state.pending_choice or "")
+    question = choice.text() if choice else _pending_question(state)
+    labels = tuple(o.label for o in choice.options) if choice else ()
+    last = next((t for t in reversed(state.turns) if t.role == "coach"), None)
     return Plan(
         state.stage,
         f"{lead}\n{question}".strip(),
         state.pending_choice or (state.asked[-1] if state.asked else None),
         probe_axis=last.probe_axis if last else None,
-        options=tuple(o.label for o in choice.options) if choice else (),
-        must_keep=tuple(o.label for o in choice.options) if choice else (),
+        options=labels,
+        must_keep=labels,
+        question=question,
     )
 
 
-def _last_question(state: CoachState, last: Turn | None) -> str:
-    choice = cs.FORCED_CHOICE_BY_ID.get(state.pending_choice or "")
-    if choice:
-        return choice.text()
-    if last is None:
-        return ""
-    # The question is the last sentence of the coach's turn (acknowledgements come first).
-    parts = [p.strip() for p in last.text.replace("\n", " ").split("?") if p.strip()]
-    return (parts[-1] + "?") if parts and last.text.rstrip().endswith("?") else last.text
+def resume_plan(state: CoachState) -> Plan:
+    """After a crisis check-in, when the person asked to go on: the pending question again."""
+    plan = repeat_plan(state, "empty")
+    state.odd_streak = 0
+    plan.text = f"{cr.RESUME_LEAD}\n{plan.question}".strip()
+    return plan
 
 
-def _acknowledge(state: CoachState, text: str, choice: ForcedChoice | None) -> str:
-    """A short reflection of the answer: its strongest value signal, a choice, or a warm ack."""
-    name = display_name(state.context)
-    if choice is not None:
-        return f"‘{choice.label}’ 쪽이시군요."
-    axis, delta = _strongest_signal(text)
-    # Small talk in the first stage is not read back as a value ("공부해요" is not a credo).
-    if axis and state.stage != "rapport" and abs(delta) >= REFLECT_MIN:
-        if delta > 0:
-            return cs.REFLECT_UP[axis].format(name=name)
-        label = cs.axis_label(axis)
-        return cs.REFLECT_DOWN.format(label=label, particle=cs.josa(label, "은/는")[-1])
-    short_used = any(cs.SHORT_ACK in t.text for t in state.turns if t.role == "coach")
-    if len(text.strip()) < 8 and not short_used:
-        return cs.SHORT_ACK
-    return _pick(cs.ACKS, state)
+def _pending_question(state: CoachState) -> str:
+    if state.question:
+        return state.question
+    last = next((t for t in reversed(state.turns) if t.role == "coach"), None)
+    return last.text if last else ""
 
 
 REFLECT_MIN = 1.0
@@ -160,55 +200,111 @@ def _strongest_signal(text: str) -> tuple[str | None, float]:
     return max(totals.items(), key=lambda kv: abs(kv[1]))
 
 
+def _reflect_value(state: CoachState, text: str, probe_axis: str | None) -> str | None:
+    """The value the answer states, once per axis in a talk; a probe's yes or no."""
+    name = display_name(state.context)
+    axis, delta = _strongest_signal(text)
+    if axis is None and probe_axis is not None:
+        lex = load_lexicon()
+        answer = sum(probe_answer(s, lex) for s in sentences(text))
+        axis, delta = (probe_axis, answer * 2) if answer else (None, 0.0)
+    if axis is None or abs(delta) < REFLECT_MIN or f"axis:{axis}" in state.used:
+        return None
+    state.used.append(f"axis:{axis}")
+    if delta > 0:
+        return cr.REFLECT_UP[axis].format(name=name)
+    label = cr.axis_label(axis)
+    said = cr.REFLECT_DOWN.format(label=label, particle=cs.josa(label, "은/는")[-1])
+    if "down_note:0" not in state.used:
+        state.used.append("down_note:0")
+        said += cr.REFLECT_DOWN_NOTE
+    return said
+
+
+def _reflect(state: CoachState, text: str, read: cs.ChoiceKind | None, label: str) -> str:
+    """A reflection of the answer: the option chosen, a value, a worry, a goal, or its topic."""
+    if read in ("first", "second"):
+        return listen.pick(state, "chose", cr.CHOSE).format(label=label)
+    if read in ("both", "neither", "unsure"):
+        said = listen.pick_fresh(state, f"choice_{read}", cr.CHOICE_READS[read])
+        if said:
+            return said
+    last = next((t for t in reversed(state.turns[:-1]) if t.role == "coach"), None)
+    if state.stage != "rapport":
+        value = _reflect_value(state, text, last.probe_axis if last else None)
+        if value:
+            return value
+    if state.stage == "worries" and (np := listen.gist(text)):
+        state.worries.append(np)
+    return listen.content_reflection(state, text, state.stage) or listen.stock_ack(state, text)
+
+
 def plan_next(state: CoachState, text: str, choice: int | None, config: CoachConfig) -> Plan:
     """Record the user's answer in ``state`` and plan the coach's next turn."""
-    recorded = _record_answer(state, text, choice)
-    ack = _acknowledge(state, text, recorded.choice)
+    read, label = _record_answer(state, text, choice)
+    reading = _Reading(state)
+    ack = _reflect(state, text, read, label)
     state.stage_answers += 1
+    state.odd_streak = 0
     if state.stage == "summary":
-        return _after_summary(state, text, ack)
+        return _after_summary(state, text, ack, reading, config)
     if state.user_turns >= state.max_user_turns - 1:
-        return _summary_plan(state, cs.LIMIT_NOTE)
-    nxt = _next_question(state, config)
+        return _summary_plan(state, f"{ack} {cr.LIMIT_NOTE}", reading)
+    nxt = _next_question(state, config, reading)
     if nxt.stage != state.stage:
         state.stage_answers = 0
     if nxt.stage == "summary":
-        return _summary_plan(state, ack)
-    nxt.text = f"{ack} {nxt.text}"
+        return _summary_plan(state, f"{ack} {cr.SUMMARY_LEAD}", reading)
+    nxt.question = nxt.question or nxt.text
+    nxt.text = f"{ack} {nxt.text}".strip()
     return nxt
 
 
-def _record_answer(state: CoachState, text: str, choice: int | None) -> Turn:
+def _record_answer(
+    state: CoachState, text: str, choice: int | None
+) -> tuple[cs.ChoiceKind | None, str]:
+    """Store the user's turn; for a forced choice, what it picked (click or typed) and its label."""
     fc: ForcedChoice | None = None
+    read: cs.ChoiceKind | None = None
+    label = ""
     question = cs.FORCED_CHOICE_BY_ID.get(state.pending_choice or "")
     if question is not None:
-        idx = choice if choice in (0, 1) else cs.parse_choice(question, text)
-        if idx is not None:
+        if choice in (0, 1):
+            read = "first" if choice == 0 else "second"
+        else:
+            read = cs.read_choice(question, text)
+        if read in ("first", "second"):
+            idx = 0 if read == "first" else 1
             picked, other = question.options[idx], question.options[1 - idx]
+            label = picked.label
             fc = ForcedChoice(
                 question_id=question.id,
                 chosen=list(picked.axes),
                 rejected=[a for a in other.axes if a not in picked.axes],
-                label=picked.label,
+                label=label,
             )
-    turn = Turn(role="user", text=text, stage=state.stage, choice=fc)
-    state.turns.append(turn)
+        elif read == "both":
+            # Both matter: each side's axes up, at half the weight of a clear pick.
+            axes = list(dict.fromkeys(a for o in question.options for a in o.axes))
+            fc = ForcedChoice(question_id=question.id, chosen=axes, label="둘 다", strength=0.5)
+    state.turns.append(Turn(role="user", text=text, stage=state.stage, choice=fc))
     state.pending_choice = None
-    return turn
+    return read, label
 
 
-def _next_question(state: CoachState, config: CoachConfig) -> Plan:
+def _next_question(state: CoachState, config: CoachConfig, reading: _Reading) -> Plan:
     ctx, stage, n = state.context, state.stage, state.stage_answers
     last_short = len(state.turns[-1].text.strip()) < 15
     if stage == "rapport":
-        return Plan("worries", _pick(cs.WORRIES, state), "worries")
+        return Plan("worries", listen.pick(state, "q_worries", cs.WORRIES), "worries")
     if stage == "worries" and n == 1 and last_short:
-        return Plan("worries", _pick(cs.WORRIES_FOLLOW, state), "worries_follow")
+        follow = listen.pick(state, "q_worries_follow", cs.WORRIES_FOLLOW)
+        return Plan("worries", follow, "worries_follow")
     if stage == "worries":
-        return Plan("goals", _pick(cs.GOALS, state), "goals")
+        return Plan("goals", listen.pick(state, "q_goals", cs.GOALS), "goals")
     if stage == "goals" and n == 1 and (ctx.interests or ctx.skills):
         return Plan("goals", _context_question(ctx), "goals_context")
-    return _values_question(state, config)
+    return _values_question(state, config, reading)
 
 
 def _context_question(ctx: UserContext) -> str:
@@ -227,15 +323,28 @@ def _context_question(ctx: UserContext) -> str:
     return cs.GOALS_WEAK_SKILL.format(skill=label, particle=particle, level=low)
 
 
-def _values_question(state: CoachState, config: CoachConfig) -> Plan:
-    scores = extract_values(state.turns)
-    conf = scores.confidences()
+def _values_question(state: CoachState, config: CoachConfig, reading: _Reading) -> Plan:
+    conf = reading.scores.confidences()
     unknown = sum(c < config.confident for c in conf.values())
     if state.values_asked >= config.max_values_questions or (
         state.values_asked >= config.min_values_questions and unknown <= 2
     ):
         return Plan("summary", "", "summary")
     state.values_asked += 1
+    # "마지막으로" only when this question is certainly the last one: the budget is spent, or
+    # the next answer reaches the turn limit.
+    last = (
+        state.values_asked >= config.max_values_questions
+        or state.user_turns >= state.max_user_turns - 2
+    )
+    plan = _values_pick(state, conf)
+    plan.question = plan.text  # repeated after odd input without the lead below
+    if last:
+        plan.text = f"{cr.LAST_QUESTION_LEAD} {plan.text}"
+    return plan
+
+
+def _values_pick(state: CoachState, conf: dict[str, float]) -> Plan:
     asked = set(state.asked)
     choices = [q for q in cs.FORCED_CHOICES if q.id not in asked]
     probes = [a for a in VALUE_AXES if f"probe_{a}" not in asked]
@@ -243,7 +352,9 @@ def _values_question(state: CoachState, config: CoachConfig) -> Plan:
     if choices and (want_choice or not probes):
         q = max(choices, key=lambda q: _choice_gain(q, conf))
         labels = tuple(o.label for o in q.options)
-        return Plan("values", q.text(), q.id, options=labels, must_keep=labels)
+        # The invitation to answer in one's own words comes with the first choice only.
+        first = not any(a in cs.FORCED_CHOICE_BY_ID for a in asked)
+        return Plan("values", q.text(hint=first), q.id, options=labels, must_keep=labels)
     axis = max(probes, key=lambda a: 1.0 - conf[a])
     text = cs.PROBES[axis].format(name=display_name(state.context), field=_field(state.context))
     return Plan("values", text, f"probe_{axis}", probe_axis=axis)
@@ -261,47 +372,61 @@ def _field(ctx: UserContext) -> str:
     return f"{cs.josa(label, '은/는')} 빠르게 바뀌는 분야인데, "
 
 
+TENTATIVE_BELOW = 0.3
+
+
 def _summary_text(state: CoachState, scores: ValueScores, lead: str) -> str:
     ranked = scores.ranked()
-    top = [cs.axis_label(a) for a in ranked[:2]]
-    low = cs.axis_label(ranked[-1])
-    top_text = _pair(top[0], top[1])
+    top_text = _pair(cr.axis_label(ranked[0]), cr.axis_label(ranked[1]))
+    low = cr.axis_label(ranked[-1])
     name = display_name(state.context)
+    worry = cr.SUMMARY_WORRY.format(worry=state.worries[0]) if state.worries else ""
     lead_axis = scores.axes[ranked[0]]
     if lead_axis.confidence < TENTATIVE_BELOW or lead_axis.score < 0.6:
         # Little evidence: say so instead of presenting a guess as a finding.
-        return f"{lead} {cs.SUMMARY_TENTATIVE.format(name=name, top=top_text)}".strip()
+        body = cr.SUMMARY_TENTATIVE.format(name=name, top=top_text, worry=worry)
+        return f"{lead} {body}".strip()
     quote = next((e for e in lead_axis.evidence if len(e) >= 12), "")
-    quote_text = cs.SUMMARY_QUOTE.format(quote=quote[:40].rstrip()) if quote else ""
-    body = cs.SUMMARY.format(
-        name=name,
-        top=top_text,
-        low=cs.josa(low, "은/는"),
-        quote=quote_text,
+    quote_text = cr.SUMMARY_QUOTE.format(quote=listen.clip_quote(quote)) if quote else ""
+    body = cr.SUMMARY.format(
+        name=name, top=top_text, low=cs.josa(low, "은/는"), quote=quote_text, worry=worry
     )
     return f"{lead} {body}".strip()
 
 
-TENTATIVE_BELOW = 0.3
-
-
-def _summary_plan(state: CoachState, lead: str) -> Plan:
+def _summary_plan(state: CoachState, lead: str, reading: _Reading) -> Plan:
     state.stage_answers = 0
-    text = _summary_text(state, extract_values(state.turns), lead)
-    return Plan("summary", text, "summary")
+    return Plan("summary", _summary_text(state, reading.scores, lead.strip()), "summary")
 
 
-def _after_summary(state: CoachState, text: str, ack: str) -> Plan:
+def _after_summary(
+    state: CoachState, text: str, ack: str, reading: _Reading, config: CoachConfig
+) -> Plan:
+    """Confirmed: close. Corrected: say it back. A bare "아니요": ask what differs (again if
+    need be).
+
+    The talk closes unconfirmed only at the turn limit or after ``max_corrections`` rounds.
+    """
     name = display_name(state.context)
-    finished = state.corrections >= 1 or state.user_turns >= state.max_user_turns
-    if cs.is_confirmation(text) or finished:
-        return Plan("done", cs.CLOSING.format(name=name), "closing")
+    if cs.is_confirmation(text):
+        return Plan("done", cr.CLOSING.format(name=name), "closing")
+    if state.user_turns >= state.max_user_turns or state.corrections >= config.max_corrections:
+        return Plan("done", cr.CLOSING_UNCONFIRMED.format(name=name), "closing")
     state.corrections += 1
-    if not cs.is_dissent(text) and _strongest_signal(text)[0] is None:
-        return Plan("summary", cs.SUMMARY_UNSURE, "summary_unsure")
-    ranked = extract_values(state.turns).ranked()
-    top = _pair(cs.axis_label(ranked[0]), cs.axis_label(ranked[1]))
-    return Plan("summary", cs.RESUMMARY.format(name=name, top=top), "resummary")
+    if _strongest_signal(text)[0] is not None:
+        ranked = reading.scores.ranked()
+        top = _pair(cr.axis_label(ranked[0]), cr.axis_label(ranked[1]))
+        quote = cr.RESUMMARY_QUOTE.format(quote=listen.clip_quote(text, 30))
+        return Plan("summary", cr.RESUMMARY.format(name=name, top=top, quote=quote), "resummary")
+    if cs.is_dissent(text):
+        asks = [k for k in state.used if k.startswith("ask_correction:")]
+        state.used.append(f"ask_correction:{len(asks)}")
+        ask = cr.ASK_CORRECTION[min(len(asks), len(cr.ASK_CORRECTION) - 1)]
+        return Plan("summary", ask.format(name=name), "summary_ask")
+    if "summary_unsure:0" in state.used:
+        return Plan("done", cr.CLOSING_UNCONFIRMED.format(name=name), "closing")
+    state.used.append("summary_unsure:0")
+    return Plan("summary", cr.SUMMARY_UNSURE, "summary_unsure")
 
 
 def _pair(first: str, second: str) -> str:

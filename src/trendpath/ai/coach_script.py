@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from trendpath.ai.values import AXIS_LABELS_KO
+from typing import Literal
 
 
 def has_batchim(word: str) -> bool:
@@ -34,18 +33,16 @@ def josa(word: str, pair: str) -> str:
     return word + (with_batchim if has_batchim(word) else without)
 
 
+OPENER_HELLO = "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요."
 OPENERS: dict[str, str] = {
-    "student": "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요. "
-    "요즘 학교생활은 어떠세요? 요즘 가장 시간을 많이 쓰는 일부터 편하게 들려주세요.",
-    "job_seeker": "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요. "
-    "취업 준비하시느라 바쁘시죠. 요즘 하루는 주로 어떻게 보내고 계세요?",
-    "employed": "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요. "
-    "요즘 회사에서는 어떤 일을 주로 하고 계세요? 편하게 한두 줄로 들려주세요.",
-    "career_changer": "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요. "
-    "새로운 길을 고민하고 계시는군요. 지금은 어떤 일을 하고 계시고, 어떤 계기로 고민이 시작됐어요?",
-    "default": "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요. "
-    "정답은 없으니 편하게 답해 주세요. 요즘 하루는 주로 어떻게 보내고 계세요?",
+    "student": "요즘 학교생활은 어떠세요? 요즘 가장 시간을 많이 쓰는 일부터 편하게 들려주세요.",
+    "job_seeker": "취업 준비하시느라 바쁘시죠. 요즘 하루는 주로 어떻게 보내고 계세요?",
+    "employed": "요즘 회사에서는 어떤 일을 주로 하고 계세요? 편하게 한두 줄로 들려주세요.",
+    "career_changer": "새로운 길을 고민하고 계시는군요. "
+    "지금은 어떤 일을 하고 계시고, 어떤 계기로 고민이 시작됐어요?",
+    "default": "정답은 없으니 편하게 답해 주세요. 요즘 하루는 주로 어떻게 보내고 계세요?",
 }
+"""Openers by sign-up status, said after :data:`OPENER_HELLO`; repeated alone after odd input."""
 
 WORRIES = (
     "요즘 진로나 일 때문에 가장 마음에 걸리는 건 뭐예요? 사소해 보여도 괜찮아요.",
@@ -104,10 +101,11 @@ class ForcedChoiceQuestion:
     prompt: str
     options: tuple[Option, Option]
 
-    def text(self) -> str:
-        """The question as the coach asks it, options numbered."""
+    def text(self, hint: bool = True) -> str:
+        """The question as the coach asks it, options numbered (``hint``: invite free text)."""
         a, b = self.options
-        return f"{self.prompt}\n1) {a.label}\n2) {b.label}\n둘 중 어느 쪽에 더 마음이 가세요?"
+        ask = f"{CHOICE_ASK} {CHOICE_HINT}" if hint else CHOICE_ASK
+        return f"{self.prompt}\n1) {a.label}\n2) {b.label}\n{ask}"
 
 
 FORCED_CHOICES: tuple[ForcedChoiceQuestion, ...] = (
@@ -129,7 +127,7 @@ FORCED_CHOICES: tuple[ForcedChoiceQuestion, ...] = (
     ),
     ForcedChoiceQuestion(
         "fc_growth_balance",
-        "이번엔 이런 두 회사가 있다고 해 볼게요.",
+        "이런 두 회사가 있다고 해 볼게요.",
         (
             Option(
                 "야근이 잦지만 빠르게 배우는 곳",
@@ -241,7 +239,7 @@ FORCED_CHOICES: tuple[ForcedChoiceQuestion, ...] = (
     ),
     ForcedChoiceQuestion(
         "fc_freedom_title",
-        "마지막으로 이런 선택은 어떠세요?",
+        "이런 선택은 어떠세요?",
         (
             Option(
                 "출퇴근 시간과 장소가 자유로운 곳",
@@ -273,71 +271,8 @@ FORCED_CHOICES: tuple[ForcedChoiceQuestion, ...] = (
     ),
 )
 FORCED_CHOICE_BY_ID = {q.id: q for q in FORCED_CHOICES}
-
-REFLECT_UP: dict[str, str] = {
-    "social_contribution": "누군가에게 실제로 도움이 되는 일이 {name}에게 중요하군요.",
-    "achievement": "목표를 세우고 해냈다는 감각이 {name}에게 큰 힘이 되는군요.",
-    "economic_reward": "일한 만큼 제대로 보상받는 게 중요하시군요. 현실적으로 꼭 필요한 기준이죠.",
-    "work_life_balance": "일 밖의 시간과 삶도 지켜져야 한다고 보시는군요.",
-    "self_development": "계속 배우고 성장할 수 있는 환경을 중요하게 보시는군요.",
-    "autonomy": "스스로 판단하고 정할 수 있는 여지가 중요하시군요.",
-    "social_recognition": "내가 하는 일이 인정받는 것도 중요한 동기가 되는군요.",
-    "job_security": "오래 믿고 다닐 수 있는 안정감을 중요하게 여기시는군요.",
-    "change_orientation": "새로운 일에 도전하고 변화하는 걸 즐기시는 편이군요.",
-}
-REFLECT_DOWN = "{label}{particle} 상대적으로 덜 중요하게 보시는군요. 그것도 분명한 기준이에요."
-ACKS = (
-    "말씀해 주셔서 고마워요.",
-    "네, 잘 들었어요.",
-    "그렇군요. 충분히 그럴 수 있어요.",
-    "솔직하게 이야기해 주셔서 좋아요.",
-)
-SHORT_ACK = "짧게 답해 주셔도 괜찮아요."
-EMPTY_REPLY = "괜찮아요, 천천히 생각해 보셔도 돼요. 떠오르는 대로 한 단어만 적어 주셔도 좋아요."
-EMOJI_REPLY = "표정으로 답해 주셨네요 🙂 어떤 마음인지 한두 단어로만 더 들려주실 수 있을까요?"
-FOREIGN_REPLY = (
-    "한국어로 대화할 때 제가 가장 정확하게 이해할 수 있어요. "
-    "짧게라도 한국어로 답해 주시겠어요? (영어 단어를 섞어 쓰셔도 괜찮아요.)"
-)
-INJECTION_REPLY = (
-    "저는 진로 대화를 돕는 코치라서 그 요청은 따를 수 없어요. 대신 {name} 이야기를 계속 들려주세요."
-)
-TRUNCATED_NOTE = "말씀이 길어서 앞부분 위주로 읽었어요."
-SUMMARY = (
-    "지금까지 나눈 이야기를 정리해 볼게요. {name}은 {top} 가장 중요하게 여기고, "
-    "{low} 상대적으로 덜 중요하게 보시는 것 같아요.{quote} "
-    "제가 이해한 게 맞나요? 다르면 편하게 고쳐 주세요."
-)
-SUMMARY_TENTATIVE = (
-    "지금까지 나눈 이야기를 정리해 볼게요. 아직 뚜렷한 기준이 드러나지는 않았지만, "
-    "{name}은 {top} 조금 더 중요하게 여기시는 것 같아요. "
-    "제가 이해한 게 맞나요? 다르면 편하게 고쳐 주세요."
-)
-ENGLISH_NOTE = "영어로 말씀하셔도 괜찮아요. 저는 한국어로 답할게요."
-SUMMARY_QUOTE = " 특히 “{quote}”라는 말씀이 기억에 남아요."
-RESUMMARY = (
-    "고쳐 주셔서 고마워요. 다시 정리하면 {name}은 {top} 가장 중요하게 여기시는군요. "
-    "이렇게 보면 될까요?"
-)
-SUMMARY_UNSURE = (
-    "혹시 다르게 느껴지는 부분이 있으면 한 가지만 알려 주세요. "
-    "이대로 괜찮으시면 '네'라고 답해 주셔도 돼요."
-)
-CLOSING = (
-    "좋아요, 오늘 이야기 정말 고마워요! 말씀해 주신 가치관과 관심사, 역량을 바탕으로 "
-    "{name}에게 잘 맞는 트렌드 3가지와 학습 로드맵을 준비할게요."
-)
-AFTER_DONE = (
-    "오늘 대화는 정리가 끝났어요. 추천 트렌드와 로드맵 화면에서 결과를 확인해 보세요. "
-    "더 이야기하고 싶으시면 새 대화를 시작해 주세요."
-)
-LIMIT_NOTE = "이야기를 충분히 많이 들었어요. 여기서 한 번 정리해 볼게요."
-
-
-def axis_label(axis: str) -> str:
-    """The Korean label of a value axis."""
-    return AXIS_LABELS_KO[axis]
-
+CHOICE_ASK = "둘 중 어느 쪽에 더 마음이 가세요?"
+CHOICE_HINT = "다른 생각이 있으면 그대로 적어 주셔도 돼요."
 
 _NEUTRAL = re.compile(r"둘\s*다|상관\s*없|모르겠|글쎄|반반|비슷|고르기\s*(어렵|힘들)|both|either")
 _FIRST = re.compile(
@@ -352,6 +287,31 @@ _CONFIRM = re.compile(
     r"^\s*(네|넵|예|응|ㅇㅇ|맞|그렇|좋아요|정확|완벽|yes|yep|ok|okay|오케이|그럼요|당연)", re.I
 )
 _DISSENT = re.compile(r"아니|아뇨|틀|다르|다른|근데|그런데|하지만|그래도|but|\bno\b", re.I)
+
+
+ChoiceKind = Literal["first", "second", "both", "neither", "unsure", "other"]
+_BOTH = re.compile(
+    r"둘\s*다\s*(좋|중요|괜찮|끌|원|필요|마음에\s*들)|다\s*좋아|both|양쪽\s*다\s*(좋|중요)", re.I
+)
+_NEITHER = re.compile(
+    r"둘\s*다\s*(싫|별로|아니|아닌|안\s*끌|마음에\s*안|별루)|neither|어느\s*쪽도\s*(아니|싫|별로|안)"
+    r"|둘\s*중\s*(아무것도|어느\s*것도)",
+    re.I,
+)
+_UNSURE_CHOICE = re.compile(r"모르겠|글쎄|반반|비슷|고르기\s*(어렵|힘들)|either|상관\s*없", re.I)
+
+
+def read_choice(question: ForcedChoiceQuestion, text: str) -> ChoiceKind:
+    """What a typed answer to a forced choice says: an option, both, neither, unsure, or else."""
+    t = text.strip()
+    if _NEITHER.search(t):
+        return "neither"
+    if _BOTH.search(t):
+        return "both"
+    picked = parse_choice(question, t)
+    if picked is not None:
+        return "first" if picked == 0 else "second"
+    return "unsure" if _UNSURE_CHOICE.search(t) else "other"
 
 
 def parse_choice(question: ForcedChoiceQuestion, text: str) -> int | None:

@@ -1,7 +1,8 @@
 """Safety checks around the coach: crisis language, prompt injection, system-prompt leaks.
 
-Crisis detection is deliberately broad (a false alarm costs one gentle message; a miss can cost far
-more). When it fires, the coach answers with help lines and does no coaching that turn.
+Crisis detection (:mod:`trendpath.ai.crisis`) is deliberately broad (a false alarm costs one
+gentle check-in; a miss can cost far more). When it fires, the coach answers with help lines and
+does no coaching until the person asks to go on.
 """
 
 from __future__ import annotations
@@ -10,37 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from trendpath.ai.crisis import is_crisis
 from trendpath.ai.korean import script_counts
-
-_CRISIS_KO = [
-    r"죽고\s*싶",
-    r"죽어\s*버리",
-    r"죽는\s*게\s*(나|낫)",
-    r"자살",
-    r"목숨\s*을?\s*(끊|버리)",
-    r"극단\s*적\s*(인\s*)?선택",
-    r"사라지고\s*싶",
-    r"살기\s*싫",
-    r"살고\s*싶지\s*않",
-    r"더\s*(이상|는)\s*살\s*(이유|자신|수\s*없)",
-    r"삶을\s*(끝내|포기)",
-    r"뛰어\s*내리고\s*싶",
-    r"자해",
-    r"손목\s*을?\s*긋",
-    r"유서",
-    r"세상\s*을?\s*떠나고\s*싶",
-]
-_CRISIS_EN = [
-    r"\bkill(ing)?\s+my\s*self\b",
-    r"\bsuicid(e|al)\b",
-    r"\bend\s+(my|it)\s+(life|all)\b",
-    r"\bwant\s+to\s+die\b",
-    r"\bself[-\s]?harm\b",
-    r"\bhurt(ing)?\s+my\s*self\b",
-    r"\b(don'?t|do\s+not)\s+want\s+to\s+(live|be\s+alive)\b",
-    r"\bno\s+reason\s+to\s+live\b",
-]
-_CRISIS_RE = re.compile("|".join(_CRISIS_KO + _CRISIS_EN), re.I)
 
 CRISIS_REPLY = (
     "지금 많이 힘드신 것 같아요. 이야기해 주셔서 고마워요. 이 마음을 혼자 견디지 않으셨으면 해요.\n"
@@ -48,9 +20,10 @@ CRISIS_REPLY = (
     "- 자살예방상담전화 109 (24시간)\n"
     "- 정신건강위기상담전화 1577-0199 (24시간)\n"
     "당장 위험하다고 느끼시면 112나 119에 연락해 주세요.\n"
-    "진로 이야기는 언제든 나중에 이어서 할 수 있어요. 지금은 ○○님의 안전이 가장 중요해요."
+    "지금은 ○○님의 안전이 가장 중요해요. 지금 마음은 좀 어떠세요? "
+    "진로 이야기는 원하실 때 언제든 이어서 할 수 있어요."
 )
-"""The reply to crisis language; ``○○님`` is replaced by the user's name or ``당신``."""
+"""The reply to crisis language; ``○○님`` becomes the user's name ("지수님") or "회원님"."""
 
 _INJECTION_KO = [
     r"(이전|앞|위|모든|기존|원래)(의|에)?\s*(지시|명령|지침|규칙|설정|프롬프트)\S*\s*(을|를|은|는)?\s*"
@@ -80,14 +53,10 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？\n])\s+|\n+")
 INJECTION_PLACEHOLDER = "[지시문으로 보이는 문장 제외]"
 
 
-def is_crisis(text: str) -> bool:
-    """True when the text contains self-harm or suicide language (Korean or English)."""
-    return bool(_CRISIS_RE.search(text or ""))
-
-
 def crisis_reply(name: str | None = None) -> str:
-    """The supportive reply with Korean help lines (109, 1577-0199)."""
-    return CRISIS_REPLY.replace("○○님", f"{name}님" if name else "당신")
+    """The supportive reply with Korean help lines (109, 1577-0199, 112/119)."""
+    who = f"{name.strip()}님" if name and name.strip() else "회원님"
+    return CRISIS_REPLY.replace("○○님", who)
 
 
 def is_injection(text: str) -> bool:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.embed import Encoder, KoreanHashEncoder
 from trendpath.ai.korean import Sentence, sentences
 from trendpath.ai.safety import strip_injection
@@ -54,41 +54,6 @@ AXIS_LABELS_KO: dict[str, str] = {
     "change_orientation": "변화지향",
 }
 MAX_TURN_CHARS = 4000
-
-
-class ForcedChoice(BaseModel):
-    """A forced-choice answer as the coach recorded it: the axes of the picked and other option."""
-
-    question_id: str
-    chosen: list[str]
-    rejected: list[str] = Field(default_factory=list)
-    label: str = ""
-    strength: float = Field(default=1.0, ge=0.0, le=2.0)
-
-    @field_validator("chosen", "rejected")
-    @classmethod
-    def _known_axes(cls, v: list[str]) -> list[str]:
-        unknown = [a for a in v if a not in VALUE_AXES]
-        if unknown:
-            raise ValueError(f"unknown value axes {unknown}")
-        return v
-
-
-class Turn(BaseModel):
-    """One turn of the onboarding conversation."""
-
-    role: Literal["user", "coach"]
-    text: str = ""
-    stage: str | None = None
-    choice: ForcedChoice | None = None
-    probe_axis: str | None = None
-
-    @field_validator("probe_axis")
-    @classmethod
-    def _known_axis(cls, v: str | None) -> str | None:
-        if v is not None and v not in VALUE_AXES:
-            raise ValueError(f"unknown value axis {v!r}")
-        return v
 
 
 class AxisScore(BaseModel):

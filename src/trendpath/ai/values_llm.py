@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.llm.base import ChatMessage, LLMBackend, LLMError, LLMUnavailable
 from trendpath.ai.safety import strip_injection
 from trendpath.ai.values import (
@@ -27,7 +28,6 @@ from trendpath.ai.values import (
     MAX_TURN_CHARS,
     AxisScore,
     ExtractorConfig,
-    Turn,
     ValueScores,
     extract_values,
     with_summaries,

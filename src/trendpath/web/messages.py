@@ -131,6 +131,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "If the summary is right, press “Yes, that's right”; otherwise write what to change.",
     ),
     "coach.answer": ("내 답변", "My answer"),
+    "coach.or_type": (
+        "버튼을 누르거나, 아래에 내 생각을 직접 적어도 돼요.",
+        "Pick a button, or write your own answer below.",
+    ),
+    "coach.too_long": (
+        "답변은 {max}자까지 보낼 수 있어요. 조금 줄이거나 나눠서 보내 주세요.",
+        "Answers can be up to {max} characters. Please shorten it or send it in parts.",
+    ),
     "coach.send": ("보내기", "Send"),
     "coach.confirm": ("네, 맞아요", "Yes, that's right"),
     "coach.finish": ("여기까지 하고 결과 보기", "Stop here and see the results"),

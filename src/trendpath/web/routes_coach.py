@@ -33,6 +33,8 @@ from trendpath.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
+MAX_ANSWER_CHARS = 4000
+"""The AI service's limit on one message (``MessageIn.text``); longer answers are refused."""
 
 
 async def _latest(request: Request, session: websession.WebSession) -> tuple[Any, str | None]:
@@ -89,7 +91,12 @@ async def coach(request: Request) -> Response:
     if session is None:
         return to_login(request)
     talk, error = await _latest(request, session)
-    context: dict[str, Any] = {"csrf": session.csrf, "error": error, "talk": None}
+    context: dict[str, Any] = {
+        "csrf": session.csrf,
+        "error": error,
+        "talk": None,
+        "max_chars": f"{MAX_ANSWER_CHARS:,}",
+    }
     if talk is not None:
         context["talk"] = _view(talk)
     return render(request, "coach.html", context, 503 if error else 200)
@@ -127,6 +134,10 @@ async def start(request: Request) -> Response:
     return response
 
 
+class TooLong(ValueError):
+    """An answer over :data:`MAX_ANSWER_CHARS`: refused whole, never cut."""
+
+
 def _answer(form: dict[str, Any]) -> dict[str, Any] | None:
     """The message body from a chat form: a choice button or free text."""
     choice = first(form, "choice")
@@ -134,7 +145,18 @@ def _answer(form: dict[str, Any]) -> dict[str, Any] | None:
         return {"text": "", "choice": int(choice)}
     # A summary's confirm button posts its own ``text`` after the (empty) textarea's.
     texts = [t.strip() for t in form.get("text", []) if t.strip()]
-    return {"text": texts[-1][:4000]} if texts else None
+    if not texts:
+        return None
+    if len(texts[-1]) > MAX_ANSWER_CHARS:
+        raise TooLong(len(texts[-1]))
+    return {"text": texts[-1]}
+
+
+def _too_long_ko(exc: TooLong) -> str:
+    return (
+        f"답변은 {MAX_ANSWER_CHARS:,}자까지 보낼 수 있어요(지금 {exc.args[0]:,}자). "
+        "조금 줄이거나 나눠서 보내 주세요."
+    )
 
 
 @router.post("/coach/send")
@@ -144,7 +166,10 @@ async def send(request: Request) -> Response:
     session = await checked_session(request, form)
     if session is None:
         return message(request, "요청 만료", EXPIRED_KO, 403)
-    body, sid = _answer(form), first(form, "session_id")
+    try:
+        body, sid = _answer(form), first(form, "session_id")
+    except TooLong as exc:
+        return message(request, "답변이 너무 길어요", _too_long_ko(exc), 422)
     if body is not None and sid:
         sent = await call(request, session, "ai", "POST", f"/v1/sessions/{sid}/messages", json=body)
         if sent.down:
@@ -193,7 +218,12 @@ async def stream(request: Request) -> Response:
     session = await checked_session(request, form)
     if session is None:
         return Response(_sse("error", {"message": EXPIRED_KO}), 403, media_type="text/event-stream")
-    body, sid = _answer(form), first(form, "session_id")
+    try:
+        body, sid = _answer(form), first(form, "session_id")
+    except TooLong as exc:
+        return Response(
+            _sse("error", {"message": _too_long_ko(exc)}), 422, media_type="text/event-stream"
+        )
     if body is None or not sid:
         return Response(
             _sse("error", {"message": "답변을 입력해 주세요."}), 400, media_type="text/event-stream"

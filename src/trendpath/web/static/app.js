@@ -59,6 +59,14 @@
     var shown = submitter && submitter.name === "choice" ? submitter.textContent
       : (submitter && submitter.name === "text" ? submitter.value : data.get("text"));
     if (!shown || !String(shown).trim()) { return; }
+    // Over the limit: say so and keep the text (the server would refuse it, never cut it).
+    var box = document.getElementById("chat-text");
+    var max = box ? parseInt(String(box.getAttribute("data-max")).replace(/,/g, ""), 10) : 0;
+    var isChoice = submitter && submitter.name === "choice";
+    if (!isChoice && max && String(shown).length > max) {
+      status.textContent = word("too-long", "답변이 너무 길어요.");
+      return;
+    }
     form.querySelectorAll("button, textarea").forEach(function (el) { el.disabled = true; });
     bubble("user", String(shown));
     var state = { body: bubble("assistant", ""), done: false, error: null };
