@@ -167,16 +167,20 @@ def worker(
     index: Annotated[int, typer.Option(help="Worker number (0 runs the background jobs)")],
     url: Annotated[str, typer.Option(help="The URL the supervisor listens on")],
     of: Annotated[int, typer.Option(help="How many workers there are")] = 1,
+    parent: Annotated[int, typer.Option(help="The supervisor's process id")] = 0,
 ) -> None:
     """One server process of `trendpath run` (started by its supervisor, not by hand)."""
     from trendpath.combined import create_combined_app
     from trendpath.kit.runtime import open_runtime
+    from trendpath.kit.workers import die_with_parent
 
+    if parent:
+        die_with_parent(parent)
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     sock = socket.socket(fileno=fd)
     with clear_errors():
-        runtime = open_runtime(settings, name=f"trendpath-{index}")
+        runtime = open_runtime(settings, name="trendpath")  # one name for every process
 
     def ready() -> None:
         if index == 0:

@@ -233,7 +233,7 @@ def test_a_failing_background_job_is_restarted_with_back_off(
     assert len(calls) == 4  # restarted three times, then it returned normally
     gaps = [b - a for a, b in itertools.pairwise(calls)]
     assert gaps[0] >= 0.05 and gaps[1] >= 0.1 and gaps[2] >= 0.2  # the delay doubles
-    lost = [r for r in caplog.records if "lost the database" in r.getMessage()]
+    lost = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     crashed = [r for r in caplog.records if "crashed" in r.getMessage()]
     assert len(lost) == 2 and all(r.exc_info is None for r in lost)
     assert lost[0].reason.startswith("(builtins.Exception) connection refused")  # type: ignore[attr-defined]

@@ -166,7 +166,8 @@ JOB_RESTART_MAX_S = 300.0
 
 
 def _database_unavailable(exc: BaseException) -> bool:
-    """A connection that could not be made or was lost: expected while PostgreSQL restarts."""
+    """A connection that could not be made or was lost, or a statement that timed out: expected
+    while PostgreSQL restarts or a long lock is held, and not worth a traceback."""
     from sqlalchemy.exc import DBAPIError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -205,7 +206,7 @@ async def guard_job(
             if _database_unavailable(exc):
                 reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
                 log.warning(
-                    "background job lost the database; restarting",
+                    "background job: database unavailable or timed out; restarting",
                     extra={"job": name, "reason": reason, "retry_in_s": delay},
                 )
             else:

@@ -31,6 +31,24 @@ MAX_RESTARTS = 5
 STOP_GRACE_S = 20.0
 
 
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the supervisor dies, even by ``kill -9`` (Linux).
+
+    A worker left behind would hold the port and the database and go on running background jobs
+    that a restarted `trendpath run` starts again. SIGKILL, because a supervisor that vanished
+    without stopping its workers crashed, and the workers should end with it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
 def worker_count(settings: Settings, requested: int | None) -> int:
     """How many processes serve: the option, else the setting, else one per core.
 
@@ -70,6 +88,7 @@ class Supervisor:
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
         cmd = [sys.executable, "-m", "trendpath", "_worker", "--fd", str(self.fd)]
         cmd += ["--index", str(index), "--url", self.url, "--of", str(self.count)]
+        cmd += ["--parent", str(os.getpid())]
         env = dict(os.environ)
         if index > 0:
             env["TRENDPATH_BACKGROUND_JOBS"] = "false"
