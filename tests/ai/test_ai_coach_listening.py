@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from trendpath.ai import coach_planner
 from trendpath.ai import coach_replies as cr
 from trendpath.ai import coach_script as cs
+from trendpath.ai import coach_state
 from trendpath.ai.coach import Coach, CoachReply
 from trendpath.ai.coach_listen import STOCK_ACKS, clip_quote, variant_keys
 from trendpath.ai.coach_planner import CoachConfig, CoachState, UserContext
@@ -21,7 +21,7 @@ CTX = UserContext(name="지수", status="job_seeker")
 ANON = UserContext(status="student")
 
 
-CHOICES: list[Any] = [0, 1, "둘 다 중요해요", "앞에 거요"]
+CHOICES: list[Any] = [0, "둘 다 중요해요", 1, "앞에 거요"]
 
 
 def run(coach: Coach, answers: list[Any], ctx: UserContext = CTX) -> tuple[CoachState, list]:
@@ -114,12 +114,10 @@ PERSONA = [
     "면접에서 자꾸 떨어져서 걱정돼요",
     "🙂",
     "데이터 분석가가 되고 싶어요",
-    "음",
-    "글쎄요",
-    "...",
-    "그냥 그래요",
+    "둘 다 중요해요",
     "ㅠㅠ",
     "잘 모르겠어요",
+    "...",
     "아니요",
     "아니요",
     "네 맞아요",
@@ -246,13 +244,13 @@ def test_typed_answers_to_a_forced_choice_are_understood_and_scored() -> None:
 
 def test_the_conversation_is_scored_at_most_once_per_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = coach_planner.extract_values
+    real = coach_state.extract_values
 
     def counting(turns: Any, **kw: Any) -> Any:
         calls.append(len(turns))
         return real(turns, **kw)
 
-    monkeypatch.setattr(coach_planner, "extract_values", counting)
+    monkeypatch.setattr(coach_state, "extract_values", counting)
     coach = Coach(config=CoachConfig(seed=4))
 
     async def go() -> None:

@@ -143,21 +143,36 @@ def _onboard_by_keyboard(page: Any) -> None:
     page.wait_for_url("**/coach")
 
 
-def _one_turn(page: Any, turn: int) -> None:
-    """Answer once (choice button, summary confirmation or free text); wait for the new page."""
+def _send_typed(page: Any, text: str) -> None:
+    page.get_by_label("내 답변").fill(text)
+    # With JavaScript the answer goes to the SSE relay, not the plain form post.
+    with page.expect_response("**/coach/stream") as streamed:
+        page.get_by_role("button", name="보내기").click()
+    assert streamed.value.headers["content-type"].startswith("text/event-stream")
+
+
+def _one_turn(page: Any, turn: int, typed_choice: list[bool]) -> None:
+    """Answer once (choice button, summary confirmation or free text); wait for the new page.
+
+    The first forced choice is answered by typing, not clicking: the text box stays under the
+    option buttons, and a typed "둘 다" is read as both options (the reply says so).
+    """
     page.evaluate("window.__tpOld = true")
     choices = page.locator("button.choice")
+    if choices.count() and not typed_choice:
+        assert page.get_by_label("내 답변").is_visible()
+        _send_typed(page, "둘 다 중요해요")
+        page.wait_for_function("() => !window.__tpOld", timeout=20_000)
+        typed_choice.append(True)
+        assert "둘 다" in page.locator("#chat .msg.assistant").last.inner_text()
+        return
     if choices.count():
         choices.first.click()
     elif page.locator("#confirm-summary").count():
         screenshot(page, "journey-04-summary")
         page.locator("#confirm-summary").click()
     else:
-        page.get_by_label("내 답변").fill(ANSWERS[turn % len(ANSWERS)])
-        # With JavaScript the answer goes to the SSE relay, not the plain form post.
-        with page.expect_response("**/coach/stream") as streamed:
-            page.get_by_role("button", name="보내기").click()
-        assert streamed.value.headers["content-type"].startswith("text/event-stream")
+        _send_typed(page, ANSWERS[turn % len(ANSWERS)])
     page.wait_for_function("() => !window.__tpOld", timeout=20_000)
 
 
@@ -165,10 +180,12 @@ def _talk_until_done(page: Any) -> None:
     page.get_by_role("button", name="대화 시작하기").click()
     page.wait_for_url("**/coach*")
     assert "코치" in page.locator("#chat .msg.assistant").first.inner_text()
+    typed_choice: list[bool] = []
     for turn in range(24):
         if page.locator("#talk-done").count():
+            assert typed_choice, "no forced choice was answered by typing"
             return
-        _one_turn(page, turn)
+        _one_turn(page, turn, typed_choice)
         if turn == 1:
             screenshot(page, "journey-03-coach")
     raise AssertionError("the coach never reached its summary")

@@ -41,9 +41,9 @@ from trendpath.ai.coach_planner import (
     Stage,
     UserContext,
     display_name,
+    odd_plan,
     opening_plan,
     plan_next,
-    repeat_plan,
     resume_plan,
 )
 from trendpath.ai.coach_replies import AFTER_DONE, CRISIS_CHECKINS, ENGLISH_NOTE
@@ -205,7 +205,7 @@ class Coach:
             seen = InspectedInput(seen.text, "normal", seen.truncated)
         if seen.kind != "normal":
             state.turns.append(Turn(role="user", text=seen.text, stage=state.stage))
-            return _Prepared(state, plan=repeat_plan(state, seen.kind, message or ""))
+            return _Prepared(state, plan=odd_plan(state, seen.kind, message or ""))
         plan = plan_next(state, seen.text, choice, self.config)
         if seen.english_only and not any(ENGLISH_NOTE in t.text for t in state.turns):
             plan.text = f"{ENGLISH_NOTE} {plan.text}"

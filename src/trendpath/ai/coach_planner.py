@@ -4,114 +4,50 @@ Deterministic given the state (which carries a seed for the choice of wording), 
 coach is reproducible and a stored session resumes identically. The values stage adapts: it
 alternates forced-choice questions and open probes, each time picking the one that covers the
 value axes the extractor is least confident about, and ends once most axes are known (or the
-question budget is spent). The conversation is scored at most once per turn (:class:`_Reading`).
+question budget is spent). The conversation is scored at most once per turn
+(:class:`~trendpath.ai.coach_state.Reading`). The state types live in
+:mod:`trendpath.ai.coach_state` (re-exported here) and the summary with its correction rounds in
+:mod:`trendpath.ai.coach_summary`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
-
-from pydantic import BaseModel, Field
 
 from trendpath.ai import coach_listen as listen
 from trendpath.ai import coach_replies as cr
 from trendpath.ai import coach_script as cs
+from trendpath.ai.coach_state import (
+    SUMMARY_ROOM,
+    CoachConfig,
+    CoachState,
+    Plan,
+    Reading,
+    Stage,
+    UserContext,
+    display_name,
+    summary_due,
+)
+from trendpath.ai.coach_summary import after_summary, strongest_signal, summary_plan
 from trendpath.ai.dialogue import ForcedChoice, Turn
 from trendpath.ai.korean import sentences
 from trendpath.ai.safety import InputKind
-from trendpath.ai.values import ValueScores, extract_values
-from trendpath.ai.values_lexicon import analyse_sentence, load_lexicon, probe_answer
+from trendpath.ai.values_lexicon import load_lexicon, probe_answer
 from trendpath.kit.taxonomy import VALUE_AXES
 
-Stage = Literal["rapport", "worries", "goals", "values", "summary", "done"]
-
-
-class UserContext(BaseModel):
-    """What the coach knows before the talk: from the sign-up profile."""
-
-    name: str | None = Field(default=None, max_length=40)
-    status: str | None = None
-    interests: list[str] = Field(default_factory=list)
-    interest_labels: dict[str, str] = Field(default_factory=dict)
-    skills: dict[str, int] = Field(default_factory=dict)
-    skill_labels: dict[str, str] = Field(default_factory=dict)
-
-
-class CoachState(BaseModel):
-    """Everything needed to resume a session (stored as JSON by the service)."""
-
-    version: int = 2
-    stage: Stage = "rapport"
-    context: UserContext = Field(default_factory=UserContext)
-    turns: list[Turn] = Field(default_factory=list)
-    asked: list[str] = Field(default_factory=list)
-    pending_choice: str | None = None
-    stage_answers: int = 0
-    values_asked: int = 0
-    user_turns: int = 0
-    max_user_turns: int = 16
-    corrections: int = 0
-    crisis_turns: int = 0
-    done: bool = False
-    seed: int = 0
-    used: list[str] = Field(default_factory=list)
-    question: str = ""
-    odd_streak: int = 0
-    worries: list[str] = Field(default_factory=list)
-    crisis_open: bool = False
-
-
-@dataclass
-class CoachConfig:
-    """Coach limits and rendering settings."""
-
-    max_turns: int = 16
-    max_input_chars: int = 1000
-    min_values_questions: int = 4
-    max_values_questions: int = 6
-    confident: float = 0.45
-    max_reply_chars: int = 700
-    max_tokens: int = 300
-    temperature: float = 0.6
-    history_turns: int = 8
-    max_corrections: int = 3
-    render_timeout_s: float = 20.0
-    seed: int | None = None
-
-
-@dataclass
-class Plan:
-    """The next coach turn as planned: stage, the draft text, and what the dashboard needs."""
-
-    stage: Stage
-    text: str
-    question_id: str | None = None
-    probe_axis: str | None = None
-    options: tuple[str, ...] = ()
-    must_keep: tuple[str, ...] = field(default_factory=tuple)
-    notice: str | None = None
-    question: str = ""
-
-
-def display_name(ctx: UserContext) -> str:
-    """How the coach addresses the user: "지수님", or "회원님" without a name."""
-    return f"{ctx.name.strip()}님" if ctx.name and ctx.name.strip() else "회원님"
-
-
-class _Reading:
-    """The conversation's value scores for this turn, computed at most once (and only if asked)."""
-
-    def __init__(self, state: CoachState) -> None:
-        self._state = state
-        self._scores: ValueScores | None = None
-
-    @property
-    def scores(self) -> ValueScores:
-        if self._scores is None:
-            self._scores = extract_values(self._state.turns)
-        return self._scores
+__all__ = [
+    "CoachConfig",
+    "CoachState",
+    "Plan",
+    "Stage",
+    "UserContext",
+    "display_name",
+    "odd_plan",
+    "opening_plan",
+    "plan_next",
+    "repeat_plan",
+    "resume_plan",
+]
 
 
 def opening_plan(state: CoachState) -> Plan:
@@ -171,6 +107,23 @@ def repeat_plan(state: CoachState, kind: InputKind, raw: str = "") -> Plan:
     )
 
 
+def odd_plan(state: CoachState, kind: InputKind, raw: str = "") -> Plan:
+    """A message with nothing to read still counts against the turn limit.
+
+    So such a talk is steered like any other: to the summary when its time has come (a talk of
+    emoji and dots gets a tentative summary it can confirm or correct), and closed at the limit.
+    """
+    if state.stage == "summary" and state.user_turns >= state.max_user_turns:
+        state.pending_choice = None
+        name = display_name(state.context)
+        return Plan("done", cr.CLOSING_UNCONFIRMED.format(name=name), "closing")
+    if state.stage not in ("summary", "done") and summary_due(state):
+        state.pending_choice = None
+        state.odd_streak = 0
+        return summary_plan(state, cr.ODD_LIMIT_NOTE, Reading(state))
+    return repeat_plan(state, kind, raw)
+
+
 def resume_plan(state: CoachState) -> Plan:
     """After a crisis check-in, when the person asked to go on: the pending question again."""
     plan = repeat_plan(state, "empty")
@@ -189,21 +142,10 @@ def _pending_question(state: CoachState) -> str:
 REFLECT_MIN = 1.0
 
 
-def _strongest_signal(text: str) -> tuple[str | None, float]:
-    lex = load_lexicon()
-    totals: dict[str, float] = {}
-    for sentence in sentences(text):
-        for d in analyse_sentence(sentence, lex):
-            totals[d.axis] = totals.get(d.axis, 0.0) + d.delta
-    if not totals:
-        return None, 0.0
-    return max(totals.items(), key=lambda kv: abs(kv[1]))
-
-
 def _reflect_value(state: CoachState, text: str, probe_axis: str | None) -> str | None:
     """The value the answer states, once per axis in a talk; a probe's yes or no."""
     name = display_name(state.context)
-    axis, delta = _strongest_signal(text)
+    axis, delta = strongest_signal(text)
     if axis is None and probe_axis is not None:
         lex = load_lexicon()
         answer = sum(probe_answer(s, lex) for s in sentences(text))
@@ -242,19 +184,19 @@ def _reflect(state: CoachState, text: str, read: cs.ChoiceKind | None, label: st
 def plan_next(state: CoachState, text: str, choice: int | None, config: CoachConfig) -> Plan:
     """Record the user's answer in ``state`` and plan the coach's next turn."""
     read, label = _record_answer(state, text, choice)
-    reading = _Reading(state)
+    reading = Reading(state)
     ack = _reflect(state, text, read, label)
     state.stage_answers += 1
     state.odd_streak = 0
     if state.stage == "summary":
-        return _after_summary(state, text, ack, reading, config)
-    if state.user_turns >= state.max_user_turns - 1:
-        return _summary_plan(state, f"{ack} {cr.LIMIT_NOTE}", reading)
+        return after_summary(state, text, ack, reading, config)
+    if summary_due(state):
+        return summary_plan(state, f"{ack} {cr.LIMIT_NOTE}", reading)
     nxt = _next_question(state, config, reading)
     if nxt.stage != state.stage:
         state.stage_answers = 0
     if nxt.stage == "summary":
-        return _summary_plan(state, f"{ack} {cr.SUMMARY_LEAD}", reading)
+        return summary_plan(state, f"{ack} {cr.SUMMARY_LEAD}", reading)
     nxt.question = nxt.question or nxt.text
     nxt.text = f"{ack} {nxt.text}".strip()
     return nxt
@@ -292,7 +234,7 @@ def _record_answer(
     return read, label
 
 
-def _next_question(state: CoachState, config: CoachConfig, reading: _Reading) -> Plan:
+def _next_question(state: CoachState, config: CoachConfig, reading: Reading) -> Plan:
     ctx, stage, n = state.context, state.stage, state.stage_answers
     last_short = len(state.turns[-1].text.strip()) < 15
     if stage == "rapport":
@@ -323,7 +265,7 @@ def _context_question(ctx: UserContext) -> str:
     return cs.GOALS_WEAK_SKILL.format(skill=label, particle=particle, level=low)
 
 
-def _values_question(state: CoachState, config: CoachConfig, reading: _Reading) -> Plan:
+def _values_question(state: CoachState, config: CoachConfig, reading: Reading) -> Plan:
     conf = reading.scores.confidences()
     unknown = sum(c < config.confident for c in conf.values())
     if state.values_asked >= config.max_values_questions or (
@@ -333,9 +275,8 @@ def _values_question(state: CoachState, config: CoachConfig, reading: _Reading) 
     state.values_asked += 1
     # "마지막으로" only when this question is certainly the last one: the budget is spent, or
     # the next answer reaches the turn limit.
-    last = (
-        state.values_asked >= config.max_values_questions
-        or state.user_turns >= state.max_user_turns - 2
+    last = state.values_asked >= config.max_values_questions or state.user_turns + 1 >= max(
+        1, state.max_user_turns - SUMMARY_ROOM
     )
     plan = _values_pick(state, conf)
     plan.question = plan.text  # repeated after odd input without the lead below
@@ -370,65 +311,3 @@ def _field(ctx: UserContext) -> str:
         return ""
     label = ctx.interest_labels.get(ctx.interests[0], ctx.interests[0])
     return f"{cs.josa(label, '은/는')} 빠르게 바뀌는 분야인데, "
-
-
-TENTATIVE_BELOW = 0.3
-
-
-def _summary_text(state: CoachState, scores: ValueScores, lead: str) -> str:
-    ranked = scores.ranked()
-    top_text = _pair(cr.axis_label(ranked[0]), cr.axis_label(ranked[1]))
-    low = cr.axis_label(ranked[-1])
-    name = display_name(state.context)
-    worry = cr.SUMMARY_WORRY.format(worry=state.worries[0]) if state.worries else ""
-    lead_axis = scores.axes[ranked[0]]
-    if lead_axis.confidence < TENTATIVE_BELOW or lead_axis.score < 0.6:
-        # Little evidence: say so instead of presenting a guess as a finding.
-        body = cr.SUMMARY_TENTATIVE.format(name=name, top=top_text, worry=worry)
-        return f"{lead} {body}".strip()
-    quote = next((e for e in lead_axis.evidence if len(e) >= 12), "")
-    quote_text = cr.SUMMARY_QUOTE.format(quote=listen.clip_quote(quote)) if quote else ""
-    body = cr.SUMMARY.format(
-        name=name, top=top_text, low=cs.josa(low, "은/는"), quote=quote_text, worry=worry
-    )
-    return f"{lead} {body}".strip()
-
-
-def _summary_plan(state: CoachState, lead: str, reading: _Reading) -> Plan:
-    state.stage_answers = 0
-    return Plan("summary", _summary_text(state, reading.scores, lead.strip()), "summary")
-
-
-def _after_summary(
-    state: CoachState, text: str, ack: str, reading: _Reading, config: CoachConfig
-) -> Plan:
-    """Confirmed: close. Corrected: say it back. A bare "아니요": ask what differs (again if
-    need be).
-
-    The talk closes unconfirmed only at the turn limit or after ``max_corrections`` rounds.
-    """
-    name = display_name(state.context)
-    if cs.is_confirmation(text):
-        return Plan("done", cr.CLOSING.format(name=name), "closing")
-    if state.user_turns >= state.max_user_turns or state.corrections >= config.max_corrections:
-        return Plan("done", cr.CLOSING_UNCONFIRMED.format(name=name), "closing")
-    state.corrections += 1
-    if _strongest_signal(text)[0] is not None:
-        ranked = reading.scores.ranked()
-        top = _pair(cr.axis_label(ranked[0]), cr.axis_label(ranked[1]))
-        quote = cr.RESUMMARY_QUOTE.format(quote=listen.clip_quote(text, 30))
-        return Plan("summary", cr.RESUMMARY.format(name=name, top=top, quote=quote), "resummary")
-    if cs.is_dissent(text):
-        asks = [k for k in state.used if k.startswith("ask_correction:")]
-        state.used.append(f"ask_correction:{len(asks)}")
-        ask = cr.ASK_CORRECTION[min(len(asks), len(cr.ASK_CORRECTION) - 1)]
-        return Plan("summary", ask.format(name=name), "summary_ask")
-    if "summary_unsure:0" in state.used:
-        return Plan("done", cr.CLOSING_UNCONFIRMED.format(name=name), "closing")
-    state.used.append("summary_unsure:0")
-    return Plan("summary", cr.SUMMARY_UNSURE, "summary_unsure")
-
-
-def _pair(first: str, second: str) -> str:
-    """ "A와 B를" with the right particles."""
-    return cs.josa(f"{cs.josa(first, '과/와')} {second}", "을/를")

@@ -33,21 +33,36 @@ SUMMARY_LEAD = "지금까지 나눈 이야기를 정리해 볼게요."
 SUMMARY = (
     "{name}은 {top} 가장 중요하게 여기고, "
     "{low} 상대적으로 덜 중요하게 보시는 것 같아요.{quote}{worry} "
-    "제가 이해한 게 맞나요? 다르면 편하게 고쳐 주세요."
+    "{check}"
 )
 SUMMARY_TENTATIVE = (
     "아직 뚜렷한 기준이 드러나지는 않았지만, "
     "{name}은 {top} 조금 더 중요하게 여기시는 것 같아요.{worry} "
-    "제가 이해한 게 맞나요? 다르면 편하게 고쳐 주세요."
+    "{check}"
 )
 SUMMARY_WORRY = " 처음에 말씀하신 {worry} 고민도 함께 기억해 둘게요."
 ENGLISH_NOTE = "영어로 말씀하셔도 괜찮아요. 저는 한국어로 답할게요."
 SUMMARY_QUOTE = " 특히 “{quote}”라는 말씀이 기억에 남아요."
-RESUMMARY = (
-    "고쳐 주셔서 고마워요.{quote} 다시 정리하면 {name}은 {top} 가장 중요하게 여기시는군요. "
-    "이렇게 보면 될까요?"
+# One wording per correction round (a talk has at most ``max_corrections`` of them), so that a
+# person who corrects the summary twice never hears the same sentence twice.
+RESUMMARY: tuple[str, ...] = (
+    "고쳐 주셔서 고마워요.{quote} 다시 정리하면 {name}은 {top} 가장 중요하게 여기시는군요. ",
+    "말씀해 주신 대로 다시 볼게요.{quote} 그러면 {name}에게는 {top} 가장 중요하게 보는 게 "
+    "맞겠네요. ",
+    "네, 알겠어요.{quote} {name}은 무엇보다 {top} 소중히 여기시는 거군요. ",
 )
-RESUMMARY_QUOTE = " “{quote}”라는 말씀 잘 새겨 둘게요."
+RESUMMARY_QUOTES: tuple[str, ...] = (
+    " “{quote}”라는 말씀 잘 새겨 둘게요.",
+    " “{quote}”라고 하셨죠.",
+    " “{quote}”, 그 말씀 기억할게요.",
+)
+RESUMMARY_CHECKS: tuple[str, ...] = (
+    "이렇게 보면 될까요?",
+    "이제 맞게 이해했을까요?",
+    "이번에는 제대로 짚었을까요?",
+)
+SUMMARY_CHECK = "제가 이해한 게 맞나요? 다르면 편하게 고쳐 주세요."
+ODD_LIMIT_NOTE = "지금까지 들려주신 이야기로 한 번 정리해 볼게요."
 ASK_CORRECTION = (
     "제가 잘못 이해했나 봐요. 어느 부분이 다르게 느껴지세요? "
     "가장 중요한 것 한 가지만 말씀해 주셔도 돼요.",

@@ -30,7 +30,7 @@ _TYPOS: tuple[tuple[str, str], ...] = (
     (r"고(?:십|시퍼|시프|시포|싶퍼)", "고싶"),
     (r"기(?:시러|실어|실타|시로)", "기싫어"),
 )
-_TYPO_RES = tuple((re.compile(p), r) for p, r in _TYPOS)
+TYPO_RES = tuple((re.compile(p), r) for p, r in _TYPOS)
 
 # A wish, plan or volition after a verb stem (싶어, 싶다, 싶은, 고파, -ㄹ래, -ㄹ까, -려고).
 _WISH = r"(?:고싶(?!지않|진않|지는않)|고파|고만싶)"
@@ -144,15 +144,15 @@ _EN = re.compile(
 )
 
 
-_JAMO_SLANG = re.compile(r"ㅈㅅ\s*(?=하|할|마렵|각|시도|충동)")
+JAMO_SLANG = re.compile(r"ㅈㅅ\s*(?=하|할|마렵|각|시도|충동)")
 
 
 def compact(text: str) -> str:
     """Hangul syllables only, typos mended: the form the Korean families are matched on."""
     # Before NFKC, which turns compatibility jamo (ㅈ) into conjoining ones.
-    text = unicodedata.normalize("NFKC", _JAMO_SLANG.sub("자살", text))
+    text = unicodedata.normalize("NFKC", JAMO_SLANG.sub("자살", text))
     squeezed = _NOT_SYLLABLE.sub("", text)
-    for pattern, repl in _TYPO_RES:
+    for pattern, repl in TYPO_RES:
         squeezed = pattern.sub(repl, squeezed)
     return squeezed
 

@@ -1,8 +1,10 @@
 """Safety checks around the coach: crisis language, prompt injection, system-prompt leaks.
 
-Crisis detection (:mod:`trendpath.ai.crisis`) is deliberately broad (a false alarm costs one
-gentle check-in; a miss can cost far more). When it fires, the coach answers with help lines and
-does no coaching until the person asks to go on.
+Crisis detection is two layers, deliberately broad (a false alarm costs one gentle check-in; a
+miss can cost far more): the rules of :mod:`trendpath.ai.crisis` are the floor, and the learned
+model of :mod:`trendpath.ai.crisis_model` adds recall for phrasings the rules were never written
+for. When either fires, the coach answers with help lines and does no coaching until the person
+asks to go on.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from trendpath.ai.crisis import is_crisis
+from trendpath.ai.crisis import crisis_family
+from trendpath.ai.crisis_model import load_model
 from trendpath.ai.korean import script_counts
 
 CRISIS_REPLY = (
@@ -57,6 +60,19 @@ def crisis_reply(name: str | None = None) -> str:
     """The supportive reply with Korean help lines (109, 1577-0199, 112/119)."""
     who = f"{name.strip()}님" if name and name.strip() else "회원님"
     return CRISIS_REPLY.replace("○○님", who)
+
+
+def crisis_source(text: str) -> str | None:
+    """Which layer finds crisis language in ``text``: a rule family's name, "learned", or None."""
+    family = crisis_family(text)
+    if family is not None:
+        return family
+    return "learned" if load_model().flags(text) else None
+
+
+def is_crisis(text: str) -> bool:
+    """True when either layer finds self-harm or suicide language (what the coach acts on)."""
+    return crisis_source(text) is not None
 
 
 def is_injection(text: str) -> bool:

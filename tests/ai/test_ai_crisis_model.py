@@ -1,0 +1,85 @@
+"""The learned crisis layer: the shipped file is what the training code builds, and the service
+runs it behind the rules."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from trendpath.ai import crisis_train as ct
+from trendpath.ai.crisis import crisis_family
+from trendpath.ai.crisis_model import CrisisModel, default_model_path, load_model, pieces
+from trendpath.ai.safety import crisis_source, inspect_input
+from trendpath.kit.settings import default_data_dir
+
+
+@pytest.mark.slow
+def test_the_shipped_model_equals_a_rebuild() -> None:
+    shipped = load_model()
+    rebuilt = ct.build(default_data_dir())
+    # Same data, same n-grams, same threshold; weights agree to the stored precision (4 places;
+    # L-BFGS from zeros is deterministic, the tolerance only absorbs BLAS rounding).
+    assert rebuilt.threshold == shipped.threshold
+    assert rebuilt.meta == shipped.meta
+    # An n-gram at the pruning edge may fall on either side of it.
+    edge = ct.TrainConfig().prune_below + 1e-3
+    for gram in set(rebuilt.weights) ^ set(shipped.weights):
+        assert abs(rebuilt.weights.get(gram, shipped.weights.get(gram, 0.0))) < edge
+    common = set(rebuilt.weights) & set(shipped.weights)
+    assert max(abs(rebuilt.weights[g] - shipped.weights[g]) for g in common) < 2e-4
+    assert abs(rebuilt.bias - shipped.bias) < 2e-4
+
+
+def test_the_learned_layer_adds_recall_where_the_rules_are_silent() -> None:
+    # A dev phrase in a formal voice that no rule family matches.
+    text = "제가 없는 편이 가족에게 낫겠다는 생각이 듭니다"
+    assert crisis_family(text) is None
+    assert crisis_source(text) == "learned"
+    assert inspect_input(text).kind == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "데이터 분석가가 되고 싶어요",
+        "아뇨",
+        "1번",
+        "연봉보다 성장이 중요해요. 새로운 걸 배우고 싶어요.",
+        "안정적인 회사에서 오래 일하고 싶어요",
+    ],
+)
+def test_ordinary_answers_stay_ordinary(text: str) -> None:
+    assert crisis_source(text) is None
+
+
+def test_text_without_a_risk_concept_is_not_scored() -> None:
+    model = load_model()
+    assert model.score("포트폴리오를 만들고 있어요") == -math.inf
+    assert model.score("") == -math.inf
+
+
+def test_long_messages_are_scored_sentence_by_sentence() -> None:
+    long = "이번 주에는 면접이 두 개 있고 포트폴리오도 고쳐야 해요. 그냥 다 끝내고 싶어요."
+    found = pieces(long)
+    assert found[0] == "이번주에는면접이두개있고포트폴리오도고쳐야해요그냥다끝내고싶어요"
+    assert "그냥다끝내고싶어요" in found
+    # Short fragments are not scored on their own (too few n-grams to mean anything).
+    assert "아" not in pieces("돈이요. 아, 아니다. 사실은 뭔가를 해냈다는 느낌이 더 중요해요.")
+
+
+def test_the_file_round_trips_and_refuses_an_unknown_format() -> None:
+    text = default_model_path().read_text(encoding="utf-8")
+    model = CrisisModel.from_json(text)
+    assert model.to_json() == text
+    with pytest.raises(ValueError, match="unknown crisis model format"):
+        CrisisModel.from_json('{"format": "other/9"}')
+
+
+def test_training_reads_dev_files_only() -> None:
+    files = ct.phrase_files(default_data_dir() / "eval")
+    dev_texts = {p.text for p in ct.dev_phrases(default_data_dir() / "eval")}
+    for name, path in files.items():
+        split, phrases = ct.load_phrases(path)
+        if split != "dev":
+            assert not dev_texts & {p.text for p in phrases}, name
