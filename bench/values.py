@@ -101,8 +101,8 @@ def _persona_ms(conv: Labelled, scores: ValueScores) -> float:
 
 def presented(scores: ValueScores) -> tuple[str | None, str | None]:
     """The strongest and the weakest value as the service presents them (summary, ``ranked``)."""
-    ranked = scores.ranked()
-    return (ranked[0], ranked[-1]) if ranked else (None, None)
+    top = scores.strongest(1)
+    return (top[0] if top else None, scores.weakest())
 
 
 @dataclass
