@@ -262,23 +262,22 @@ def _field(ctx: UserContext) -> str:
 
 
 def _summary_text(state: CoachState, scores: ValueScores, lead: str) -> str:
-    ranked = scores.ranked()
-    top = [cs.axis_label(a) for a in ranked[:2]]
-    low = cs.axis_label(ranked[-1])
-    top_text = _pair(top[0], top[1])
+    # Only axes the person spoke to are named: an axis without evidence is neither their
+    # strongest nor their weakest value (ValueScores.strongest / weakest).
+    top, low = scores.strongest(2), scores.weakest()
     name = display_name(state.context)
-    lead_axis = scores.axes[ranked[0]]
+    if not top:
+        return f"{lead} {cs.SUMMARY_OPEN.format(name=name)}".strip()
+    top_text = _labels(top)
+    lead_axis = scores.axes[top[0]]
     if lead_axis.confidence < TENTATIVE_BELOW or lead_axis.score < 0.6:
         # Little evidence: say so instead of presenting a guess as a finding.
         return f"{lead} {cs.SUMMARY_TENTATIVE.format(name=name, top=top_text)}".strip()
     quote = next((e for e in lead_axis.evidence if len(e) >= 12), "")
     quote_text = cs.SUMMARY_QUOTE.format(quote=quote[:40].rstrip()) if quote else ""
-    body = cs.SUMMARY.format(
-        name=name,
-        top=top_text,
-        low=cs.josa(low, "은/는"),
-        quote=quote_text,
-    )
+    low_text = cs.josa(cs.axis_label(low), "은/는") if low else ""
+    template = cs.SUMMARY if low else cs.SUMMARY_NO_LOW
+    body = template.format(name=name, top=top_text, low=low_text, quote=quote_text)
     return f"{lead} {body}".strip()
 
 
@@ -299,9 +298,16 @@ def _after_summary(state: CoachState, text: str, ack: str) -> Plan:
     state.corrections += 1
     if not cs.is_dissent(text) and _strongest_signal(text)[0] is None:
         return Plan("summary", cs.SUMMARY_UNSURE, "summary_unsure")
-    ranked = extract_values(state.turns).ranked()
-    top = _pair(cs.axis_label(ranked[0]), cs.axis_label(ranked[1]))
-    return Plan("summary", cs.RESUMMARY.format(name=name, top=top), "resummary")
+    top = extract_values(state.turns).strongest(2)
+    if not top:
+        return Plan("summary", cs.SUMMARY_UNSURE, "summary_unsure")
+    return Plan("summary", cs.RESUMMARY.format(name=name, top=_labels(top)), "resummary")
+
+
+def _labels(axes: list[str]) -> str:
+    """ "A를" or "A와 B를": one or two axis labels with the right particles."""
+    labels = [cs.axis_label(a) for a in axes]
+    return _pair(labels[0], labels[1]) if len(labels) > 1 else cs.josa(labels[0], "을/를")
 
 
 def _pair(first: str, second: str) -> str:

@@ -25,6 +25,7 @@ from trendpath.ai.schemas import (
     SessionSummary,
     ValuesOut,
 )
+from trendpath.ai.values import rank_axes
 from trendpath.kit.auth import Principal, require_scopes
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
@@ -247,10 +248,13 @@ def _values_out(
         )
         for a in VALUE_AXES
     }
-    ranked = sorted(VALUE_AXES, key=lambda a: out[a].score, reverse=True)
+    ranked = rank_axes(
+        {a: out[a].score for a in VALUE_AXES}, {a: out[a].confidence for a in VALUE_AXES}
+    )
     return ValuesOut(
         axes=out,
         ranked=ranked,
+        unknown=[a for a in VALUE_AXES if a not in ranked],
         growth_orientation=round(growth, 4),
         stability_preference=round(stability, 4),
         method=method,
