@@ -11,8 +11,10 @@ for both the dev set (the lexicon is tuned on it) and the held-out set it report
 - bottom-1: share whose labelled weakest value is the one the service presents as the weakest;
 - latency per conversation: value extraction plus building the 1536-d persona vector.
 
-Sets: the first two (v1, 32 + 32 conversations) and the rejection sets of issue 16 (48 dev + 44
-held-out, written before any tuning, the held-out half in another voice). ``--sets dev`` runs only
+Sets: the first two (v1, 32 + 32 conversations) and the rejection sets of issue 16: dev (88, in
+two batches), held-out (44, written with the first dev batch before any tuning, in another voice;
+measured once before the second tuning round) and held-out B (40, written after that measurement
+and before the second round, in a third voice). ``--sets dev`` runs only
 the dev sets and ``--explain`` prints each dev miss with its scores (for tuning; the held-out sets
 are never explained).
 """
@@ -45,6 +47,7 @@ SETS = {
     "v1 held-out": EVAL / "value_conversations.yaml",
     "rejections dev": EVAL / "value_rejections_dev.yaml",
     "rejections held-out": EVAL / "value_rejections_heldout.yaml",
+    "rejections held-out B": EVAL / "value_rejections_heldout_b.yaml",
 }
 
 
