@@ -142,3 +142,27 @@ def test_axes_without_evidence_are_never_presented() -> None:
         assert result.axes[axis].score == 0.5 and result.axes[axis].confidence == 0.0
     nothing = said("안녕하세요. 오늘 날씨가 좋네요.")
     assert nothing.ranked() == [] and nothing.strongest() == [] and nothing.weakest() is None
+
+
+def test_conceded_hardship_and_deferral() -> None:
+    # "힘들어도 …": the hardship is conceded, not said of the money.
+    assert score("힘들어도 연봉이 높으니까 다녀요", "economic_reward") > 0.6
+    assert score("승진은 부차적이에요", "social_recognition") < 0.4
+    assert score("워라밸은 나중 문제예요", "work_life_balance") < 0.4
+    assert score("나중에 창업하고 싶어요", "change_orientation") > 0.6  # the adverb, not a deferral
+
+
+def test_enough_said_of_the_sentence_before() -> None:
+    result = said("인정은 받을 만큼 받아 봤어요. 이제 그걸로 충분해요.")
+    assert result.axes["social_recognition"].score < 0.4
+
+
+def test_a_worry_attached_to_one_cue_is_that_cues() -> None:
+    result = said("휴가가 길면 돈 걱정 때문에 스트레스예요")
+    assert result.axes["economic_reward"].score > 0.6
+    assert result.axes["work_life_balance"].score < 0.4
+
+
+def test_idioms_that_look_negative() -> None:
+    assert score("배울 게 끝이 없어서 좋아요", "self_development") > 0.6
+    assert score("전혀 다른 분야에 도전해 보고 싶어요", "change_orientation") > 0.6

@@ -44,6 +44,7 @@ from trendpath.ai.values_lexicon import (
     load_lexicon,
     probe_answer,
     question_frame,
+    says_enough,
 )
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
@@ -233,10 +234,16 @@ def _turn_moves(
         if retraction is not None and retraction.search(sentence.text):
             del moves[previous:]
             continue
-        previous = len(moves)
         deltas = analyse_sentence(sentence, lex, frame, weight)
         if deltas:
+            previous = len(moves)
             moves.extend(deltas)
+            continue
+        if says_enough(sentence, lex) and previous < len(moves):
+            # "명예는 누릴 만큼 누렸습니다. 그걸로 족합니다.": a ceiling on what was just named.
+            moves[previous:] = [
+                AxisDelta(m.axis, -abs(m.delta), m.sentence) for m in moves[previous:]
+            ]
             continue
         answer = probe_answer(sentence, lex) if probe else 0.0
         if probe and answer:

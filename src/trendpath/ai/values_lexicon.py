@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from trendpath.ai.korean import Morph, Sentence
@@ -48,12 +49,15 @@ __all__ = [
     "load_lexicon",
     "probe_answer",
     "question_frame",
+    "says_enough",
 ]
 
 Frame = Literal["neutral", "avoid", "concern"]
 
 _PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
 _HONORIFIC = frozenset({"시", "으시"})
+_PRE_VERBAL = frozenset({"안", "못", "덜"})
+_CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도"})
 
 
 def _search(pattern: re.Pattern[str] | None, text: str) -> bool:
@@ -83,7 +87,7 @@ class Reading:
 def _negated_at(morphs: list[Morph], i: int) -> int:
     """Where the negation at ``i`` applies: a pre-verbal adverb ("안", "못", "덜") negates the
     predicate after it; every other negator sits on (or after) the predicate it negates."""
-    if morphs[i].tag != "MAG":
+    if morphs[i].tag != "MAG" or morphs[i].form not in _PRE_VERBAL:
         return i
     for j in range(i + 1, len(morphs)):
         if morphs[j].tag in _PREDICATE_TAGS:
@@ -91,39 +95,33 @@ def _negated_at(morphs: list[Morph], i: int) -> int:
     return i
 
 
-def read(clause: Clause, lex: Lexicon, cue: range | None = None) -> Reading:
+def read(
+    clause: Clause, lex: Lexicon, cue: range | None = None, others: Sequence[range] = ()
+) -> Reading:
     """The clause's evaluation of the cue at morphemes ``cue`` (None: a cue of an earlier
-    clause that shares this clause's evaluation), leaving out the cue's own morphemes.
+    clause that shares this clause's evaluation), leaving out the cue's own morphemes;
+    ``others`` are the spans of the clause's other cues.
 
     Korean is head-final, so scope follows the predicates: a negation covers the words before
     the predicate it negates (in "덜 헤매도록 돕는 일" the 덜 does not negate 돕다); a negative
-    evaluation said of a noun ("힘든 시기") covers only that noun; acceptance ("…도 OK예요")
+    evaluation said of a noun ("힘든 시기") covers only that noun, a conceded one ("힘들어도")
+    nothing; a worry attached to another cue ("돈 걱정") is that cue's; acceptance ("…도 OK예요")
     does not reach a condition ("돈만 제대로 주면"). English negators cover the whole clause.
     """
-    words = lex.words
-    morphs = clause.morphs
+    words, morphs = lex.words, clause.morphs
     skip: Collection[int] = cue if cue is not None else ()
-    cue_first, last = (cue.start, cue.stop - 1) if cue is not None else (-1, -1)
+    first, last = (cue.start, cue.stop - 1) if cue is not None else (-1, -1)
     negators = [
-        m
-        for i, m in enumerate(morphs)
-        if i not in skip
-        and is_in(m, words["negators"])
-        and (m.tag == "SL" or _negated_at(morphs, i) >= cue_first)
+        m for i, m in enumerate(morphs) if i not in skip and _negates(morphs, i, first, lex)
     ]
     aversive = [
         m
         for i, m in enumerate(morphs)
-        if i not in skip and is_in(m, words["aversive"]) and _covers(morphs, i, cue_first, last)
+        if i not in skip and _evaluates_badly(morphs, i, lex) and _covers(morphs, i, first, last)
     ]
     evaluative = bool(aversive) or any(is_in(m, words["evaluative"]) for m in morphs)
-    concern_at = [i for i, m in enumerate(morphs) if i not in skip and _concern(m, lex)]
-    concern_flips = None
-    if concern_at:
-        later = morphs[concern_at[0] + 1 :]
-        concern_flips = sum(is_in(m, words["negators"]) for m in later)
     lack_only = bool(negators) and all(is_in(m, words["lack_predicates"]) for m in negators)
-    lack_only = lack_only and not evaluative and not _self_said(clause, lex)
+    lack_only = lack_only and not evaluative and not aversive and not _self_subject(clause, lex)
     phrase = lex.phrases["negator_phrases"]
     flips = len(negators) + len(aversive) + (len(phrase.findall(clause.text)) if phrase else 0)
     condition = any(
@@ -134,10 +132,58 @@ def read(clause: Clause, lex: Lexicon, cue: range | None = None) -> Reading:
         evaluative=evaluative,
         indifferent=not condition and _search(lex.phrases["indifference_phrases"], clause.text),
         sufficient=_sufficient(clause, lex),
-        concern_flips=concern_flips,
-        lack_only=lack_only and not aversive,
-        soft=flips == 0
-        and any(is_in(m, words["soft_negators"]) for i, m in enumerate(morphs) if i not in skip),
+        concern_flips=_concern_flips(morphs, lex, skip, others),
+        lack_only=lack_only,
+        soft=flips == 0 and any(_soft(morphs, i, lex) for i in range(len(morphs)) if i not in skip),
+    )
+
+
+def _negates(morphs: list[Morph], i: int, first: int, lex: Lexicon) -> bool:
+    """A negator whose scope reaches a cue starting at ``first`` ("끝이 없다" is no negation)."""
+    m = morphs[i]
+    if not is_in(m, lex.words["negators"]):
+        return False
+    before = [n for n in morphs[max(0, i - 2) : i] if n.tag.startswith("NN")]
+    if before and is_in(before[-1], lex.words["not_negated_by_lack"]):
+        return False
+    return m.tag == "SL" or _negated_at(morphs, i) >= first
+
+
+def _evaluates_badly(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
+    """A negative evaluation, or a word that puts the thing later ("돈은 나중이에요"; not the
+    adverb "나중에")."""
+    m = morphs[i]
+    if is_in(m, lex.words["aversive"]):
+        return True
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    adverbial = nxt is not None and nxt.tag == "JKB" and nxt.form == "에"
+    return is_in(m, lex.words["lesser"]) and not adverbial
+
+
+def _concern_flips(
+    morphs: list[Morph], lex: Lexicon, skip: Collection[int], others: Sequence[range]
+) -> int | None:
+    """None without a worry word for this cue; else the negators after the worry word."""
+    for j, m in enumerate(morphs):
+        if j in skip or not is_in(m, lex.words["concern"]):
+            continue
+        if any(span.stop <= j <= span.stop + 1 for span in others):
+            continue  # "돈 걱정": the worry is about another cue
+        return sum(is_in(n, lex.words["negators"]) for n in morphs[j + 1 :])
+    return None
+
+
+def _soft(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    exempt = nxt is not None and is_in(nxt, lex.words["not_soft_before"])
+    return is_in(morphs[i], lex.words["soft_negators"]) and not exempt
+
+
+def _self_subject(clause: Clause, lex: Lexicon) -> bool:
+    """The speaker as subject or topic ("저는", "제가"), not as a possessor ("제 판단")."""
+    morphs = clause.morphs
+    return any(
+        is_in(m, lex.words["self_words"]) and n.tag in ("JX", "JKS") for m, n in pairwise(morphs)
     )
 
 
@@ -147,14 +193,14 @@ def _covers(morphs: list[Morph], i: int, first: int, last: int) -> bool:
     j = i + 1
     while j < len(morphs) and morphs[j].tag in ("XSA", "XSV", "VCP", "EP"):
         j += 1
+    if j < len(morphs) and morphs[j].tag == "EC" and morphs[j].form in _CONCESSIVE:
+        return False  # conceded, not evaluated: "힘들어도 돈이 되니까 해요"
     if j >= len(morphs) or morphs[j].tag != "ETM":
         return True
     noun = next((k for k in range(j + 1, len(morphs)) if morphs[k].tag.startswith("NN")), None)
+    if noun is not None and morphs[noun].tag == "NNB":
+        return True  # "피곤할 뿐이에요", "싫은 건": a construction, not a described noun
     return noun is not None and first <= noun <= last
-
-
-def _concern(m: Morph, lex: Lexicon) -> bool:
-    return is_in(m, lex.words["concern"])
 
 
 def _sufficient(clause: Clause, lex: Lexicon) -> bool:
@@ -219,6 +265,11 @@ def _honorific(m: Morph) -> bool:
     return (m.tag == "EP" and m.form in _HONORIFIC) or (m.tag == "EF" and m.form[:1] in "세셔십")
 
 
+def _quotes(m: Morph, markers: frozenset[str]) -> bool:
+    """A quotative ending, alone ("라고") or fused with a final one ("라고요", "래요")."""
+    return m.form in markers or (m.tag == "EF" and any(m.form.startswith(q) for q in markers))
+
+
 def reported(clause: Clause, lex: Lexicon) -> bool:
     """True when the clause reports someone else's words or wishes, not the speaker's own.
 
@@ -239,7 +290,7 @@ def reported(clause: Clause, lex: Lexicon) -> bool:
     if is_in(verb, words["reporting"]) and any(is_in(m, words["others"]) for m in morphs):
         return True
     for i, m in enumerate(morphs):
-        quote = m.tag == "JKQ" or (m.tag in ("EC", "EF") and is_in(m, words["quotative"]))
+        quote = m.tag == "JKQ" or (m.tag in ("EC", "EF") and _quotes(m, words["quotative"]))
         if not quote:
             continue
         if m.tag == "EF" and i > last:
@@ -303,8 +354,10 @@ def _inherited(clauses: list[Clause], n: int, lex: Lexicon) -> Reading | None:
 def _clause_sums(clauses: list[Clause], n: int, lex: Lexicon, frame: Frame) -> dict[str, float]:
     clause = clauses[n]
     sums: dict[str, float] = {}
-    for hit in find_cues(clause, lex):
-        reading = read(clause, lex, range(hit.first, hit.last + 1))
+    hits = find_cues(clause, lex)
+    spans = [range(h.first, h.last + 1) for h in hits]
+    for hit, span in zip(hits, spans, strict=True):
+        reading = read(clause, lex, span, [s for s in spans if s != span])
         if not reading.own:
             reading = _inherited(clauses, n, lex) or reading
         sums[hit.cue.axis] = sums.get(hit.cue.axis, 0.0) + _hit_sign(
@@ -335,6 +388,11 @@ def analyse_sentence(
     return [AxisDelta(a, d, sentence.text) for a, d in per_axis.items() if abs(d) > 1e-9]
 
 
+def says_enough(sentence: Sentence, lex: Lexicon) -> bool:
+    """A limit plus "enough" with nothing named ("그걸로 족합니다"): about the sentence before."""
+    return _sufficient(Clause(list(sentence.morphs), sentence.text), lex)
+
+
 def question_frame(coach_text: str, lex: Lexicon) -> Frame:
     """How a short answer to this coach question should be read."""
     if _search(lex.phrases["avoid_frame_phrases"], coach_text):
@@ -360,7 +418,10 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     morphs = sentence.morphs
     whole = Clause(list(morphs), sentence.text)
     negative = any(is_in(m, words["negative_answers"]) for m in morphs) or _sufficient(whole, lex)
-    flips = sum(is_in(m, words["negators"]) or is_in(m, words["aversive"]) for m in morphs)
+    flips = sum(
+        is_in(m, words["negators"]) or _evaluates_badly(morphs, i, lex)
+        for i, m in enumerate(morphs)
+    )
     # "매우", "엄청요": an intensifier with no predicate of its own answers "how much?".
     bare = not any(m.tag in _PREDICATE_TAGS for m in morphs)
     positive = any(is_in(m, words["affirmatives"]) for m in morphs) or (
