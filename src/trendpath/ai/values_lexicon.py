@@ -415,8 +415,8 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     "이 정도면 충분해요" / "피곤해요" → −1.
     """
     words = lex.words
-    morphs = sentence.morphs
-    whole = Clause(list(morphs), sentence.text)
+    morphs = list(sentence.morphs)
+    whole = Clause(morphs, sentence.text)
     negative = any(is_in(m, words["negative_answers"]) for m in morphs) or _sufficient(whole, lex)
     flips = sum(
         is_in(m, words["negators"]) or _evaluates_badly(morphs, i, lex)
