@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from ai_recorded_server import Recorded, RecordedServer, chat_completion, dead_url
+from sqlalchemy import text
 
 from support import LiveServer, free_port, new_user
+from trendpath.ai.jobs import reembed_stale
 from trendpath.ai.values import Turn, extract_values
 from trendpath.ai.values_method import agree_with_summary
 from trendpath.kit.db import Database
@@ -49,8 +51,8 @@ def talk_and_finish(http: httpx.Client, db: Database, settings: Settings) -> htt
     start = http.post(f"{API}/sessions", json=PROFILE, headers=headers)
     assert start.status_code == 201, start.text
     sid = start.json()["session_id"]
-    for text in SAID:
-        reply = http.post(f"{API}/sessions/{sid}/messages", json={"text": text}, headers=headers)
+    for said in SAID:
+        reply = http.post(f"{API}/sessions/{sid}/messages", json={"text": said}, headers=headers)
         assert reply.status_code == 200, reply.text
     return http.post(f"{API}/sessions/{sid}/finish", headers=headers)
 
@@ -192,3 +194,27 @@ def test_the_tiny_model_served_locally_falls_back_and_says_so(
         refused = talk_and_finish(http, db, settings)
     assert refused.status_code == 503
     assert refused.json()["error"]["message"].startswith("TRENDPATH_AI_VALUES_METHOD=hybrid")
+
+
+def test_switching_the_method_re_embeds_people_through_the_job(
+    http: httpx.Client,
+    recorded: RecordedServer,
+    settings: Settings,
+    database: Database,
+    db: Database,
+) -> None:
+    finished = talk_and_finish(http, db, settings)  # the session's server: the lexicon
+    assert finished.json()["method"] == "lexicon"
+    switched = settings.model_copy(
+        update={"ai_values_method": "hybrid", "ai_llm_base_url": recorded.url}
+    )
+    runtime = Runtime(settings=switched, db=database, clients=ServiceClients(switched))
+    assert reembed_stale(runtime).rebuilt == 1  # the lexicon persona is of another version now
+    with database.engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT p.version, v.method FROM ai.persona p JOIN ai.value_score v USING (user_id)"
+            )
+        ).one()
+    assert row.version.endswith("+values-hybrid") and row.method == "hybrid"
+    assert reembed_stale(runtime).handled == 0
