@@ -249,26 +249,35 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         f"first call of a process also loads Kiwi ({cold_ms:.0f} ms here). *rejected < 0.5*: the "
         "labelled weakest value, which the person rejects in words, scores below neutral. "
         "*bottom-1*: it is the value the service presents as the weakest (an axis without "
-        "evidence is never presented). The lexicon is tuned on the two dev sets only; the "
-        "rejection sets (issue 16) were written and split before any tuning, the held-out half "
-        "in another voice, but by the same author as the lexicon: read held-out figures as "
-        "optimistic (see docs/ai.md). LLM rows appear when `TRENDPATH_BENCH_LLM_URL`/`_MODEL` or "
-        "`TRENDPATH_BENCH_LLM_PATH` is set; `fallbacks` counts conversations where the model "
-        "failed and the offline result was used."
+        "evidence is never presented). The lexicon is tuned on the two dev sets only. The "
+        "rejection sets (issue 16): held-out A was written with the first dev batch and "
+        "committed before any tuning, in another voice, and measured once before the second "
+        "tuning round (optimistic since); held-out B was written after that and before the "
+        "second round, in a third voice, and is measured only here. All were written by the "
+        "lexicon's author: read held-out figures as optimistic (see docs/ai.md). Before issue "
+        "16 the offline extractor scored pairwise / top-1 / rejected / bottom-1 = 0.773 / 0.614 "
+        "/ 0.409 / 0.386 on held-out A and 0.675 / 0.575 / 0.425 / 0.425 on held-out B. LLM rows "
+        "appear when `TRENDPATH_BENCH_LLM_URL`/`_MODEL` or `TRENDPATH_BENCH_LLM_PATH` is set; "
+        "`fallbacks` counts conversations where the model failed and the offline result was used."
     )
     rows_by = {(r[0], r[1]): r for r in rows}
     v1 = rows_by[("offline lexicon", "v1 held-out")]
-    rej = rows_by[("offline lexicon", "rejections held-out")]
     mean_ms = max(float(r[7]) for r in rows if r[0] == "offline lexicon")
-    targets = [
-        Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9),
-        Target("pairwise, rejections held-out", ">= 0.97", f"{rej[3]:.3f}", rej[3] >= 0.97),
-        Target("top-1, rejections held-out", ">= 0.9", f"{rej[4]:.3f}", rej[4] >= 0.9),
-        Target("rejected < 0.5, rejections held-out", ">= 0.9", f"{rej[5]:.3f}", rej[5] >= 0.9),
-        Target("bottom-1, rejections held-out", ">= 0.85", f"{rej[6]:.3f}", rej[6] >= 0.85),
-        Target("latency per conversation, offline", "<= 100 ms", f"{mean_ms:.1f} ms",
-               mean_ms <= 100),
-    ]  # fmt: skip
+    targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
+    goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
+    goals += (("bottom-1", 6, 0.85),)
+    for label, set_name in (("A", "rejections held-out"), ("B", "rejections held-out B")):
+        r = rows_by[("offline lexicon", set_name)]
+        targets += [
+            Target(f"{metric}, rejections held-out {label}", f">= {goal}", f"{r[col]:.3f}",
+                   r[col] >= goal)
+            for metric, col, goal in goals
+        ]  # fmt: skip
+    targets.append(
+        Target(
+            "latency per conversation, offline", "<= 100 ms", f"{mean_ms:.1f} ms", mean_ms <= 100
+        )
+    )
     write_section("values", "Value extraction (AI service)", body + notes, targets=targets)
 
 
