@@ -7,11 +7,21 @@ for both the dev set (the lexicon is tuned on it) and the held-out set it report
 
 - pairwise: share of conversations whose labelled strongest value scores above the weakest;
 - top-1: share whose labelled strongest value is ranked first;
+- rejected < 0.5: share whose labelled weakest (rejected) value scores below neutral;
+- bottom-1: share whose labelled weakest value is the one the service presents as the weakest;
 - latency per conversation: value extraction plus building the 1536-d persona vector.
+
+Sets: the first two (v1, 32 + 32 conversations) and the rejection sets of issue 16: dev (88, in
+two batches), held-out (44, written with the first dev batch before any tuning, in another voice;
+measured once before the second tuning round) and held-out B (40, written after that measurement
+and before the second round, in a third voice). ``--sets dev`` runs only
+the dev sets and ``--explain`` prints each dev miss with its scores (for tuning; the held-out sets
+are never explained).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -32,9 +42,13 @@ from trendpath.ai.values import ValueScores, extract_values
 from trendpath.ai.values_llm import extract_values_llm
 from trendpath.kit.taxonomy import VALUE_AXES
 
+EVAL = ROOT / "data" / "eval"
 SETS = {
-    "dev": ROOT / "data" / "eval" / "value_conversations_dev.yaml",
-    "held-out": ROOT / "data" / "eval" / "value_conversations.yaml",
+    "v1 dev": EVAL / "value_conversations_dev.yaml",
+    "v1 held-out": EVAL / "value_conversations.yaml",
+    "rejections dev": EVAL / "value_rejections_dev.yaml",
+    "rejections held-out": EVAL / "value_rejections_heldout.yaml",
+    "rejections held-out B": EVAL / "value_rejections_heldout_b.yaml",
 }
 
 
@@ -70,11 +84,14 @@ def load_labelled(path: Path) -> list[Labelled]:
             raise ValueError(f"{path.name} {conv['id']}: bad labels {strongest}/{weakest}")
         turns = []
         for t in conv["turns"]:
+            stage = t.get("stage")
             if "coach" in t:
-                turns.append(Turn(role="coach", text=str(t["coach"]), probe_axis=t.get("probe")))
+                turns.append(
+                    Turn(role="coach", text=str(t["coach"]), probe_axis=t.get("probe"), stage=stage)
+                )
             else:
                 choice = _choice(t["choice"]) if "choice" in t else None
-                turns.append(Turn(role="user", text=str(t["user"]), choice=choice))
+                turns.append(Turn(role="user", text=str(t["user"]), choice=choice, stage=stage))
         out.append(Labelled(conv["id"], conv["style"], strongest, weakest, turns))
     return out
 
@@ -86,34 +103,80 @@ def _persona_ms(conv: Labelled, scores: ValueScores) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def evaluate(convs: list[Labelled], extract: Callable[[list[Turn]], ValueScores]) -> dict[str, Any]:
-    """Accuracy and latency of one extractor on one set."""
-    pairwise = top1 = fallbacks = 0
-    latencies: list[float] = []
-    misses: list[str] = []
+def presented(scores: ValueScores) -> tuple[str | None, str | None]:
+    """The strongest and the weakest value as the service presents them (summary, ``ranked``)."""
+    top = scores.strongest(1)
+    return (top[0] if top else None, scores.weakest())
+
+
+@dataclass
+class Outcome:
+    """How one extractor did on one labelled conversation."""
+
+    conv: Labelled
+    scores: ValueScores
+    ms: float
+
+    @property
+    def pairwise(self) -> bool:
+        s = self.scores.scores()
+        return s[self.conv.strongest] > s[self.conv.weakest]
+
+    @property
+    def rejected(self) -> bool:
+        return self.scores.scores()[self.conv.weakest] < 0.5
+
+    @property
+    def top1(self) -> bool:
+        return presented(self.scores)[0] == self.conv.strongest
+
+    @property
+    def bottom1(self) -> bool:
+        return presented(self.scores)[1] == self.conv.weakest
+
+
+def run(convs: list[Labelled], extract: Callable[[list[Turn]], ValueScores]) -> list[Outcome]:
+    """Extract every conversation, timing extraction plus the persona vector."""
+    out = []
     for conv in convs:
         start = time.perf_counter()
         scores = extract(conv.turns)
         ms = (time.perf_counter() - start) * 1000 + _persona_ms(conv, scores)
-        latencies.append(ms)
-        s = scores.scores()
-        ok = s[conv.strongest] > s[conv.weakest]
-        pairwise += ok
-        top1 += scores.ranked()[0] == conv.strongest
-        fallbacks += scores.method == "lexicon-fallback"
-        if not ok:
-            misses.append(conv.id)
-    n = len(convs)
-    ordered = sorted(latencies)
+        out.append(Outcome(conv, scores, ms))
+    return out
+
+
+def evaluate(convs: list[Labelled], extract: Callable[[list[Turn]], ValueScores]) -> dict[str, Any]:
+    """Accuracy and latency of one extractor on one set."""
+    outcomes = run(convs, extract)
+    n = len(outcomes)
+    ordered = sorted(o.ms for o in outcomes)
+    misses = [o.conv.id for o in outcomes if not (o.pairwise and o.rejected)]
     return {
         "n": n,
-        "pairwise": pairwise / n,
-        "top1": top1 / n,
-        "mean_ms": statistics.fmean(latencies),
+        "pairwise": sum(o.pairwise for o in outcomes) / n,
+        "top1": sum(o.top1 for o in outcomes) / n,
+        "rejected": sum(o.rejected for o in outcomes) / n,
+        "bottom1": sum(o.bottom1 for o in outcomes) / n,
+        "mean_ms": statistics.fmean(ordered),
         "p95_ms": ordered[min(n - 1, round(0.95 * (n - 1)))],
-        "fallbacks": fallbacks,
+        "fallbacks": sum(o.scores.method == "lexicon-fallback" for o in outcomes),
         "misses": ", ".join(misses) or "—",
     }
+
+
+def explain(convs: list[Labelled], extract: Callable[[list[Turn]], ValueScores]) -> None:
+    """Print every miss of a dev set with its scores (error analysis while tuning)."""
+    for o in run(convs, extract):
+        if o.pairwise and o.rejected and o.top1 and o.bottom1:
+            continue
+        s = o.scores.scores()
+        top, bottom = presented(o.scores)
+        print(f"{o.conv.id} ({o.conv.style}): want {o.conv.strongest} > {o.conv.weakest}; "
+              f"presented {top} / {bottom}")  # fmt: skip
+        for axis, score in sorted(s.items(), key=lambda kv: -kv[1]):
+            conf = o.scores.axes[axis].confidence
+            print(f"    {axis:20s} {score:.3f} (conf {conf:.2f})")
 
 
 def _llm_backends() -> dict[str, LLMBackend]:
@@ -142,9 +205,16 @@ def _llm_extractor(backend: LLMBackend) -> Callable[[list[Turn]], ValueScores]:
     return extract
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.values", description=__doc__)
+    parser.add_argument("--sets", choices=("all", "dev"), default="all")
+    parser.add_argument("--explain", action="store_true", help="print dev misses with scores")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run every backend on both sets, print the table, update docs/benchmarks.md."""
-    del argv  # no options; the signature is the one bench.all calls
+    """Run every backend on every set, print the table, update docs/benchmarks.md."""
+    args = _parse(argv)
     start = time.perf_counter()
     extract_values([Turn(role="user", text="준비 운동: 성장이 중요해요.")])
     cold_ms = (time.perf_counter() - start) * 1000
@@ -153,32 +223,62 @@ def main(argv: list[str] | None = None) -> None:
     }
     for name, backend in _llm_backends().items():
         extractors[name] = _llm_extractor(backend)
+    sets = {k: v for k, v in SETS.items() if args.sets == "all" or k.endswith(" dev")}
+    if args.explain:
+        for set_name, path in sets.items():
+            if set_name.endswith(" dev"):
+                print(f"## {set_name}")
+                explain(load_labelled(path), extractors["offline lexicon"])
     rows = []
     for name, extract in extractors.items():
-        for set_name, path in SETS.items():
+        for set_name, path in sets.items():
             r = evaluate(load_labelled(path), extract)
-            rows.append([name, set_name, r["n"], r["pairwise"], r["top1"], r["mean_ms"],
-                         r["p95_ms"], r["fallbacks"], r["misses"]])  # fmt: skip
-    headers = ["backend", "set", "n", "pairwise", "top-1", "mean ms", "p95 ms", "fallbacks"]
-    body = table([*headers, "pairwise misses"], rows)
+            keys = ("n", "pairwise", "top1", "rejected", "bottom1", "mean_ms", "p95_ms")
+            rows.append([name, set_name, *(r[k] for k in keys), r["fallbacks"], r["misses"]])
+    headers = ["backend", "set", "n", "pairwise", "top-1", "rejected < 0.5", "bottom-1"]
+    headers += ["mean ms", "p95 ms", "fallbacks", "misses (pairwise or rejected)"]
+    body = table(headers, rows)
     print(body)
+    if args.sets != "all":
+        return  # a partial run never rewrites the report
+    _write(rows, body, cold_ms)
+
+
+def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
     notes = (
         f"\n\nLatency is value extraction plus the persona vector, per conversation, warm; the "
-        f"first call of a process also loads Kiwi ({cold_ms:.0f} ms here). Targets: pairwise "
-        ">= 0.9 and <= 100 ms for the offline pipeline. The lexicon is tuned on the dev set only; "
-        "both sets were written by the lexicon's author, so read the held-out figure as optimistic "
-        "(see docs/ai.md). LLM rows appear when `TRENDPATH_BENCH_LLM_URL`/`_MODEL` or "
-        "`TRENDPATH_BENCH_LLM_PATH` is set; `fallbacks` counts conversations where the model "
-        "failed and the offline result was used."
+        f"first call of a process also loads Kiwi ({cold_ms:.0f} ms here). *rejected < 0.5*: the "
+        "labelled weakest value, which the person rejects in words, scores below neutral. "
+        "*bottom-1*: it is the value the service presents as the weakest (an axis without "
+        "evidence is never presented). The lexicon is tuned on the two dev sets only. The "
+        "rejection sets (issue 16): held-out A was written with the first dev batch and "
+        "committed before any tuning, in another voice, and measured once before the second "
+        "tuning round (optimistic since); held-out B was written after that and before the "
+        "second round, in a third voice, and is measured only here. All were written by the "
+        "lexicon's author: read held-out figures as optimistic (see docs/ai.md). Before issue "
+        "16 the offline extractor scored pairwise / top-1 / rejected / bottom-1 = 0.773 / 0.614 "
+        "/ 0.409 / 0.386 on held-out A and 0.675 / 0.575 / 0.425 / 0.425 on held-out B. LLM rows "
+        "appear when `TRENDPATH_BENCH_LLM_URL`/`_MODEL` or `TRENDPATH_BENCH_LLM_PATH` is set; "
+        "`fallbacks` counts conversations where the model failed and the offline result was used."
     )
-    held = next(r for r in rows if r[0] == "offline lexicon" and r[1] == "held-out")
-    pairwise, mean_ms = float(held[3]), float(held[5])  # type: ignore[arg-type]
-    targets = [
-        Target("pairwise agreement, held-out, offline", ">= 0.9", f"{pairwise:.3f}",
-               pairwise >= 0.9),
-        Target("latency per conversation, offline", "<= 100 ms", f"{mean_ms:.1f} ms",
-               mean_ms <= 100),
-    ]  # fmt: skip
+    rows_by = {(r[0], r[1]): r for r in rows}
+    v1 = rows_by[("offline lexicon", "v1 held-out")]
+    mean_ms = max(float(r[7]) for r in rows if r[0] == "offline lexicon")
+    targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
+    goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
+    goals += (("bottom-1", 6, 0.85),)
+    for label, set_name in (("A", "rejections held-out"), ("B", "rejections held-out B")):
+        r = rows_by[("offline lexicon", set_name)]
+        targets += [
+            Target(f"{metric}, rejections held-out {label}", f">= {goal}", f"{r[col]:.3f}",
+                   r[col] >= goal)
+            for metric, col, goal in goals
+        ]  # fmt: skip
+    targets.append(
+        Target(
+            "latency per conversation, offline", "<= 100 ms", f"{mean_ms:.1f} ms", mean_ms <= 100
+        )
+    )
     write_section("values", "Value extraction (AI service)", body + notes, targets=targets)
 
 

@@ -240,7 +240,16 @@ def test_doctor_reports_each_part(tmp_path: Path) -> None:
     result = _cli("doctor", env=_env(tmp_path / "state"))
     for name in ("database", "state", "data", "torch", "kiwipiepy", "fonts", "chromium"):
         assert name in result.stdout
+    assert "values       lexicon (serving: lexicon)" in result.stdout
     assert result.returncode == 0, result.stdout
+
+
+def test_doctor_names_a_values_method_without_a_model(tmp_path: Path) -> None:
+    result = _cli("doctor", env=_env(tmp_path / "state", TRENDPATH_AI_VALUES_METHOD="llm"))
+    assert "values       llm (serving: unavailable) — no language model is configured" in (
+        result.stdout
+    )
+    assert result.returncode == 1
 
 
 def test_admin_command_grants_the_role(tmp_path: Path, pg_url: str, database: Database) -> None:

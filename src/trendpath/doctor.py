@@ -36,6 +36,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         "transformers", "LLM fine-tuning and local inference (extra: llm)", required=False
     )
     yield _module("bitsandbytes", "4-bit QLoRA (extra: llm)", required=False)
+    yield _values_method(settings)
     yield _fonts()
     yield _chromium()
 
@@ -83,6 +84,19 @@ def _module(name: str, role: str, *, required: bool) -> Check:
         return Check(name, "ok", role)
     level: Level = "fail" if required else "warn"
     return Check(name, level, f"not installed — {role}")
+
+
+def _values_method(settings: Settings) -> Check:
+    """TRENDPATH_AI_VALUES_METHOD and whether its model can serve (the server is asked)."""
+    from trendpath.ai.values_method import build_values_method
+
+    method = build_values_method(settings)
+    problem, details = method.readiness()
+    detail = f"{details['configured']} (serving: {details['serving']})"
+    if details.get("problem"):
+        detail += f" — {details['problem']}"
+    level: Level = "fail" if problem else ("warn" if details.get("problem") else "ok")
+    return Check("values", level, detail)
 
 
 def _fonts() -> Check:

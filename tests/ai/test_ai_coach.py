@@ -13,7 +13,7 @@ from trendpath.ai.coach_planner import CoachConfig, CoachState, UserContext
 from trendpath.ai.coach_script import FORCED_CHOICE_BY_ID, josa, parse_choice
 from trendpath.ai.llm.openai_compat import OpenAICompatBackend
 from trendpath.ai.safety import inspect_input, is_crisis
-from trendpath.ai.values import extract_values
+from trendpath.ai.values import AXIS_LABELS_KO, extract_values
 
 CTX = UserContext(
     name="지수",
@@ -99,8 +99,10 @@ def test_turn_limit_forces_summary_and_end() -> None:
     assert state.done
     assert state.user_turns <= 5
     summary = next(r for r in replies if r.stage == "summary")
-    # Nothing was learned: the summary says so rather than inventing a finding.
-    assert "뚜렷한 기준이 드러나지는 않았지만" in summary.text
+    # Nothing was learned: the summary says so rather than inventing a finding, and names no
+    # value at all (an axis nobody spoke to is neither a strongest nor a weakest value).
+    assert "뚜렷하게 드러나지 않았어요" in summary.text
+    assert not any(label in summary.text for label in AXIS_LABELS_KO.values())
 
 
 def test_english_answers_are_understood_and_noted_once() -> None:

@@ -25,6 +25,7 @@ from trendpath.ai import sessions, space, store
 from trendpath.ai.coach_planner import CoachState
 from trendpath.ai.dialogue import Turn
 from trendpath.ai.jobs import REEMBED_BATCH
+from trendpath.ai.values_method import ValuesMethod
 from trendpath.kit.db import Database
 from trendpath.kit.taxonomy import load_taxonomy
 
@@ -117,7 +118,7 @@ def rebuilt_elsewhere(db: Database, users: list[uuid.UUID]) -> dict[uuid.UUID, A
         trans = conn.begin()
         session = Session(bind=conn, join_transaction_mode="create_savepoint")
         for uid in users:
-            assert sessions.rebuild(session, uid)
+            assert sessions.rebuild(session, uid, ValuesMethod())
         session.flush()
         result = {r.user_id: r for r in session.execute(joined())}
         session.close()

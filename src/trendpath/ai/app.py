@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -9,14 +11,22 @@ from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
 from trendpath.ai.routes_coach import router as coach_router
 from trendpath.ai.routes_persona import router as persona_router
+from trendpath.ai.values_method import values_method
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
 
 
 async def warm_up(runtime: Runtime) -> None:
-    """Load Kiwi (Korean morphology) before the first request needs it."""
+    """Load Kiwi (Korean morphology) and the values method before the first request needs them."""
     await run_in_threadpool(kiwi)
+    await values_method(runtime)
+
+
+async def values_ready(runtime: Runtime) -> tuple[str | None, dict[str, Any]]:
+    """``/readyz`` details of TRENDPATH_AI_VALUES_METHOD; unready when its model cannot serve."""
+    method = await values_method(runtime)
+    return await run_in_threadpool(method.readiness)
 
 
 SPEC = ServiceSpec(
@@ -28,6 +38,7 @@ SPEC = ServiceSpec(
     ),
     routers=(coach_router, persona_router),
     background=(warm_up, reembed_job, deletion_job),
+    readiness={"values_method": values_ready},
 )
 
 

@@ -35,6 +35,11 @@ SUMMARY = (
     "{low} 상대적으로 덜 중요하게 보시는 것 같아요.{quote}{worry} "
     "{check}"
 )
+SUMMARY_NO_LOW = "{name}은 {top} 가장 중요하게 여기시는 것 같아요.{quote}{worry} {check}"
+SUMMARY_OPEN = (
+    "아직은 {name}이 일에서 무엇을 가장 중요하게 여기시는지 뚜렷하게 드러나지 않았어요. "
+    "한 가지만 꼽는다면 어떤 게 떠오르세요?"
+)
 SUMMARY_TENTATIVE = (
     "아직 뚜렷한 기준이 드러나지는 않았지만, "
     "{name}은 {top} 조금 더 중요하게 여기시는 것 같아요.{worry} "

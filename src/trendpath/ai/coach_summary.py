@@ -34,13 +34,19 @@ TENTATIVE_BELOW = 0.3
 
 
 def summary_text(state: CoachState, scores: ValueScores, lead: str) -> str:
-    """The summary: leading values, the least important one, a quote and the first worry."""
-    ranked = scores.ranked()
-    top_text = pair(cr.axis_label(ranked[0]), cr.axis_label(ranked[1]))
-    low = cr.axis_label(ranked[-1])
+    """The summary: leading values, the least important one, a quote and the first worry.
+
+    Only values the person spoke to are named: a value without evidence is neither their
+    strongest nor their weakest (``ValueScores.strongest`` / ``weakest``); with none at all, the
+    summary names nothing and asks for one.
+    """
+    top, low = scores.strongest(2), scores.weakest()
     name = display_name(state.context)
+    if not top:
+        return f"{lead} {cr.SUMMARY_OPEN.format(name=name)}".strip()
+    top_text = labels(top)
     worry = cr.SUMMARY_WORRY.format(worry=state.worries[0]) if state.worries else ""
-    lead_axis = scores.axes[ranked[0]]
+    lead_axis = scores.axes[top[0]]
     if lead_axis.confidence < TENTATIVE_BELOW or lead_axis.score < 0.6:
         # Little evidence: say so instead of presenting a guess as a finding.
         body = cr.SUMMARY_TENTATIVE.format(
@@ -49,10 +55,11 @@ def summary_text(state: CoachState, scores: ValueScores, lead: str) -> str:
         return f"{lead} {body}".strip()
     quote = next((e for e in lead_axis.evidence if len(e) >= 12), "")
     quote_text = cr.SUMMARY_QUOTE.format(quote=listen.clip_quote(quote)) if quote else ""
-    body = cr.SUMMARY.format(
+    template = cr.SUMMARY if low else cr.SUMMARY_NO_LOW
+    body = template.format(
         name=name,
         top=top_text,
-        low=cs.josa(low, "은/는"),
+        low=cs.josa(cr.axis_label(low), "은/는") if low else "",
         quote=quote_text,
         worry=worry,
         check=cr.SUMMARY_CHECK,
@@ -81,10 +88,9 @@ def after_summary(
     if state.user_turns >= state.max_user_turns or state.corrections >= config.max_corrections:
         return Plan("done", cr.CLOSING_UNCONFIRMED.format(name=name), "closing")
     state.corrections += 1
-    if strongest_signal(text)[0] is not None:
-        ranked = reading.scores.ranked()
-        top = pair(cr.axis_label(ranked[0]), cr.axis_label(ranked[1]))
-        return _resummary(state, text, name, top)
+    top_axes = reading.scores.strongest(2)
+    if strongest_signal(text)[0] is not None and top_axes:
+        return _resummary(state, text, name, labels(top_axes))
     if cs.is_dissent(text):
         asks = [k for k in state.used if k.startswith("ask_correction:")]
         state.used.append(f"ask_correction:{len(asks)}")
@@ -104,6 +110,12 @@ def _resummary(state: CoachState, text: str, name: str, top: str) -> Plan:
     check = cr.RESUMMARY_CHECKS[i]
     body = lead.format(name=name, top=top, quote=quote) + check
     return Plan("summary", body, "resummary", question=check)
+
+
+def labels(axes: list[str]) -> str:
+    """ "A를" or "A와 B를": one or two value labels with the right particles."""
+    names = [cr.axis_label(a) for a in axes]
+    return pair(names[0], names[1]) if len(names) > 1 else cs.josa(names[0], "을/를")
 
 
 def pair(first: str, second: str) -> str:

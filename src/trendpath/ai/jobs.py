@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.ai import sessions, space, store
+from trendpath.ai.values_method import values_method_of
 from trendpath.kit.account_events import DeletionFollower
 from trendpath.kit.runtime import Runtime
 
@@ -50,14 +51,15 @@ def reembed_stale(
     rebuild fails is logged and left out (``skip`` on the next pass) instead of stopping the
     others.
     """
-    version = space.version()
+    values = values_method_of(runtime)
+    version = space.version(values.name)
     with runtime.db.session_scope() as session:
         users = store.stale_personas(session, version, batch, skip)
     result = ReembedPass()
     for user_id in users:
         try:
             with runtime.db.session_scope() as session:
-                if sessions.rebuild(session, user_id):
+                if sessions.rebuild(session, user_id, values):
                     result.rebuilt += 1
                 else:
                     store.delete_persona(session, user_id)
@@ -80,7 +82,11 @@ async def reembed_job(runtime: Runtime) -> None:
         if done.handled:
             log.info(
                 "personas re-embedded",
-                extra={"count": done.rebuilt, "dropped": done.dropped, "version": space.version()},
+                extra={
+                    "count": done.rebuilt,
+                    "dropped": done.dropped,
+                    "version": space.version(values_method_of(runtime).name),
+                },
             )
         failed.update(done.failed)
         more = done.handled + len(done.failed) >= REEMBED_BATCH

@@ -25,6 +25,8 @@ from trendpath.ai.schemas import (
     SessionSummary,
     ValuesOut,
 )
+from trendpath.ai.values import rank_axes
+from trendpath.ai.values_method import values_method, values_method_of
 from trendpath.kit.auth import Principal, require_scopes
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
@@ -117,10 +119,15 @@ async def _save(
     request: Request, loaded: sessions.Loaded, body: MessageIn, state: CoachState, reply: CoachReply
 ) -> None:
     runtime = runtime_of(request)
+    values = await values_method(runtime)
+    # A closed talk is scored before the transaction: a language model may take seconds.
+    scores = await values.ascore(state.turns) if state.done else None
 
     def save() -> None:
         with runtime.db.session_scope() as s:
-            sessions.save_turn(s, loaded, body.text, body.choice, state, reply)
+            sessions.save_turn(
+                s, loaded, body.text, body.choice, state, reply, values=values, scores=scores
+            )
 
     await run_in_threadpool(save)
 
@@ -208,15 +215,21 @@ async def stream_message(
     responses=error_responses(404, 409),
     summary="End the talk",
 )
-def finish_session(session: SessionDep, session_id: uuid.UUID, user: ChatUser) -> ValuesOut:
+def finish_session(
+    session: SessionDep, request: Request, session_id: uuid.UUID, user: ChatUser
+) -> ValuesOut:
     """Close the session now and store value scores and persona from what was said."""
     loaded = sessions.load(session, session_id, user.user_id)
+    values = values_method_of(runtime_of(request))
     state = loaded.state.model_copy(update={"done": True})
+    scores = values.score(state.turns)
     if loaded.status != "finished" and not store.advance_session(
         session, loaded.id, loaded.turns, state.model_dump(mode="json"), "finished"
     ):
         raise ApiError(409, "conflict", "the session moved on meanwhile; reload and retry")
-    scores = sessions.finalise(session, user.user_id, loaded.id, state, confirmed=False)
+    scores = sessions.finalise(
+        session, user.user_id, loaded.id, state, confirmed=False, values=values, scores=scores
+    )
     session.commit()
     return _values_out(
         {a: s.model_dump() for a, s in scores.axes.items()},
@@ -247,10 +260,13 @@ def _values_out(
         )
         for a in VALUE_AXES
     }
-    ranked = sorted(VALUE_AXES, key=lambda a: out[a].score, reverse=True)
+    ranked = rank_axes(
+        {a: out[a].score for a in VALUE_AXES}, {a: out[a].confidence for a in VALUE_AXES}
+    )
     return ValuesOut(
         axes=out,
         ranked=ranked,
+        unknown=[a for a in VALUE_AXES if a not in ranked],
         growth_orientation=round(growth, 4),
         stability_preference=round(stability, 4),
         method=method,

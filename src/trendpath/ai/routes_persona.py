@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import Row
 
 from trendpath.ai import sessions, space, store
@@ -24,9 +24,11 @@ from trendpath.ai.schemas import (
     TrendVectorOut,
     VectorOut,
 )
+from trendpath.ai.values_method import values_method, values_method_of
 from trendpath.kit.auth import CurrentUser, Principal, require_scopes
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
+from trendpath.kit.service import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["persona"])
 
@@ -38,15 +40,21 @@ def _floats(vector: np.ndarray) -> list[float]:
     return [round(float(x), 7) for x in vector]
 
 
+async def _version(request: Request) -> str:
+    """The space version: construction, encoder and the configured values method."""
+    return space.version((await values_method(runtime_of(request))).name)
+
+
 @router.get("/persona/space", response_model=SpaceOut, summary="The persona space layout")
-async def persona_space() -> SpaceOut:
+async def persona_space(request: Request) -> SpaceOut:
     """Version, dimension and block layout shared by user and trend vectors."""
     blocks = space.layout()
-    return SpaceOut(version=space.version(), dim=max(b[1] for b in blocks.values()), blocks=blocks)
+    version = await _version(request)
+    return SpaceOut(version=version, dim=max(b[1] for b in blocks.values()), blocks=blocks)
 
 
 @router.post("/embed/profile", response_model=VectorOut, summary="Embed a profile (service)")
-async def embed_profile(body: ProfileIn, _: EmbedCaller) -> VectorOut:
+async def embed_profile(body: ProfileIn, request: Request, _: EmbedCaller) -> VectorOut:
     """A persona vector from interests, skills and optional values/text; nothing is stored."""
     inputs = PersonaInputs(
         conversation=body.text or "",
@@ -55,11 +63,12 @@ async def embed_profile(body: ProfileIn, _: EmbedCaller) -> VectorOut:
         values=body.values or {},
     )
     built = await space.persona(inputs)
-    return VectorOut(vector=_floats(built.vector), version=built.version, blocks=space.layout())
+    version = await _version(request)
+    return VectorOut(vector=_floats(built.vector), version=version, blocks=space.layout())
 
 
 @router.post("/embed/trends", response_model=TrendsOut, summary="Embed trends (service)")
-async def embed_trends(body: TrendsIn, _: EmbedCaller) -> TrendsOut:
+async def embed_trends(body: TrendsIn, request: Request, _: EmbedCaller) -> TrendsOut:
     """Trend vectors in the same space as personas."""
     inputs = [TrendInputs.model_validate(t.model_dump()) for t in body.trends]
     built = await space.trends(inputs)
@@ -67,7 +76,7 @@ async def embed_trends(body: TrendsIn, _: EmbedCaller) -> TrendsOut:
         TrendVectorOut(slug=t.slug, vector=_floats(v.vector))
         for t, v in zip(inputs, built, strict=True)
     ]
-    return TrendsOut(version=space.version(), items=items)
+    return TrendsOut(version=await _version(request), items=items)
 
 
 @router.post("/embed/texts", response_model=TextsOut, summary="Embed texts (service)")
@@ -121,9 +130,9 @@ def my_persona(session: SessionDep, user: CurrentUser) -> PersonaOut:
     responses=error_responses(404),
     summary="Rebuild my persona",
 )
-def rebuild_my_persona(session: SessionDep, user: ChatUser) -> PersonaOut:
+def rebuild_my_persona(session: SessionDep, request: Request, user: ChatUser) -> PersonaOut:
     """Recompute values and persona from the latest finished talk, in the current space."""
-    if not sessions.rebuild(session, user.user_id):
+    if not sessions.rebuild(session, user.user_id, values_method_of(runtime_of(request))):
         raise ApiError(404, "not_found", "no finished talk yet: talk with the coach first")
     session.commit()
     row = store.get_persona(session, user.user_id)

@@ -246,7 +246,13 @@ class ValuesOut(BaseModel):
     """A user's value scores on the nine axes, with evidence."""
 
     axes: dict[str, AxisEvidenceOut]
-    ranked: list[str]
+    ranked: list[str] = Field(
+        description="Axes the talk gave evidence for, most to least important"
+    )
+    unknown: list[str] = Field(
+        default_factory=list,
+        description="Axes nothing in the talk spoke to: neither a strongest nor a weakest value",
+    )
     growth_orientation: float
     stability_preference: float
     method: str

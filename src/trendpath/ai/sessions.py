@@ -17,7 +17,8 @@ from trendpath.ai import space, store
 from trendpath.ai.coach import CoachReply
 from trendpath.ai.coach_planner import CoachState, UserContext
 from trendpath.ai.persona import PersonaInputs, build_persona_vector
-from trendpath.ai.values import ValueScores, extract_values
+from trendpath.ai.values import ValueScores
+from trendpath.ai.values_method import ValuesMethod
 from trendpath.kit.errors import ApiError
 from trendpath.kit.taxonomy import load_taxonomy
 
@@ -80,8 +81,15 @@ def save_turn(
     choice: int | None,
     new_state: CoachState,
     reply: CoachReply,
+    *,
+    values: ValuesMethod,
+    scores: ValueScores | None = None,
 ) -> None:
-    """Persist one turn (both messages and the new state); finalise when the talk closed."""
+    """Persist one turn (both messages and the new state); finalise when the talk closed.
+
+    ``scores`` are the closed talk's value scores when the caller computed them already
+    (outside the transaction: a language model may take seconds).
+    """
     status = "finished" if new_state.done else "active"
     if not store.advance_session(
         session, loaded.id, loaded.turns, new_state.model_dump(mode="json"), status
@@ -97,10 +105,18 @@ def save_turn(
         ],
     )
     if new_state.done:
-        finalise(session, loaded.user_id, loaded.id, new_state, confirmed=True)
+        finalise(
+            session,
+            loaded.user_id,
+            loaded.id,
+            new_state,
+            confirmed=True,
+            values=values,
+            scores=scores,
+        )
 
 
-def rebuild(session: Session, user_id: uuid.UUID) -> bool:
+def rebuild(session: Session, user_id: uuid.UUID, values: ValuesMethod) -> bool:
     """Rebuild a user's values and persona from their latest finished talk (current space).
 
     Returns False when the user has no finished talk. Used after a new encoder or persona
@@ -109,20 +125,16 @@ def rebuild(session: Session, user_id: uuid.UUID) -> bool:
     row = store.latest_finished_session(session, user_id)
     if row is None:
         return False
-    values = store.get_values(session, user_id)
+    stored = store.get_values(session, user_id)
     finalise(
         session,
         user_id,
         row.id,
         CoachState.model_validate(row.state),
-        confirmed=bool(values.confirmed) if values is not None else False,
+        confirmed=bool(stored.confirmed) if stored is not None else False,
+        values=values,
     )
     return True
-
-
-def scores_of(state: CoachState) -> ValueScores:
-    """Value scores from the transcript (transparent lexicon extractor)."""
-    return extract_values(state.turns, encoder=space.encoder())
 
 
 def finalise(
@@ -132,9 +144,15 @@ def finalise(
     state: CoachState,
     *,
     confirmed: bool,
+    values: ValuesMethod,
+    scores: ValueScores | None = None,
 ) -> ValueScores:
-    """Store the value scores and rebuild the persona from the whole conversation."""
-    scores = scores_of(state)
+    """Store the value scores and rebuild the persona from the whole conversation.
+
+    The scores come from the configured values method (``scores`` when already computed); the
+    persona is stored under the space version that names that method.
+    """
+    scores = scores if scores is not None else values.score(state.turns)
     store.save_values(
         session,
         user_id,
@@ -157,7 +175,7 @@ def finalise(
         session,
         user_id,
         persona.vector,
-        persona.version,
+        space.version(values.name),
         from_conversation=True,
         inputs={"interests": inputs.interests, "skills": inputs.skills},
     )

@@ -25,9 +25,19 @@ def encoder() -> Encoder:
     return default_encoder()
 
 
-def version() -> str:
-    """The current persona-space version (construction + encoder)."""
-    return persona_version(encoder())
+def version(values_method: str = "lexicon") -> str:
+    """The current persona-space version (construction + encoder + values method)."""
+    return with_values_method(persona_version(encoder()), values_method)
+
+
+def with_values_method(base: str, values_method: str) -> str:
+    """The values method as part of the space version (issue 16).
+
+    Value scores are a block of every persona, so switching ``TRENDPATH_AI_VALUES_METHOD``
+    makes every stored persona (and trend vector) stale, and the re-embedding jobs rebuild
+    them. The default lexicon adds nothing, so existing versions stay valid.
+    """
+    return base if values_method == "lexicon" else f"{base}+values-{values_method}"
 
 
 def layout() -> dict[str, tuple[int, int]]:

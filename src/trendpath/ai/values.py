@@ -4,16 +4,21 @@ For each of the nine work-value axes (:data:`trendpath.kit.taxonomy.VALUE_AXES`)
 returns a score in 0..1 (0.5 = no evidence either way), a confidence in 0..1 and the user's
 sentences that moved it, plus the seed's two summaries (growth orientation, stability preference).
 
-Three kinds of evidence are added up per axis, each as a signed amount:
+Turns are read in order and three kinds of evidence are added up per axis, each as a signed
+amount:
 
-1. cue phrases in the user's sentences (:mod:`trendpath.ai.values_lexicon`: negation, worry,
-   indifference, intensity, contrast, comparison, other people's wishes, the coach's question);
+1. cue phrases in the user's sentences (:mod:`trendpath.ai.values_lexicon`: negation, negative
+   evaluations, worry, indifference, sufficiency, intensity, contrast, comparison, other people's
+   words, the coach's question), and cue-less answers to a question about one axis;
 2. forced-choice answers recorded by the coach (chosen option's axes up, the other's down);
 3. a weak prior: sentences in which no cue fired are compared with short axis descriptions by the
-   text encoder, and nudge the closest axis up a little.
+   text encoder and nudge the closest axis up a little — only axes that already have evidence.
 
-``score = 0.5 + 0.5 * tanh(net / score_scale)`` and ``confidence = 1 - exp(-mass / conf_scale)``
-where ``net`` is the signed sum and ``mass`` the sum of absolute amounts. Sentences that look like
+A correction ("아니 그게 아니라 …", and any answer to the coach's summary) overrides the earlier
+evidence it contradicts. ``score = 0.5 + 0.5 * tanh(net / score_scale)`` and ``confidence = 1 -
+exp(-mass / conf_scale)`` where ``net`` is the signed sum and ``mass`` the sum of absolute
+amounts; an axis nothing spoke to stays at exactly 0.5 with confidence 0, and is never presented
+as a strongest or weakest value (:meth:`ValueScores.ranked`). Sentences that look like
 instructions to a model ("이전 지시를 무시하고 …") are removed first, so they move nothing.
 """
 
@@ -39,6 +44,7 @@ from trendpath.ai.values_lexicon import (
     load_lexicon,
     probe_answer,
     question_frame,
+    says_enough,
 )
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
@@ -81,12 +87,37 @@ class ValueScores(BaseModel):
         return {a: self.axes[a].confidence for a in VALUE_AXES}
 
     def ranked(self) -> list[str]:
-        """Axes from most to least important (ties broken by confidence, then axis order)."""
-        order = {a: i for i, a in enumerate(VALUE_AXES)}
-        return sorted(
-            VALUE_AXES,
-            key=lambda a: (-self.axes[a].score, -self.axes[a].confidence, order[a]),
-        )
+        """Axes with evidence, from most to least important (see :func:`rank_axes`)."""
+        return rank_axes(self.scores(), self.confidences())
+
+    def unknown(self) -> list[str]:
+        """Axes nothing in the talk spoke to: never presented as a strongest or weakest value."""
+        return [a for a in VALUE_AXES if self.axes[a].confidence < EVIDENCE_CONFIDENCE]
+
+    def strongest(self, n: int = 2) -> list[str]:
+        """Up to ``n`` axes the person values (evidence and a score above neutral)."""
+        return [a for a in self.ranked() if self.axes[a].score > 0.5][:n]
+
+    def weakest(self) -> str | None:
+        """The axis the person values least, if they lowered one (evidence, score below neutral)."""
+        low = [a for a in self.ranked() if self.axes[a].score < 0.5]
+        return low[-1] if low else None
+
+
+EVIDENCE_CONFIDENCE = 0.2
+"""Below this confidence an axis has no evidence worth presenting (no statement, choice or
+answer moved it more than someone else's reported wish or the weak embedding prior can)."""
+
+
+def rank_axes(scores: Mapping[str, float], confidences: Mapping[str, float]) -> list[str]:
+    """Axes with evidence, most to least important (ties: confidence, then axis order).
+
+    An axis without evidence (confidence below :data:`EVIDENCE_CONFIDENCE`) is left out, so it
+    is never shown as a top or bottom value; :meth:`ValueScores.unknown` lists those.
+    """
+    order = {a: i for i, a in enumerate(VALUE_AXES)}
+    known = [a for a in VALUE_AXES if confidences.get(a, 0.0) >= EVIDENCE_CONFIDENCE]
+    return sorted(known, key=lambda a: (-scores[a], -confidences[a], order[a]))
 
 
 @dataclass
@@ -99,6 +130,7 @@ class ExtractorConfig:
     choice_rejected: float = 0.6
     prior_weight: float = 0.5
     prior_threshold: float = 0.12
+    prior_cap: float = 0.3
     correction_weight: float = 1.5
     max_evidence: int = 3
     summary_stage: str = "summary"
@@ -146,61 +178,93 @@ def _prototype_matrix(encoder: Encoder, lex: Lexicon) -> np.ndarray:
     return _PROTOTYPES[key]
 
 
-@dataclass(frozen=True)
-class UserSentence:
-    """A user sentence with how to read it: the coach's question frame and probed axis."""
+def _turn_moves(
+    turn: Turn,
+    frame: Frame,
+    probe: str | None,
+    lex: Lexicon,
+    config: ExtractorConfig,
+    quiet: list[Sentence],
+) -> list[AxisDelta]:
+    """Every axis movement of one user turn: its sentences, probe answers and forced choice.
 
-    sentence: Sentence
-    frame: Frame
-    weight: float
-    probe_axis: str | None
-
-
-def user_sentences(
-    turns: Sequence[Turn], lex: Lexicon, config: ExtractorConfig
-) -> list[UserSentence]:
-    """The user's sentences (injection removed, capped) with their reading context.
-
-    Turns marked with the ``crisis`` stage are left out: they are not about work values.
+    Sentences that moved nothing (no cue, no answer, no negation) go to ``quiet`` for the prior.
     """
-    out: list[UserSentence] = []
-    frame: Frame = "neutral"
-    probe: str | None = None
-    for turn in turns:
-        if turn.role == "coach":
-            frame, probe = question_frame(turn.text, lex), turn.probe_axis
+    moves: list[AxisDelta] = []
+    text, _ = strip_injection(turn.text[:MAX_TURN_CHARS])
+    weight = config.correction_weight if turn.stage == config.summary_stage else 1.0
+    retraction = lex.phrases["retraction_phrases"]
+    previous = 0  # where the moves of the previous sentence start
+    for sentence in sentences(text):
+        if retraction is not None and retraction.search(sentence.text):
+            del moves[previous:]
             continue
-        if turn.stage == "crisis":
+        deltas = analyse_sentence(sentence, lex, frame, weight)
+        if deltas:
+            previous = len(moves)
+            moves.extend(deltas)
             continue
-        text, _ = strip_injection(turn.text[:MAX_TURN_CHARS])
-        weight = config.correction_weight if turn.stage == config.summary_stage else 1.0
-        out.extend(UserSentence(s, frame, weight, probe) for s in sentences(text))
-    return out
-
-
-def _add_choices(tally: _Tally, turns: Sequence[Turn], config: ExtractorConfig) -> None:
-    for turn in turns:
-        if turn.role != "user" or turn.choice is None:
+        if says_enough(sentence, lex) and previous < len(moves):
+            # "명예는 누릴 만큼 누렸습니다. 그걸로 족합니다.": a ceiling on what was just named.
+            moves[previous:] = [
+                AxisDelta(m.axis, -abs(m.delta), m.sentence) for m in moves[previous:]
+            ]
             continue
+        answer = probe_answer(sentence, lex) if probe else 0.0
+        if probe and answer:
+            moves.append(AxisDelta(probe, answer * weight, sentence.text))
+        elif not has_negator(sentence, lex) and len(sentence.text.strip()) >= 6:
+            quiet.append(sentence)
+    if turn.choice is not None:
         c = turn.choice
         said = turn.text.strip() or c.label
-        for axis in c.chosen:
-            tally.add(axis, config.choice_chosen * c.strength, said)
-        for axis in c.rejected:
-            tally.add(axis, -config.choice_rejected * c.strength, said)
+        moves.extend(AxisDelta(a, config.choice_chosen * c.strength, said) for a in c.chosen)
+        moves.extend(AxisDelta(a, -config.choice_rejected * c.strength, said) for a in c.rejected)
+    return moves
+
+
+def _overrides(turn: Turn, lex: Lexicon, config: ExtractorConfig) -> bool:
+    """A correction ("아니 그게 아니라…") or any answer to the coach's summary."""
+    pattern = lex.phrases["override_phrases"]
+    return turn.stage == config.summary_stage or bool(pattern and pattern.search(turn.text))
+
+
+def _override(tally: _Tally, moves: Sequence[AxisDelta], keep: float) -> None:
+    """Earlier evidence that a correction contradicts keeps only ``keep`` of its weight."""
+    said: dict[str, float] = {}
+    for m in moves:
+        said[m.axis] = said.get(m.axis, 0.0) + m.delta
+    for axis, delta in said.items():
+        if delta * tally.net[axis] < 0:
+            tally.net[axis] *= keep
 
 
 def _add_prior(
     tally: _Tally, quiet: list[Sentence], encoder: Encoder, lex: Lexicon, config: ExtractorConfig
 ) -> None:
+    """Nudge axes the person already spoke to by the similarity of their cue-less sentences.
+
+    A guess from similarity is not evidence: it adds no confidence, never touches an axis
+    without evidence (which stays at exactly 0.5, so it is never shown as a value), and adds
+    at most ``prior_cap`` per axis.
+    """
     if not quiet:
         return
+    spoken = {a for a in VALUE_AXES if tally.mass[a] > 0}
+    if not spoken:
+        return
     sims = encoder.encode([s.text for s in quiet]) @ _prototype_matrix(encoder, lex).T
+    added = dict.fromkeys(VALUE_AXES, 0.0)
     for sentence, row in zip(quiet, sims, strict=True):
         best = int(np.argmax(row))
+        axis = VALUE_AXES[best]
         excess = float(row[best]) - config.prior_threshold
-        if excess > 0:
-            tally.add(VALUE_AXES[best], config.prior_weight * excess, sentence.text)
+        if excess <= 0 or axis not in spoken:
+            continue
+        amount = min(config.prior_weight * excess, config.prior_cap - added[axis])
+        if amount > 0:
+            added[axis] += amount
+            tally.add(axis, amount, sentence.text, mass_factor=0.0)
 
 
 def extract_values(
@@ -209,23 +273,29 @@ def extract_values(
     config: ExtractorConfig | None = None,
     encoder: Encoder | None = None,
 ) -> ValueScores:
-    """Score the nine value axes from the conversation (offline, deterministic)."""
+    """Score the nine value axes from the conversation (offline, deterministic).
+
+    Turns are read in order: each coach question sets how short answers are read, and a
+    correction overrides what it contradicts. Turns marked with the ``crisis`` stage are left
+    out: they are not about work values.
+    """
     config = config or ExtractorConfig()
     lex = load_lexicon(config.lexicon_path)
     tally = _Tally()
     quiet: list[Sentence] = []
-    for us in user_sentences(turns, lex, config):
-        deltas: list[AxisDelta] = analyse_sentence(us.sentence, lex, us.frame, us.weight)
-        for d in deltas:
-            tally.add(d.axis, d.delta, d.sentence)
-        if deltas:
+    frame: Frame = "neutral"
+    probe: str | None = None
+    for turn in turns:
+        if turn.role == "coach":
+            frame, probe = question_frame(turn.text, lex), turn.probe_axis
             continue
-        answer = probe_answer(us.sentence, lex) if us.probe_axis else 0.0
-        if us.probe_axis and answer:
-            tally.add(us.probe_axis, answer * us.weight, us.sentence.text)
-        elif not has_negator(us.sentence, lex) and len(us.sentence.text.strip()) >= 6:
-            quiet.append(us.sentence)
-    _add_choices(tally, turns, config)
+        if turn.stage == "crisis":
+            continue
+        moves = _turn_moves(turn, frame, probe, lex, config, quiet)
+        if _overrides(turn, lex, config):
+            _override(tally, moves, lex.factors["override_keep"])
+        for m in moves:
+            tally.add(m.axis, m.delta, m.sentence)
     _add_prior(tally, quiet, encoder or default_encoder(), lex, config)
     return scores_from_tally(tally.net, tally.mass, tally.evidence, config, method="lexicon")
 

@@ -1,301 +1,181 @@
-"""The cue lexicon and its clause-level rules: which user words move which value axis, and how.
+"""How a clause's words turn each cue into a signed amount: the rules over the cue lexicon.
 
-Every rule is in ``data/values/lexicon.yaml`` (cues, negators, intensifiers, clause markers); this
-module only applies them. A sentence is split into clauses; in each clause the cues are found over
-Kiwi morphemes, then the clause's modifiers decide each cue's sign and strength:
+Every word list is in ``data/values/lexicon.yaml`` (loaded by :mod:`trendpath.ai.values_cues`);
+this module only applies them. A sentence is split into clauses; in each clause the cues are found
+over Kiwi morphemes, and the clause's other words decide each cue's sign and strength (what bears
+on which cue is :func:`trendpath.ai.values_reading.read`):
 
-- negators flip (by parity, so "없으면 안 돼요" stays positive; "별로" flips only alone);
-- worry words make every cue count for its axis ("잘릴까 봐 걱정" → job security up);
-- indifference makes every cue count against its axis ("돈은 상관없어요", "야근해도 괜찮아요");
-- "A보다 B" turns A against its axis; intensifiers scale; contrast ("-지만") weighs the later
-  clause more; other people's wishes, past statements and questions weigh less.
+- grammatical negators and *negative evaluations* (aversion, fear, fatigue, burden, bother,
+  boredom: "싫다", "무섭다", "피곤하다", "부담스럽다", "귀찮다") flip by parity, so "변화는
+  무서워요" lowers change orientation while "잘릴까 봐 무서워요" (a threat cue) raises job
+  security and "싫지 않아요" stays positive; "별로" flips only alone;
+- worry words make what is worried about count for its axis ("돈 걱정이 커요");
+- indifference ("돈은 상관없어요", "야근해도 괜찮아요") and sufficiency — a limit plus "enough"
+  ("적당히 벌면 그걸로 만족해요", "이 정도면 충분해요") — count against the axis;
+- "A보다 B": A takes the opposite of what the clause says of B;
+- a clause with no evaluation of its own, joined by "-고"/"-거나" to the next, shares the next
+  clause's ("돈을 많이 벌고 빨리 승진하는 건 중요하지 않아요" negates both);
+- intensifiers scale; contrast ("-지만") weighs the later clause more; other people's words (an
+  honorific predicate, a reported quotation, "부모님은 … 원하세요") and past statements weigh
+  less; candid asides ("솔직히") weigh more.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
+from trendpath.ai.korean import Morph, Sentence
+from trendpath.ai.values_cues import (
+    Clause,
+    CueHit,
+    Lexicon,
+    find_cues,
+    is_in,
+    key_of,
+    load_lexicon,
+    split_clauses,
+)
+from trendpath.ai.values_reading import (
+    PREDICATE_TAGS,
+    Reading,
+    evaluates_badly,
+    read,
+    search,
+    sufficient,
+)
 
-from trendpath.ai.korean import Morph, Sentence, morphemes
+__all__ = [
+    "AxisDelta",
+    "Frame",
+    "Lexicon",
+    "analyse_sentence",
+    "has_negator",
+    "load_lexicon",
+    "probe_answer",
+    "question_frame",
+    "says_enough",
+]
 
 Frame = Literal["neutral", "avoid", "concern"]
 
-# Morphemes cues are matched against: meaning-bearing ones, including helping verbs so that
-# "알아주다" (알 + 주) stays distinct from "알다".
-_MATCH_TAGS = frozenset({"NNG", "NNP", "NR", "SL", "SH", "SN", "XR", "VV", "VA", "VX", "MAG", "NP"})
-_NEG_PREFIXES = frozenset({"불", "비", "무", "미"})
-_MAX_GAP = 2
+_HONORIFIC = frozenset({"시", "으시"})
 
 
-def default_lexicon_path() -> Path:
-    """``data/values/lexicon.yaml`` of this checkout (or of the installed image)."""
-    from trendpath.kit.settings import default_data_dir
-
-    return default_data_dir() / "values" / "lexicon.yaml"
-
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """A phrase (as a morpheme sequence, or a regex) that moves one axis by ``weight``."""
-
-    axis: str
-    seq: tuple[str, ...]
-    weight: float
-    pattern: re.Pattern[str] | None = None
-    complaint: bool = False
+def _compared_away(hit: CueHit, clause: Clause, lex: Lexicon) -> bool:
+    """True for A in "A보다 B": "보다" follows the cue with no subject or topic particle between
+    (in "돈은 성장보다 덜 중요해요" the compared-away value is 성장, and 돈 is the subject)."""
+    for m in clause.morphs[hit.last + 1 :]:
+        if m.tag == "JKB" and is_in(m, lex.words["comparative"]):
+            return True
+        if m.tag == "JKS" or (m.tag == "JX" and m.form in ("은", "는", "ᆫ")):
+            return False
+    return False
 
 
-CueGroup = tuple[tuple[str, ...], tuple[Cue, ...]]
-"""One morpheme sequence and every cue (one per axis) written with it."""
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The loaded lexicon: cues indexed by first morpheme, and every modifier set."""
-
-    axes: tuple[str, ...]
-    by_first: dict[str, tuple[CueGroup, ...]]
-    regex_cues: tuple[Cue, ...]
-    words: dict[str, frozenset[str]]
-    phrases: dict[str, re.Pattern[str] | None]
-    intensifiers: dict[str, float]
-    factors: dict[str, float]
-    prototypes: dict[str, tuple[str, ...]]
-    version: int
-
-
-def _key(m: Morph) -> str:
-    return m.form.lower() if m.tag == "SL" else m.form
-
-
-def _phrase_seq(phrase: str) -> tuple[str, ...]:
-    return tuple(_key(m) for m in morphemes(phrase) if m.tag in _MATCH_TAGS)
-
-
-def _compile(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
-
-
-def _load_cues(axes: dict[str, Any]) -> tuple[dict[str, tuple[CueGroup, ...]], tuple[Cue, ...]]:
-    groups: dict[tuple[str, ...], dict[str, Cue]] = {}
-    regex: list[Cue] = []
-    for axis, spec in axes.items():
-        for phrase, weight in (spec.get("cues") or {}).items():
-            phrase = str(phrase)
-            complaint = phrase.startswith("!")
-            phrase = phrase.lstrip("!")
-            if phrase.startswith("re:"):
-                pattern = re.compile(phrase[3:], re.I)
-                regex.append(Cue(axis, (), float(weight), pattern, complaint))
-                continue
-            seq = _phrase_seq(phrase)
-            if not seq:
-                raise ValueError(f"lexicon cue {phrase!r} ({axis}) has no content morphemes")
-            cues = groups.setdefault(seq, {})
-            # Two spellings of one phrase on one axis ("도전"/"도전하다"): keep the stronger.
-            if axis not in cues or abs(weight) > abs(cues[axis].weight):
-                cues[axis] = Cue(axis, seq, float(weight), complaint=complaint)
-    by_first: dict[str, list[CueGroup]] = {}
-    for seq, cues in groups.items():
-        by_first.setdefault(seq[0], []).append((seq, tuple(cues.values())))
-    # Longest phrases first, so "고용 안정" wins over "고용".
-    ordered = {k: tuple(sorted(v, key=lambda g: -len(g[0]))) for k, v in by_first.items()}
-    return ordered, tuple(regex)
-
-
-@lru_cache(maxsize=4)
-def load_lexicon(path: str | None = None) -> Lexicon:
-    """Load and compile the lexicon (cached per path)."""
-    raw = yaml.safe_load(Path(path or default_lexicon_path()).read_text(encoding="utf-8"))
-    mods: dict[str, Any] = raw["modifiers"]
-    by_first, regex_cues = _load_cues(raw["axes"])
-    word_keys = [*("negators", "soft_negators", "concern", "split_endings", "split_adverbs")]
-    word_keys += ["contrast_endings", "contrast_adverbs", "comparative", "others", "reporting"]
-    word_keys += ["evaluative", "affirmatives", "negative_answers", "lack_predicates", "self_words"]
-    phrase_keys = ["relief_phrases", "indifference_phrases", "past_phrases"]
-    phrase_keys += ["correction_phrases", "avoid_frame_phrases", "concern_frame_phrases"]
-    return Lexicon(
-        axes=tuple(raw["axes"]),
-        by_first=by_first,
-        regex_cues=regex_cues,
-        words={k: frozenset(str(w) for w in mods.get(k, [])) for k in word_keys},
-        phrases={k: _compile([str(p) for p in mods.get(k, [])]) for k in phrase_keys},
-        intensifiers={str(k): float(v) for k, v in mods["intensifiers"].items()},
-        factors={k: float(v) for k, v in mods.items() if isinstance(v, int | float)},
-        prototypes={a: tuple(raw["prototypes"].get(a, [])) for a in raw["axes"]},
-        version=int(raw.get("version", 1)),
-    )
-
-
-def _is(m: Morph, words: frozenset[str]) -> bool:
-    """True when the morpheme is in a word set given as "form" or "form/TAG"."""
-    key = _key(m)
-    return key in words or f"{key}/{m.tag}" in words
-
-
-@dataclass
-class Clause:
-    """A stretch of one sentence within which negation and intensity apply."""
-
-    morphs: list[Morph]
-    text: str
-    weight: float = 1.0
-
-
-def split_clauses(sentence: Sentence, lex: Lexicon) -> list[Clause]:
-    """Split a sentence at connective endings and conjunctions; weigh contrast."""
-    spans: list[list[int]] = [[]]
-    contrast_after: set[int] = set()
-    morphs = sentence.morphs
-    for i, m in enumerate(morphs):
-        nxt = morphs[i + 1] if i + 1 < len(morphs) else None
-        if m.tag == "MAJ" or (m.tag == "SL" and _is(m, lex.words["split_adverbs"])):
-            if _is(m, lex.words["contrast_adverbs"]):
-                contrast_after.add(len(spans))
-            spans.append([])
-            continue
-        spans[-1].append(i)
-        if m.tag != "EC" or nxt is None or nxt.tag in ("VX", "SF"):
-            continue
-        if _is(m, lex.words["contrast_endings"]):
-            contrast_after.add(len(spans))
-            spans.append([])
-        elif _is(m, lex.words["split_endings"]):
-            spans.append([])
-    clauses: list[Clause] = []
-    for n, idx in enumerate(spans):
-        if not idx:
-            continue
-        sub = [morphs[i] for i in idx]
-        start, end = sub[0].start, sub[-1].start + len(sub[-1].form)
-        weight = 1.0
-        if n in contrast_after:
-            weight *= lex.factors["contrast_after"]
-        if n + 1 in contrast_after:
-            weight *= lex.factors["contrast_before"]
-        clauses.append(Clause(sub, sentence.text[start:end], weight))
-    return clauses
-
-
-@dataclass(frozen=True, slots=True)
-class CueHit:
-    """One cue found in a clause: morpheme span [first, last] and its signed base weight."""
-
-    cue: Cue
-    first: int
-    last: int
-    weight: float
-
-
-def find_cues(clause: Clause, lex: Lexicon) -> list[CueHit]:
-    """Greedy longest-first cue matching over the clause's content morphemes (small gaps ok)."""
-    stream = [(i, _key(m)) for i, m in enumerate(clause.morphs) if m.tag in _MATCH_TAGS]
-    hits: list[CueHit] = []
-    used: set[int] = set()
-    for pos, (i, key) in enumerate(stream):
-        if i in used:
-            continue
-        for seq, cues in lex.by_first.get(key, ()):
-            span = _match_rest(stream, pos, seq, used)
-            if span is None:
-                continue
-            used.update(span)
-            prev = clause.morphs[i - 1] if i > 0 else None
-            negated = prev is not None and prev.tag == "XPN" and prev.form in _NEG_PREFIXES
-            for cue in cues:
-                hits.append(CueHit(cue, i, span[-1], -cue.weight if negated else cue.weight))
-            break
-    for cue in lex.regex_cues:
-        if cue.pattern is not None and cue.pattern.search(clause.text):
-            hits.append(CueHit(cue, len(clause.morphs), len(clause.morphs), cue.weight))
-    return hits
-
-
-def _match_rest(
-    stream: list[tuple[int, str]], pos: int, seq: tuple[str, ...], used: set[int]
-) -> list[int] | None:
-    span = [stream[pos][0]]
-    j = pos
-    for part in seq[1:]:
-        for k in range(j + 1, min(len(stream), j + 2 + _MAX_GAP)):
-            if stream[k][1] == part and stream[k][0] not in used:
-                span.append(stream[k][0])
-                j = k
-                break
-        else:
-            return None
-    return span
+def _hit_sign(hit: CueHit, clause: Clause, reading: Reading, lex: Lexicon, frame: Frame) -> float:
+    """The signed strength of one cue under the clause's reading."""
+    base = hit.weight
+    if _compared_away(hit, clause, lex):
+        # A in "A보다 B": the opposite of what is said of B, whatever A's own sign.
+        flips = reading.flips + (1 if reading.soft else 0)
+        return -abs(base) * lex.factors["comparative_factor"] * (-1.0) ** flips
+    if reading.indifferent or reading.sufficient:
+        return -abs(base)
+    if hit.cue.complaint or search(lex.phrases["relief_phrases"], clause.text):
+        # A complaint ("지루해요", "번아웃") shows the axis matters, negated or not.
+        return abs(base)
+    if reading.concern_flips is not None:
+        return abs(base) * (-1.0) ** reading.concern_flips
+    if reading.lack_only:
+        return abs(base)
+    flips = reading.flips + (1 if reading.soft else 0)
+    if flips == 0 and not reading.evaluative:
+        if frame == "avoid":
+            flips = 1
+        elif frame == "concern":
+            return abs(base)
+    return base * (-1.0) ** flips
 
 
 def _intensity(clause: Clause, lex: Lexicon) -> float:
-    found = [lex.intensifiers[_key(m)] for m in clause.morphs if _key(m) in lex.intensifiers]
+    found = [lex.intensifiers[key_of(m)] for m in clause.morphs if key_of(m) in lex.intensifiers]
     if not found:
         return 1.0
     strong = [f for f in found if f >= 1.0]
     return max(strong) if strong else min(found)
 
 
-def _clause_factor(clause: Clause, lex: Lexicon, is_question: bool) -> float:
-    words, phrases, f = lex.words, lex.phrases, lex.factors
+def _honorific(m: Morph) -> bool:
+    return (m.tag == "EP" and m.form in _HONORIFIC) or (m.tag == "EF" and m.form[:1] in "세셔십")
+
+
+def _quotes(m: Morph, markers: frozenset[str]) -> bool:
+    """A quotative ending, alone ("라고") or fused with a final one ("라고요", "래요")."""
+    return m.form in markers or (m.tag == "EF" and any(m.form.startswith(q) for q in markers))
+
+
+def reported(clause: Clause, lex: Lexicon) -> bool:
+    """True when the clause reports someone else's words or wishes, not the speaker's own.
+
+    Three signs: the clause's last predicate is honorific ("원하세요", "하시거든요": the speaker
+    does not honour themself); it is a verb of wishing or telling with another person named
+    ("친구들은 옮기라고 해요"); or it ends in a quotation that no verb of the speaker's own
+    thinking follows ("대학원 가면 돈만 쓴다고요", but not "중요하다고 생각해요", and not a quote
+    inside a longer clause: "고맙다고 하실 때 보람 있어요").
+    """
+    words, morphs = lex.words, clause.morphs
+    preds = [i for i, m in enumerate(morphs) if m.tag in PREDICATE_TAGS]
+    if not preds:
+        return False
+    last = preds[-1]
+    if any(_honorific(m) for m in morphs[last + 1 : last + 3]):
+        return True
+    verb = morphs[last - 1] if morphs[last].tag == "XSV" and last > 0 else morphs[last]
+    if is_in(verb, words["reporting"]) and any(is_in(m, words["others"]) for m in morphs):
+        return True
+    for i, m in enumerate(morphs):
+        quote = m.tag == "JKQ" or (m.tag in ("EC", "EF") and _quotes(m, words["quotative"]))
+        if not quote:
+            continue
+        if m.tag == "EF" and i > last:
+            return True
+        following = [j for j in preds if j > i]
+        nxt = next((n for n in morphs[i + 1 :] if n.tag in PREDICATE_TAGS | {"NNG"}), None)
+        if nxt is not None and is_in(nxt, words["own_thought"]):
+            continue
+        if not following or following[0] == last:
+            return True
+    return False
+
+
+def _reported_clauses(clauses: list[Clause], lex: Lexicon) -> list[bool]:
+    """Which clauses report others; a quotation covers the coordinated clauses before it
+    ("남들은 [간판도 좋고 경력에 도움이 된다]고 하는데") unless the speaker speaks of themself."""
+    flags = [reported(c, lex) for c in clauses]
+    for n in range(len(clauses) - 2, -1, -1):
+        if flags[n + 1] and clauses[n].coordinated and not _self_said(clauses[n], lex):
+            flags[n] = True
+    return flags
+
+
+def _self_said(clause: Clause, lex: Lexicon) -> bool:
+    return any(is_in(m, lex.words["self_words"]) for m in clause.morphs)
+
+
+def _clause_factor(clause: Clause, lex: Lexicon, is_question: bool, others: bool) -> float:
+    phrases, f = lex.phrases, lex.factors
     factor = clause.weight
-    has_other = any(_is(m, words["others"]) for m in clause.morphs)
-    if has_other and any(_is(m, words["reporting"]) for m in clause.morphs):
+    if others:
         factor *= f["others_factor"]
-    if _search(phrases["past_phrases"], clause.text):
+    if search(phrases["past_phrases"], clause.text):
         factor *= f["past_factor"]
-    if _search(phrases["correction_phrases"], clause.text):
+    if search(phrases["correction_phrases"], clause.text):
         factor *= f["correction_factor"]
     if is_question:
         factor *= f["question_factor"]
     return factor * _intensity(clause, lex)
-
-
-def _search(pattern: re.Pattern[str] | None, text: str) -> bool:
-    return bool(pattern and pattern.search(text))
-
-
-def _hit_sign(hit: CueHit, clause: Clause, lex: Lexicon, frame: Frame) -> float:
-    """The signed strength of one cue after the clause's negation/worry/indifference rules."""
-    words = lex.words
-    base = hit.weight
-    after = clause.morphs[hit.last + 1 : hit.last + 3]
-    if any(_is(m, words["comparative"]) for m in after):
-        base *= lex.factors["comparative_factor"]
-    if _search(lex.phrases["indifference_phrases"], clause.text):
-        return -abs(base)
-    if hit.cue.complaint:
-        # A complaint ("지루해요", "번아웃이 왔어요") shows the axis matters, negated or not.
-        return abs(base)
-    if _search(lex.phrases["relief_phrases"], clause.text):
-        return abs(base)
-    outside = [m for i, m in enumerate(clause.morphs) if not hit.first <= i <= hit.last]
-    concern_at = [i for i, m in enumerate(clause.morphs) if _is(m, words["concern"])]
-    concern_at = [i for i in concern_at if not hit.first <= i <= hit.last]
-    if concern_at:
-        later = clause.morphs[concern_at[0] + 1 :]
-        flips = sum(_is(m, words["negators"]) for m in later)
-        return abs(base) * (-1.0) ** flips
-    negators = [m for m in outside if _is(m, words["negators"])]
-    evaluative = any(_is(m, words["evaluative"]) for m in clause.morphs)
-    lack_only = negators and all(_is(m, words["lack_predicates"]) for m in negators)
-    if lack_only and not evaluative and not any(_is(m, words["self_words"]) for m in clause.morphs):
-        return abs(base)
-    flips = len(negators)
-    if flips == 0 and any(_is(m, words["soft_negators"]) for m in outside):
-        flips = 1
-    if flips == 0 and not evaluative:
-        if frame == "avoid":
-            flips = 1
-        elif frame == "concern":
-            return abs(base)
-    return base * (-1.0) ** flips
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +187,31 @@ class AxisDelta:
     sentence: str
 
 
+def _inherited(clauses: list[Clause], n: int, lex: Lexicon) -> Reading | None:
+    """The reading a coordinated clause without its own evaluation shares with the next ones."""
+    while clauses[n].coordinated and n + 1 < len(clauses):
+        n += 1
+        reading = read(clauses[n], lex)
+        if reading.own:
+            return reading
+    return None
+
+
+def _clause_sums(clauses: list[Clause], n: int, lex: Lexicon, frame: Frame) -> dict[str, float]:
+    clause = clauses[n]
+    sums: dict[str, float] = {}
+    hits = find_cues(clause, lex)
+    spans = [range(h.first, h.last + 1) for h in hits]
+    for hit, span in zip(hits, spans, strict=True):
+        reading = read(clause, lex, span, [s for s in spans if s != span])
+        if not reading.own:
+            reading = _inherited(clauses, n, lex) or reading
+        sums[hit.cue.axis] = sums.get(hit.cue.axis, 0.0) + _hit_sign(
+            hit, clause, reading, lex, frame
+        )
+    return sums
+
+
 def analyse_sentence(
     sentence: Sentence, lex: Lexicon, frame: Frame = "neutral", weight: float = 1.0
 ) -> list[AxisDelta]:
@@ -316,49 +221,61 @@ def analyse_sentence(
     )
     cap = lex.factors["clause_cap"]
     per_axis: dict[str, float] = {}
-    for clause in split_clauses(sentence, lex):
-        hits = find_cues(clause, lex)
-        if not hits:
+    clauses = split_clauses(sentence, lex)
+    others = _reported_clauses(clauses, lex)
+    for n, clause in enumerate(clauses):
+        sums = _clause_sums(clauses, n, lex, frame)
+        if not sums:
             continue
-        factor = _clause_factor(clause, lex, is_question) * weight
-        sums: dict[str, float] = {}
-        for hit in hits:
-            sums[hit.cue.axis] = sums.get(hit.cue.axis, 0.0) + _hit_sign(hit, clause, lex, frame)
+        factor = _clause_factor(clause, lex, is_question, others[n]) * weight
         for axis, total in sums.items():
             clipped = math.copysign(min(abs(total), cap), total) * factor
             per_axis[axis] = per_axis.get(axis, 0.0) + clipped
     return [AxisDelta(a, d, sentence.text) for a, d in per_axis.items() if abs(d) > 1e-9]
 
 
+def says_enough(sentence: Sentence, lex: Lexicon) -> bool:
+    """A limit plus "enough" with nothing named ("그걸로 족합니다"): about the sentence before."""
+    return sufficient(Clause(list(sentence.morphs), sentence.text), lex)
+
+
 def question_frame(coach_text: str, lex: Lexicon) -> Frame:
     """How a short answer to this coach question should be read."""
-    if _search(lex.phrases["avoid_frame_phrases"], coach_text):
+    if search(lex.phrases["avoid_frame_phrases"], coach_text):
         return "avoid"
-    if _search(lex.phrases["concern_frame_phrases"], coach_text):
+    if search(lex.phrases["concern_frame_phrases"], coach_text):
         return "concern"
     return "neutral"
 
 
 def has_negator(sentence: Sentence, lex: Lexicon) -> bool:
-    """True when any negator or soft negator occurs in the sentence."""
-    words = lex.words["negators"] | lex.words["soft_negators"]
-    return any(_is(m, words) for m in sentence.morphs)
+    """True when any negator, negative evaluation or soft negator occurs in the sentence."""
+    words = lex.words["negators"] | lex.words["soft_negators"] | lex.words["aversive"]
+    return any(is_in(m, words) for m in sentence.morphs)
 
 
 def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     """Signed strength of a cue-less answer to a question about one axis (0.0 = no answer).
 
-    "네, 중요해요" → +1, "정말 중요해요" → +1.5, "별로요" / "아니요" / "중요하지 않아요" → −1.
+    "네, 중요해요" → +1, "정말 중요해요" → +1.5, "별로요" / "아니요" / "중요하지 않아요" /
+    "이 정도면 충분해요" / "피곤해요" → −1.
     """
     words = lex.words
-    morphs = sentence.morphs
-    negative = any(_is(m, words["negative_answers"]) for m in morphs)
-    flips = sum(_is(m, words["negators"]) for m in morphs)
-    positive = any(_is(m, words["affirmatives"]) for m in morphs)
+    morphs = list(sentence.morphs)
+    whole = Clause(morphs, sentence.text)
+    negative = any(is_in(m, words["negative_answers"]) for m in morphs) or sufficient(whole, lex)
+    flips = sum(
+        is_in(m, words["negators"]) or evaluates_badly(morphs, i, lex) for i, m in enumerate(morphs)
+    )
+    # "매우", "엄청요": an intensifier with no predicate of its own answers "how much?".
+    bare = not any(m.tag in PREDICATE_TAGS for m in morphs)
+    positive = any(is_in(m, words["affirmatives"]) for m in morphs) or (
+        bare and any(lex.intensifiers.get(key_of(m), 0.0) >= 1.3 for m in morphs)
+    )
     if not (negative or flips or positive):
         return 0.0
     sign = -1.0 if negative and not flips else (-1.0) ** flips
     strength = max(
-        (lex.intensifiers[_key(m)] for m in morphs if _key(m) in lex.intensifiers), default=1.0
+        (lex.intensifiers[key_of(m)] for m in morphs if key_of(m) in lex.intensifiers), default=1.0
     )
     return sign * strength

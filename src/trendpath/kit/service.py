@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -40,6 +40,8 @@ from trendpath.kit.tracing import TracingMiddleware, configure_tracing
 log = logging.getLogger(__name__)
 
 BackgroundJob = Callable[[Runtime], Awaitable[None]]
+ReadinessCheck = Callable[[Runtime], Awaitable[tuple[str | None, dict[str, Any]]]]
+"""A service's own readiness check: a problem (None when fine) and details for ``/readyz``."""
 T = TypeVar("T")
 
 
@@ -52,6 +54,7 @@ class ServiceSpec:
     description: str
     routers: Sequence[APIRouter] = ()
     background: Sequence[BackgroundJob] = field(default_factory=tuple)
+    readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
 
 
 class BodyLimitMiddleware:
@@ -114,7 +117,7 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-def _health_router(name: str) -> APIRouter:
+def _health_router(name: str, checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -137,7 +140,14 @@ def _health_router(name: str) -> APIRouter:
         problem = await run_in_threadpool(_readiness_problem, runtime)
         if problem is not None:
             return JSONResponse(error_body("unavailable", problem), status_code=503)
-        return {"status": "ready", "service": name, "database": "ok", "migrations": "head"}
+        details: dict[str, Any] = {}
+        for key, check in checks.items():
+            issue, details[key] = await check(runtime)
+            problem = problem or issue
+        if problem is not None:
+            return JSONResponse(error_body("unavailable", problem, details), status_code=503)
+        ready = {"status": "ready", "service": name, "database": "ok", "migrations": "head"}
+        return {**ready, "details": details} if details else ready
 
     return router
 
@@ -310,7 +320,7 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
     if runtime is not None:
         attach_runtime(app, runtime)
     install_error_handlers(app)
-    app.include_router(_health_router(spec.name))
+    app.include_router(_health_router(spec.name, spec.readiness))
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -262,7 +262,11 @@ class Settings(BaseSettings):
     ai_llm_fallback: bool = Field(
         default=False, description="Use the scripted interviewer when the LLM is unreachable"
     )
-    ai_values_method: Literal["lexicon", "llm"] = "lexicon"
+    ai_values_method: Literal["lexicon", "llm", "hybrid"] = Field(
+        default="lexicon",
+        description="Value extraction: the offline lexicon, the configured LLM (AI_LLM_*), or "
+        "hybrid (the LLM checked against the lexicon); AI_LLM_FALLBACK lets the lexicon stand in",
+    )
     ai_max_sessions_per_user: int = Field(default=20, ge=1, le=1000)
     # --- end ai ---
 

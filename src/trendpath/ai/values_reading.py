@@ -1,0 +1,181 @@
+"""How a clause evaluates what it names: polarity and scope (the heart of the value rules).
+
+Given a clause and one cue in it, :func:`read` says which of the clause's words bear on the cue:
+grammatical negators, negative evaluations (aversion, fear, fatigue, burden, bother, boredom),
+words that put a thing later, worry, indifference, sufficiency. Korean is head-final, so scope
+follows the predicates: a negation covers the words before the predicate it negates, an
+evaluation said of a noun covers that noun only, a conceded one nothing, and acceptance does not
+reach a condition's cue. :mod:`trendpath.ai.values_lexicon` turns the reading into a signed
+amount.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from trendpath.ai.korean import Morph
+from trendpath.ai.values_cues import Clause, Lexicon, is_in
+
+PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
+_PRE_VERBAL = frozenset({"안", "못", "덜"})
+_CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도"})
+
+
+def search(pattern: re.Pattern[str] | None, text: str) -> bool:
+    return bool(pattern and pattern.search(text))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the words of a clause (outside one cue) say about the things the clause names."""
+
+    flips: int  # grammatical negators plus negative evaluations; parity decides
+    evaluative: bool  # the clause evaluates, so the coach's question frame is ignored
+    indifferent: bool
+    sufficient: bool
+    concern_flips: int | None  # None: no worry word; else the negators after it
+    lack_only: bool  # "없어요" as a plain fact about the present: what is missing matters
+    soft: bool  # a negative-polarity adverb ("별로") with no other negation
+
+    @property
+    def own(self) -> bool:
+        """True when the clause carries an evaluation of its own."""
+        return bool(
+            self.flips or self.evaluative or self.indifferent or self.sufficient or self.soft
+        ) or (self.concern_flips is not None)
+
+
+def _negated_at(morphs: list[Morph], i: int) -> int:
+    """Where the negation at ``i`` applies: a pre-verbal adverb ("안", "못", "덜") negates the
+    predicate after it; every other negator sits on (or after) the predicate it negates."""
+    if morphs[i].tag != "MAG" or morphs[i].form not in _PRE_VERBAL:
+        return i
+    for j in range(i + 1, len(morphs)):
+        if morphs[j].tag in PREDICATE_TAGS:
+            return j - 1 if morphs[j].tag in ("XSV", "XSA") else j
+    return i
+
+
+def read(
+    clause: Clause, lex: Lexicon, cue: range | None = None, others: Sequence[range] = ()
+) -> Reading:
+    """The clause's evaluation of the cue at morphemes ``cue`` (None: a cue of an earlier
+    clause that shares this clause's evaluation), leaving out the cue's own morphemes;
+    ``others`` are the spans of the clause's other cues.
+
+    Korean is head-final, so scope follows the predicates: a negation covers the words before
+    the predicate it negates (in "덜 헤매도록 돕는 일" the 덜 does not negate 돕다); a negative
+    evaluation said of a noun ("힘든 시기") covers only that noun, a conceded one ("힘들어도")
+    nothing; a worry attached to another cue ("돈 걱정") is that cue's; acceptance ("…도 OK예요")
+    does not reach a condition ("돈만 제대로 주면"). English negators cover the whole clause.
+    """
+    words, morphs = lex.words, clause.morphs
+    skip: Collection[int] = cue if cue is not None else ()
+    first, last = (cue.start, cue.stop - 1) if cue is not None else (-1, -1)
+    negators = [
+        m for i, m in enumerate(morphs) if i not in skip and _negates(morphs, i, first, lex)
+    ]
+    aversive = [
+        m
+        for i, m in enumerate(morphs)
+        if i not in skip and evaluates_badly(morphs, i, lex) and _covers(morphs, i, first, last)
+    ]
+    evaluative = bool(aversive) or any(is_in(m, words["evaluative"]) for m in morphs)
+    lack_only = bool(negators) and all(is_in(m, words["lack_predicates"]) for m in negators)
+    lack_only = lack_only and not evaluative and not aversive and not _self_subject(clause, lex)
+    phrase = lex.phrases["negator_phrases"]
+    flips = len(negators) + len(aversive) + (len(phrase.findall(clause.text)) if phrase else 0)
+    condition = any(
+        m.tag == "EC" and m.form in ("면", "으면") and i > last for i, m in enumerate(morphs)
+    )
+    return Reading(
+        flips=flips,
+        evaluative=evaluative,
+        indifferent=not condition and search(lex.phrases["indifference_phrases"], clause.text),
+        sufficient=sufficient(clause, lex),
+        concern_flips=_concern_flips(morphs, lex, skip, others),
+        lack_only=lack_only,
+        soft=flips == 0 and any(_soft(morphs, i, lex) for i in range(len(morphs)) if i not in skip),
+    )
+
+
+def _negates(morphs: list[Morph], i: int, first: int, lex: Lexicon) -> bool:
+    """A negator whose scope reaches a cue starting at ``first`` ("끝이 없다" is no negation)."""
+    m = morphs[i]
+    if not is_in(m, lex.words["negators"]):
+        return False
+    before = [n for n in morphs[max(0, i - 2) : i] if n.tag.startswith("NN")]
+    if before and is_in(before[-1], lex.words["not_negated_by_lack"]):
+        return False
+    return m.tag == "SL" or _negated_at(morphs, i) >= first
+
+
+def evaluates_badly(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
+    """A negative evaluation, or a word that puts the thing later ("돈은 나중이에요"; not the
+    adverb "나중에")."""
+    m = morphs[i]
+    if is_in(m, lex.words["aversive"]):
+        return True
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    adverbial = nxt is not None and nxt.tag == "JKB" and nxt.form == "에"
+    return is_in(m, lex.words["lesser"]) and not adverbial
+
+
+def _concern_flips(
+    morphs: list[Morph], lex: Lexicon, skip: Collection[int], others: Sequence[range]
+) -> int | None:
+    """None without a worry word for this cue; else the negators after the worry word."""
+    for j, m in enumerate(morphs):
+        if j in skip or not is_in(m, lex.words["concern"]):
+            continue
+        if any(span.stop <= j <= span.stop + 1 for span in others):
+            continue  # "돈 걱정": the worry is about another cue
+        return sum(is_in(n, lex.words["negators"]) for n in morphs[j + 1 :])
+    return None
+
+
+def _soft(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    exempt = nxt is not None and is_in(nxt, lex.words["not_soft_before"])
+    return is_in(morphs[i], lex.words["soft_negators"]) and not exempt
+
+
+def _self_subject(clause: Clause, lex: Lexicon) -> bool:
+    """The speaker as subject or topic ("저는", "제가"), not as a possessor ("제 판단")."""
+    morphs = clause.morphs
+    return any(
+        is_in(m, lex.words["self_words"]) and n.tag in ("JX", "JKS") for m, n in pairwise(morphs)
+    )
+
+
+def _covers(morphs: list[Morph], i: int, first: int, last: int) -> bool:
+    """Whether the evaluation at ``i`` covers the cue at [first, last]: a predicate that
+    modifies a noun ("힘든 시기", "지루한 반복") covers that noun only; any other, the clause."""
+    j = i + 1
+    while j < len(morphs) and morphs[j].tag in ("XSA", "XSV", "VCP", "EP"):
+        j += 1
+    if j < len(morphs) and morphs[j].tag == "EC" and morphs[j].form in _CONCESSIVE:
+        return False  # conceded, not evaluated: "힘들어도 돈이 되니까 해요"
+    if j >= len(morphs) or morphs[j].tag != "ETM":
+        return True
+    noun = next((k for k in range(j + 1, len(morphs)) if morphs[k].tag.startswith("NN")), None)
+    if noun is not None and morphs[noun].tag == "NNB":
+        return True  # "피곤할 뿐이에요", "싫은 건": a construction, not a described noun
+    return noun is not None and first <= noun <= last
+
+
+def sufficient(clause: Clause, lex: Lexicon) -> bool:
+    """A limit plus "enough": "적당히 벌면 그걸로 만족해요", "이 정도면 충분해요"."""
+    if not search(lex.phrases["limiter_phrases"], clause.text):
+        return False
+    morphs = clause.morphs
+    for i, m in enumerate(morphs):
+        if is_in(m, lex.words["sufficiency"]):
+            return True
+        # "-면 되다" ("먹고살 만큼이면 돼요"): with a limit, enough; without one, a requirement.
+        if m.form == "되" and m.tag == "VV" and i > 0 and morphs[i - 1].form in ("면", "으면"):
+            return True
+    return False
