@@ -16,8 +16,9 @@ from ai_recorded_server import Recorded, RecordedServer, chat_completion, dead_u
 from sqlalchemy import text
 
 from support import LiveServer, free_port, new_user
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.jobs import reembed_stale
-from trendpath.ai.values import Turn, extract_values
+from trendpath.ai.values import extract_values
 from trendpath.ai.values_method import agree_with_summary
 from trendpath.kit.db import Database
 from trendpath.kit.http import ServiceClients

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trendpath.ai.values import ForcedChoice, Turn, ValueScores, extract_values
+from trendpath.ai.dialogue import ForcedChoice, Turn
+from trendpath.ai.values import ValueScores, extract_values
 from trendpath.kit.taxonomy import VALUE_AXES
 
 
