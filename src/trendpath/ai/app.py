@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from typing import Any
+
+from trendpath.ai import space
 from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
 from trendpath.ai.routes_coach import router as coach_router
@@ -19,6 +22,11 @@ async def warm_up(runtime: Runtime) -> None:
     await run_in_threadpool(kiwi)
 
 
+def encoder_ready(runtime: Runtime) -> tuple[dict[str, Any], str | None]:
+    """``/readyz``: which text encoder serves, and whether the configured one works."""
+    return space.readiness(runtime.settings)
+
+
 SPEC = ServiceSpec(
     name="ai",
     title="trendpath AI Service",
@@ -28,9 +36,11 @@ SPEC = ServiceSpec(
     ),
     routers=(coach_router, persona_router),
     background=(warm_up, reembed_job, deletion_job),
+    readiness=(encoder_ready,),
 )
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """Build the ai service app."""
+    """Build the ai service app; the text encoder is read from the settings here, once."""
+    space.configure(settings)
     return build_app(SPEC, settings, runtime)

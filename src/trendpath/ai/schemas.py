@@ -47,6 +47,8 @@ class ProfileIn(ProfileRefs):
 
     values: dict[str, float] | None = None
     text: str | None = Field(default=None, max_length=MAX_TEXT)
+    field: str | None = Field(default=None, max_length=200, description="전공 또는 직무 분야")
+    target_role: str | None = Field(default=None, max_length=200, description="목표 직무")
 
     @field_validator("values")
     @classmethod
@@ -70,12 +72,45 @@ class SimilarOut(BaseModel):
     very_similar: int = Field(description="How many are at least 0.8 similar")
 
 
+class EncoderOut(BaseModel):
+    """Which text encoder serves, and whether it is the configured one."""
+
+    setting: str
+    serving: str | None
+    dim: int | None
+    fallback: bool
+    reason: str | None
+
+
 class SpaceOut(BaseModel):
     """The persona space: its version, size and block layout."""
 
     version: str
     dim: int
     blocks: dict[str, tuple[int, int]]
+    encoder: EncoderOut
+
+
+class LinkOut(BaseModel):
+    """A field, role, skill or goal the person named, linked to the taxonomy, with their words."""
+
+    kind: Literal["interest", "skill", "trend"]
+    slug: str
+    quote: str
+    sentence: str
+    source: str
+    intent: Literal["goal", "current", "mention", "avoid"]
+    method: Literal["alias", "encoder"]
+    weight: float
+
+
+class ConfirmedValueOut(BaseModel):
+    """A value the person confirmed in the coach's summary, with their own words."""
+
+    axis: str
+    label_ko: str
+    score: float
+    quote: str | None
 
 
 class VectorOut(BaseModel):
@@ -84,6 +119,16 @@ class VectorOut(BaseModel):
     vector: list[float]
     version: str
     blocks: dict[str, tuple[int, int]]
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+class ProfileSnapshotIn(ProfileRefs):
+    """The users service's stored profile: the source of truth a persona is built with."""
+
+    revision: int = Field(ge=0)
+    status: Literal["student", "job_seeker", "employed", "career_changer"] | None = None
+    field: str | None = Field(default=None, max_length=200)
+    target_role: str | None = Field(default=None, max_length=200)
 
 
 class TrendSkillIn(BaseModel):
@@ -164,6 +209,9 @@ class PersonaOut(BaseModel):
     growth_orientation: float | None
     stability_preference: float | None
     updated_at: datetime
+    profile_revision: int | None = None
+    links: list[LinkOut] = Field(default_factory=list)
+    confirmed_values: list[ConfirmedValueOut] = Field(default_factory=list)
 
 
 def _no_nul(value: str | None) -> str | None:

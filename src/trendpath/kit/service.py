@@ -40,6 +40,8 @@ from trendpath.kit.tracing import TracingMiddleware, configure_tracing
 log = logging.getLogger(__name__)
 
 BackgroundJob = Callable[[Runtime], Awaitable[None]]
+ReadinessCheck = Callable[[Runtime], tuple[dict[str, Any], str | None]]
+"""A service's own readiness check: details for ``/readyz`` and the problem (None = ready)."""
 T = TypeVar("T")
 
 
@@ -52,6 +54,7 @@ class ServiceSpec:
     description: str
     routers: Sequence[APIRouter] = ()
     background: Sequence[BackgroundJob] = field(default_factory=tuple)
+    readiness: Sequence[ReadinessCheck] = field(default_factory=tuple)
 
 
 class BodyLimitMiddleware:
@@ -114,7 +117,7 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-def _health_router(name: str) -> APIRouter:
+def _health_router(name: str, checks: Sequence[ReadinessCheck] = ()) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -137,7 +140,15 @@ def _health_router(name: str) -> APIRouter:
         problem = await run_in_threadpool(_readiness_problem, runtime)
         if problem is not None:
             return JSONResponse(error_body("unavailable", problem), status_code=503)
-        return {"status": "ready", "service": name, "database": "ok", "migrations": "head"}
+        details: dict[str, Any] = {}
+        for check in checks:
+            more, problem = await run_in_threadpool(check, runtime)
+            details.update(more)
+            if problem is not None:
+                body = error_body("unavailable", problem, details)
+                return JSONResponse(body, status_code=503)
+        ready = {"status": "ready", "service": name, "database": "ok", "migrations": "head"}
+        return {**ready, **details}
 
     return router
 
@@ -263,7 +274,7 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
     if runtime is not None:
         attach_runtime(app, runtime)
     install_error_handlers(app)
-    app.include_router(_health_router(spec.name))
+    app.include_router(_health_router(spec.name, spec.readiness))
     for router in spec.routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -256,6 +256,29 @@ class Settings(BaseSettings):
         default=False, description="Use the scripted interviewer when the LLM is unreachable"
     )
     ai_values_method: Literal["lexicon", "llm"] = "lexicon"
+    ai_encoder: Literal["hash", "sentence-transformers", "openai", "llama"] = Field(
+        default="hash",
+        description="Text encoder of the persona space: hash (offline Korean), "
+        "sentence-transformers (local dir), openai (/v1/embeddings), llama (mean-pooled base+LoRA)",
+    )
+    ai_encoder_path: Path | None = Field(
+        default=None, description="Local model directory (sentence-transformers, llama base)"
+    )
+    ai_encoder_adapter_path: Path | None = Field(
+        default=None, description="QLoRA adapter directory for the llama encoder"
+    )
+    ai_encoder_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server for the openai encoder"
+    )
+    ai_encoder_model: str = "embeddings"
+    ai_encoder_api_key: str | None = None
+    ai_encoder_dim: int = Field(
+        default=1536, ge=8, le=16384, description="Width the openai encoder must answer"
+    )
+    ai_encoder_timeout_s: float = Field(default=30.0, gt=0)
+    ai_encoder_fallback: bool = Field(
+        default=False, description="Serve the hash encoder (and say so) when the chosen one fails"
+    )
     ai_max_sessions_per_user: int = Field(default=20, ge=1, le=1000)
     # --- end ai ---
 
