@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +31,8 @@ from trendpath.kit.taxonomy import Taxonomy, load_taxonomy
 from trendpath.users import abtest, matching, store, upstream
 from trendpath.users.hotread import hot_read, read_main
 from trendpath.users.matching import Persona
+
+log = logging.getLogger(__name__)
 
 
 def _iso(value: Any) -> Any:
@@ -90,6 +93,18 @@ async def current_match(
         return served(latest, stale=True, reason=exc.message)
 
 
+async def recompute_after_edit(runtime: Runtime, user_id: uuid.UUID) -> None:
+    """After a profile edit: rebuild the persona with the new profile and re-match now.
+
+    Runs after the edit's response was sent; a failure only leaves the recomputation to the
+    next ``GET /v1/match`` (the stored match is stale by revision anyway).
+    """
+    try:
+        await current_match(runtime, user_id, force=True)
+    except ApiError as exc:
+        log.info("re-match after a profile edit deferred", extra={"reason": exc.message})
+
+
 def _spliced(raw: Row[Any]) -> bytes:
     """The stored payload text with the per-request fields appended (no JSON round trip)."""
     tail = json.dumps(
@@ -117,11 +132,10 @@ async def current_match_json(runtime: Runtime, user_id: uuid.UUID) -> bytes:
 async def _vectors(
     runtime: Runtime, user_id: uuid.UUID, profile: Row[Any]
 ) -> tuple[Persona | None, Persona]:
-    persona = await upstream.fetch_persona(runtime, user_id)
+    persona = await upstream.fetch_persona(runtime, user_id, profile._mapping)
     if persona is not None:
         return persona, persona
-    skills = {k: int(v) for k, v in dict(profile.skills).items()}
-    return None, await upstream.embed_profile(runtime, list(profile.interests), skills)
+    return None, await upstream.embed_profile(runtime, profile._mapping)
 
 
 async def _items(
@@ -142,7 +156,7 @@ async def _items(
     top = matching.rerank(candidates, weight)
     infos = await asyncio.gather(*(upstream.trend_info(runtime, c.slug) for c in top))
     return [
-        matching.build_item(i + 1, c, weight, info, persona, profile, taxonomy)
+        matching.build_item(i + 1, c, weight, info, persona, profile, taxonomy, vector.links)
         for i, (c, info) in enumerate(zip(top, infos, strict=True))
     ]
 

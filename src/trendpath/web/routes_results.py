@@ -8,6 +8,7 @@ how the trend's stability compares with the user's stability preference.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -40,6 +41,19 @@ def card(item: dict[str, Any], scores: list[float]) -> dict[str, Any]:
     }
 
 
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def recomputed_at(match: dict[str, Any]) -> str | None:
+    """When the match was last computed (checked against the profile), in Korean time."""
+    raw = match.get("checked_at") or match.get("created_at")
+    try:
+        when = dt.datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return when.astimezone(KST).strftime("%Y-%m-%d %H:%M")
+
+
 def _match_error(answer: Answer) -> dict[str, Any]:
     if answer.status == 409 or answer.status == 404:
         return {"need_profile": True}
@@ -60,6 +74,7 @@ async def results(request: Request) -> Response:
     histories = await asyncio.gather(*(_history(request, session, i["slug"]) for i in items))
     context = {
         "match": match.body,
+        "recomputed": recomputed_at(match.body),
         "cards": [card(i, h) for i, h in zip(items, histories, strict=True)],
     }
     return render(request, "results.html", context)
