@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from typing import Any
 
 from trendpath.ai import space
+from trendpath.ai.aliases import load_aliases
 from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
 from trendpath.ai.routes_coach import router as coach_router
@@ -18,8 +19,9 @@ from trendpath.kit.settings import Settings
 
 
 async def warm_up(runtime: Runtime) -> None:
-    """Load Kiwi (Korean morphology) before the first request needs it."""
+    """Load Kiwi (Korean morphology) and the alias lexicon before the first request needs them."""
     await run_in_threadpool(kiwi)
+    await run_in_threadpool(load_aliases, runtime.settings.data_dir)
 
 
 def encoder_ready(runtime: Runtime) -> tuple[dict[str, Any], str | None]:

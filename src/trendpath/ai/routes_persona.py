@@ -192,17 +192,16 @@ def persona_with_profile(
     session: SessionDep, user_id: uuid.UUID, body: ProfileSnapshotIn, _: EmbedCaller
 ) -> PersonaOut:
     """The users service's profile is the source of truth: the persona is rebuilt (and stored)
-    when it was built with another profile revision or in an older space; 404 before the first
-    finished talk (the match is then a preliminary one)."""
+    from the latest finished talk when it was built with another profile revision or in an older
+    space; 404 when there is no persona at all (the match is then a preliminary one)."""
     row = store.get_persona(session, user_id)
-    if not personas.is_current(row, body.revision):
-        profile = body.model_dump(mode="json")
-        if not personas.rebuild_with_profile(session, user_id, profile):
-            raise ApiError(404, "not_found", "this user has no finished talk yet")
+    if not personas.is_current(row, body.revision) and personas.rebuild_with_profile(
+        session, user_id, body.model_dump(mode="json")
+    ):
         session.commit()
         row = store.get_persona(session, user_id)
     if row is None:
-        raise ApiError(404, "not_found", "this user has no persona yet")
+        raise ApiError(404, "not_found", "this user has no finished talk yet")
     return _persona_out(row)
 
 

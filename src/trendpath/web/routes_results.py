@@ -67,6 +67,11 @@ async def results(request: Request) -> Response:
     if session is None:
         return to_login(request)
     match = await call(request, session, "users", "GET", "/v1/match")
+    if match.ok and match.body.get("preliminary"):
+        # Before the talk the stored match is profile-only; a talk that just ended must show
+        # at once, so a preliminary match is recomputed when the page is opened.
+        fresh = await call(request, session, "users", "POST", "/v1/match/refresh")
+        match = fresh if fresh.ok else match
     if not match.ok:
         context = _match_error(match)
         return render(request, "results.html", context, 503 if "error" in context else 200)
