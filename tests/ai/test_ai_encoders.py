@@ -51,7 +51,9 @@ class EmbeddingsServer:
                 rows = outer.encoder.encode(texts).tolist()
                 if outer.mode == "nan":
                     rows[0][0] = float("nan")
-                data = [{"object": "embedding", "index": i, "embedding": r} for i, r in enumerate(rows)]
+                data = [
+                    {"object": "embedding", "index": i, "embedding": r} for i, r in enumerate(rows)
+                ]
                 raw = json.dumps({"object": "list", "data": data, "model": body["model"]})
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -258,11 +258,10 @@ def side_runtime(served: Served) -> Runtime:
 
 def seed_trends(served: Served) -> None:
     """Load the demo trends and embed them through the AI service (as `trendpath run` does)."""
-    from trendpath.demo import ensure_demo
-    from trendpath.trends.vectors import refresh_trend_vectors
-
     from trendpath.ai.aliases import load_aliases
     from trendpath.ai.korean import kiwi
+    from trendpath.demo import ensure_demo
+    from trendpath.trends.vectors import refresh_trend_vectors
 
     truncate_all(served.db)
     forget_keys(served)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
-
-from typing import Any
 
 from trendpath.ai import space
 from trendpath.ai.aliases import load_aliases

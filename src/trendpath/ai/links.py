@@ -4,8 +4,8 @@ Each user sentence (and the profile's free text) is analysed with Kiwi; the alia
 (:mod:`trendpath.ai.aliases`) is matched on content morphemes, longest pattern first. Every match
 becomes a :class:`Link` that keeps the quote it came from, and an *intent* read from its clause:
 
-* ``goal`` — wanting it: "~하고 싶어요", 목표, 꿈, 희망, 원하다, 관심이 있다, a profile's target role,
-  or any answer to the coach's goals question that says nothing else;
+* ``goal`` — wanting it: "~하고 싶어요", 목표, 꿈, 희망, 원하다, 관심이 있다, a profile's target
+  role, or any answer to the coach's goals question that says nothing else;
 * ``current`` — what the person does or studied: 전공, 학과, 졸업, 경력, 다니다, "~하고 있어요";
 * ``avoid`` — aversion or negation: 싫다, 지겹다, 포기, "안 맞다", "자신이 없다", "~지 않다", and
   the left side of "A보다 B";
@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -146,10 +147,12 @@ def _matches(clause: Sequence[Morph], lex: AliasLexicon, gap: int) -> list[_Matc
         for pat in lex.by_first.get(key_of(keyed[i]), ()):
             n = len(pat.keys)
             span = keyed[i : i + n]
-            if len(span) == n and all(key_of(m) == k for m, k in zip(span, pat.keys, strict=True)):
-                if all(b.start - (a.start + len(a.form)) <= gap for a, b in zip(span, span[1:])):
-                    hit = (pat, span)
-                    break
+            same = len(span) == n and all(
+                key_of(m) == k for m, k in zip(span, pat.keys, strict=True)
+            )
+            if same and all(b.start - (a.start + len(a.form)) <= gap for a, b in pairwise(span)):
+                hit = (pat, span)
+                break
         if hit is None:
             whole = _field_noun(keyed[i], lex)
             if whole is not None:

@@ -142,9 +142,9 @@ def readiness(settings: Settings) -> tuple[dict[str, Any], str | None]:
     was down at start-up may be up now); a working one is not probed on every check.
     """
     current = state()
-    if current.encoder is None or current.fallback:
-        if time.monotonic() - current.checked >= RETRY_AFTER_S:
-            current = configure(settings)
+    stale = time.monotonic() - current.checked >= RETRY_AFTER_S
+    if (current.encoder is None or current.fallback) and stale:
+        current = configure(settings)
     problem = None
     if current.encoder is None:
         problem = f"text encoder unavailable (TRENDPATH_AI_ENCODER={current.setting}): "
@@ -156,9 +156,7 @@ def encoder() -> Encoder:
     """The process-wide text encoder; a 503 when the configured one is unavailable."""
     enc = state().encoder
     if enc is None:
-        raise ApiError(
-            503, "unavailable", f"the text encoder is unavailable: {state().reason}"
-        )
+        raise ApiError(503, "unavailable", f"the text encoder is unavailable: {state().reason}")
     return enc
 
 

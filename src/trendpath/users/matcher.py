@@ -132,10 +132,10 @@ async def current_match_json(runtime: Runtime, user_id: uuid.UUID) -> bytes:
 async def _vectors(
     runtime: Runtime, user_id: uuid.UUID, profile: Row[Any]
 ) -> tuple[Persona | None, Persona]:
-    persona = await upstream.fetch_persona(runtime, user_id, profile._mapping)
+    persona = await upstream.fetch_persona(runtime, user_id, dict(profile._mapping))
     if persona is not None:
         return persona, persona
-    return None, await upstream.embed_profile(runtime, profile._mapping)
+    return None, await upstream.embed_profile(runtime, dict(profile._mapping))
 
 
 async def _items(

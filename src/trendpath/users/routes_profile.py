@@ -9,9 +9,9 @@ from sqlalchemy import Row
 
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
+from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import SLUG_PATTERN, Taxonomy, load_taxonomy
-from trendpath.kit.service import runtime_of
 from trendpath.users import matcher, store, store_learning
 from trendpath.users import profile as prof
 from trendpath.users.access import Reader, Writer
