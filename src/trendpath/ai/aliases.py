@@ -58,6 +58,7 @@ class _AliasFile(BaseModel):
     trends: dict[str, list[str]]
     interests: dict[str, list[str]] = {}
     skills: dict[str, list[str]] = {}
+    generic: list[str] = []
 
 
 def _label_parts(label: str) -> list[str]:
@@ -96,12 +97,15 @@ def _phrases(root: Path, parsed: _AliasFile) -> dict[tuple[Kind, str], list[str]
     return out
 
 
-def _compile(phrases: dict[tuple[Kind, str], list[str]]) -> dict[str, tuple[Pattern, ...]]:
+def _compile(
+    phrases: dict[tuple[Kind, str], list[str]], generic: list[str]
+) -> dict[str, tuple[Pattern, ...]]:
+    skip = {_keys(word) for word in generic}
     named: dict[tuple[str, ...], dict[tuple[Kind, str], None]] = defaultdict(dict)
     for entry, texts in phrases.items():
         for text in texts:
             keys = _keys(text)
-            if keys:
+            if keys and keys not in skip:
                 named[keys][entry] = None
     by_first: dict[str, list[Pattern]] = defaultdict(list)
     for keys, entries in named.items():
@@ -114,7 +118,7 @@ def _load(root: Path) -> AliasLexicon:
     parsed = _read(root / "taxonomy" / "aliases.yaml")
     phrases = _phrases(root, parsed)
     docs = {slug: ", ".join(aliases) for slug, aliases in parsed.trends.items()}
-    by_first = _compile(phrases)
+    by_first = _compile(phrases, parsed.generic)
     return AliasLexicon(by_first, docs, sum(len(v) for v in by_first.values()))
 
 

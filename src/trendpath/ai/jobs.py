@@ -50,6 +50,8 @@ def reembed_stale(
     rebuild fails is logged and left out (``skip`` on the next pass) instead of stopping the
     others.
     """
+    if space.state().encoder is None:
+        return ReembedPass()  # unready encoder (readiness says why): nothing can be rebuilt now
     version = space.version()
     with runtime.db.session_scope() as session:
         users = store.stale_personas(session, version, batch, skip)
