@@ -14,6 +14,13 @@ from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 MAX_TEXT = 20_000
 
 
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL text and JSONB cannot hold U+0000: refuse it here (422), not in the database.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class ProfileRefs(BaseModel):
     """Interest tags and skill sliders, validated against the shipped taxonomy."""
 
@@ -49,6 +56,8 @@ class ProfileIn(ProfileRefs):
     text: str | None = Field(default=None, max_length=MAX_TEXT)
     field: str | None = Field(default=None, max_length=200, description="전공 또는 직무 분야")
     target_role: str | None = Field(default=None, max_length=200, description="목표 직무")
+
+    _storable = field_validator("field", "target_role", "text")(_no_nul)
 
     @field_validator("values")
     @classmethod
@@ -129,6 +138,8 @@ class ProfileSnapshotIn(ProfileRefs):
     status: Literal["student", "job_seeker", "employed", "career_changer"] | None = None
     field: str | None = Field(default=None, max_length=200)
     target_role: str | None = Field(default=None, max_length=200)
+
+    _storable = field_validator("field", "target_role")(_no_nul)
 
 
 class TrendSkillIn(BaseModel):
@@ -212,13 +223,6 @@ class PersonaOut(BaseModel):
     profile_revision: int | None = None
     links: list[LinkOut] = Field(default_factory=list)
     confirmed_values: list[ConfirmedValueOut] = Field(default_factory=list)
-
-
-def _no_nul(value: str | None) -> str | None:
-    # PostgreSQL text and JSONB cannot hold U+0000: refuse it here (422), not in the database.
-    if value is not None and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 class SessionStartIn(ProfileRefs):
