@@ -14,6 +14,7 @@ the one Korean-capable encoder found whose weights ship in a package.
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
@@ -99,8 +100,11 @@ def latency_ms(embed_one: Callable[[str], object], repeats: int = 20) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Compare the encoders; print the table and write docs/benchmarks.md."""
+    argparse.ArgumentParser(prog="bench.encoders", description=__doc__.splitlines()[0]).parse_args(
+        argv
+    )
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     pairs, distractors = data["pairs"], data["distractors"]
