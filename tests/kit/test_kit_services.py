@@ -26,11 +26,16 @@ def test_health_readiness_and_docs(http: httpx.Client, service: str) -> None:
     assert health.json()["service"] == service
     ready = http.get(f"/api/{service}/readyz")
     assert ready.status_code == 200, ready.text
+    extra = {}
+    if service == "ai":  # the AI service adds its text encoder to the details
+        extra["encoder"] = {"setting": "hash", "serving": "korean-hash:1-d1024", "dim": 1024,
+                            "fallback": False, "reason": None}  # fmt: skip
     assert ready.json() == {
         "status": "ready",
         "service": service,
         "database": "ok",
         "migrations": "head",
+        **extra,
     }
     schema = http.get(f"/api/{service}/openapi.json").json()
     assert schema["info"]["title"].lower().startswith("trendpath")

@@ -173,6 +173,9 @@ class Settings(BaseSettings):
     users_match_ttl_s: int = Field(
         default=3600, ge=0, description="Age after which a stored match is checked again"
     )
+    users_rematch_interval_s: float = Field(
+        default=30.0, gt=0, description="How often matches of edited profiles are recomputed"
+    )
     users_rerank_momentum_weight: float = Field(
         default=0.0, ge=0, le=1, description="Blend of forecast momentum into ranking; 0 = off"
     )

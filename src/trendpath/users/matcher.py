@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -31,8 +30,6 @@ from trendpath.kit.taxonomy import Taxonomy, load_taxonomy
 from trendpath.users import abtest, matching, store, upstream
 from trendpath.users.hotread import hot_read, read_main
 from trendpath.users.matching import Persona
-
-log = logging.getLogger(__name__)
 
 
 def _iso(value: Any) -> Any:
@@ -91,18 +88,6 @@ async def current_match(
         if exc.status < 500 or latest.id is None:
             raise
         return served(latest, stale=True, reason=exc.message)
-
-
-async def recompute_after_edit(runtime: Runtime, user_id: uuid.UUID) -> None:
-    """After a profile edit: rebuild the persona with the new profile and re-match now.
-
-    Runs after the edit's response was sent; a failure only leaves the recomputation to the
-    next ``GET /v1/match`` (the stored match is stale by revision anyway).
-    """
-    try:
-        await current_match(runtime, user_id, force=True)
-    except ApiError as exc:
-        log.info("re-match after a profile edit deferred", extra={"reason": exc.message})
 
 
 def _spliced(raw: Row[Any]) -> bytes:

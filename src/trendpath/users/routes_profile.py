@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import Row
 
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import SLUG_PATTERN, Taxonomy, load_taxonomy
-from trendpath.users import matcher, store, store_learning
 from trendpath.users import profile as prof
+from trendpath.users import store, store_learning
 from trendpath.users.access import Reader, Writer
 from trendpath.users.schemas import (
     HistoryEntry,
@@ -117,27 +116,15 @@ def get_profile(request: Request, session: SessionDep, user: Reader) -> ProfileO
     return profile_out(row, taxonomy_of(request))
 
 
-def rematch_later(request: Request, background: BackgroundTasks, user_id: Any) -> None:
-    """Rebuild the persona with the edited profile and re-match once the response is sent."""
-    background.add_task(matcher.recompute_after_edit, runtime_of(request), user_id)
-
-
 @router.put("/profile", response_model=ProfileOut, summary="Create or replace the profile")
-def put_profile(
-    body: ProfileIn,
-    request: Request,
-    session: SessionDep,
-    user: Writer,
-    background: BackgroundTasks,
-) -> ProfileOut:
+def put_profile(body: ProfileIn, request: Request, session: SessionDep, user: Writer) -> ProfileOut:
     """Every field is required; unknown interest tags or skills are a 422 and nothing changes.
-    The persona is rebuilt with the new profile and the match recomputed right after."""
+    The persona is rebuilt with the new profile and the match recomputed by the re-match job."""
     tax = taxonomy_of(request)
     prof.check_against_taxonomy(tax, body.interests, body.skills)
     values = body.model_dump()
     row, _ = store.save_profile(session, user.user_id, values)
     session.commit()
-    rematch_later(request, background, user.user_id)
     return profile_out(row, tax)
 
 
@@ -148,11 +135,7 @@ def put_profile(
     responses=error_responses(404),
 )
 def patch_profile(
-    body: ProfilePatch,
-    request: Request,
-    session: SessionDep,
-    user: Writer,
-    background: BackgroundTasks,
+    body: ProfilePatch, request: Request, session: SessionDep, user: Writer
 ) -> ProfileOut:
     """Fields left out keep their value; ``skills`` is merged slider by slider."""
     tax = taxonomy_of(request)
@@ -165,7 +148,6 @@ def patch_profile(
         values["skills"] = {**dict(current.skills), **values["skills"]}
     row, _ = store.save_profile(session, user.user_id, values)
     session.commit()
-    rematch_later(request, background, user.user_id)
     return profile_out(row, tax)
 
 
