@@ -164,3 +164,9 @@ def test_card_cites_the_persons_own_words_goal_first() -> None:
     assert item["why_ko"].startswith(
         "'마케팅 데이터 분석'을 목표로 말씀하셔서 그로스 마케팅·마케팅 데이터 분석을 추천해요."
     )
+    # Words naming only a field the trend shares are related, never "the goal that picked it".
+    field_only = links[:1] + links[2:]
+    other = matching.build_item(1, cand, 0.0, info, persona, profile, TAX, field_only)
+    assert "목표로 말씀하셔서" not in other["why_ko"]
+    assert "말씀하신 '광고'와도 이어지는 분야예요." in other["why_ko"]
+    assert other["why_ko"].startswith("그로스 마케팅·마케팅 데이터 분석은")

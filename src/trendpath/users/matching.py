@@ -156,7 +156,8 @@ def stability_view(velocity: Mapping[str, Any] | None, preference: float | None)
 def quotes_for(links: Sequence[Mapping[str, Any]], info: TrendInfo) -> list[dict[str, Any]]:
     """The person's words behind this trend: links to it, its interest tags or core skills.
 
-    Goals first, then what the person does, then mere mentions; aversions never count.
+    Words naming the trend itself first, then goals, what the person does, mere mentions;
+    aversions never count.
     """
     skills = {s for s, _ in info.core_skills}
     relevant = [
@@ -169,7 +170,10 @@ def quotes_for(links: Sequence[Mapping[str, Any]], info: TrendInfo) -> list[dict
             or (link.get("kind") == "skill" and link.get("slug") in skills)
         )
     ]
-    relevant.sort(key=lambda k: (INTENT_ORDER[k["intent"]], KIND_ORDER.get(k["kind"], 3)))
+    # Words that name this very trend first (most specific), then by intent, then by kind.
+    relevant.sort(
+        key=lambda k: (k["kind"] != "trend", INTENT_ORDER[k["intent"]], KIND_ORDER[k["kind"]])
+    )
     out: list[dict[str, Any]] = []
     for link in relevant:
         if all(q["quote"] != link["quote"] for q in out):
@@ -220,7 +224,7 @@ def _why(
             strong_skills=strong,
             gap_skills=gaps,
             value_labels=[v["label_ko"] for v in views["confirmed_values"]],
-            quotes=[(q["quote"], q["intent"]) for q in views["quotes"]],
+            quotes=[(q["quote"], q["intent"], q["kind"]) for q in views["quotes"]],
             velocity=cand.velocity,
             forecast=views["forecast"],
             stability_label=views["stability"]["label_ko"],
