@@ -111,7 +111,7 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
         code, out, err = _stop(first)
     assert code == 0, err[-2000:]
     assert f"running at http://127.0.0.1:{port}" in out
-    assert "demo trends: 50 trends" in out
+    assert "demo trends: 70 trends" in out
     assert "Traceback" not in err
     assert not embedded_running(state), "the last process out stops the embedded server"
 
@@ -241,6 +241,7 @@ def test_doctor_reports_each_part(tmp_path: Path) -> None:
     for name in ("database", "state", "data", "torch", "kiwipiepy", "fonts", "chromium"):
         assert name in result.stdout
     assert "values       lexicon (serving: lexicon)" in result.stdout
+    assert "TRENDPATH_AI_ENCODER=hash: korean-hash:1-d1024" in result.stdout
     assert result.returncode == 0, result.stdout
 
 
@@ -250,6 +251,17 @@ def test_doctor_names_a_values_method_without_a_model(tmp_path: Path) -> None:
         result.stdout
     )
     assert result.returncode == 1
+
+
+def test_doctor_names_a_misconfigured_encoder(tmp_path: Path) -> None:
+    env = _env(tmp_path / "state", TRENDPATH_AI_ENCODER="llama",
+               TRENDPATH_AI_ENCODER_PATH=str(tmp_path / "missing"))  # fmt: skip
+    result = _cli("doctor", env=env)
+    assert result.returncode == 1
+    assert (
+        "TRENDPATH_AI_ENCODER=llama unavailable" in result.stdout
+        and "does not exist" in result.stdout
+    )
 
 
 def test_admin_command_grants_the_role(tmp_path: Path, pg_url: str, database: Database) -> None:

@@ -37,6 +37,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     )
     yield _module("bitsandbytes", "4-bit QLoRA (extra: llm)", required=False)
     yield _values_method(settings)
+    yield _encoder(settings)
     yield _fonts()
     yield _chromium()
 
@@ -97,6 +98,21 @@ def _values_method(settings: Settings) -> Check:
         detail += f" — {details['problem']}"
     level: Level = "fail" if problem else ("warn" if details.get("problem") else "ok")
     return Check("values", level, detail)
+
+
+def _encoder(settings: Settings) -> Check:
+    """The text encoder of the persona space, built and probed as the AI service does."""
+    from trendpath.ai.embed import EncoderUnavailable
+    from trendpath.ai.space import build_encoder
+
+    name = f"TRENDPATH_AI_ENCODER={settings.ai_encoder}"
+    try:
+        enc = build_encoder(settings)
+    except EncoderUnavailable as exc:
+        if settings.ai_encoder_fallback:
+            return Check("encoder", "warn", f"{name} unavailable ({exc}); hash serves (fallback)")
+        return Check("encoder", "fail", f"{name} unavailable: {exc}")
+    return Check("encoder", "ok", f"{name}: {enc.name}:{enc.version}, {enc.dim} dims")
 
 
 def _fonts() -> Check:

@@ -71,7 +71,7 @@ def test_a_whole_talk_gives_values_with_evidence_and_a_persona(
     persona = http.get(f"{API}/personas/me", headers=user).json()
     assert len(persona["vector"]) == 1536
     assert persona["from_conversation"] is True
-    assert persona["version"].startswith("persona-v1/")
+    assert persona["version"].startswith("persona-v2/")
     again = http.post(f"{API}/sessions/{sid}/messages", json={"text": "더"}, headers=user)
     assert again.status_code == 409
 
@@ -186,5 +186,5 @@ def test_tokens_are_required_and_scoped(
     assert vec.status_code == 200
     assert len(vec.json()["vector"]) == 1536
     space = http.get(f"{API}/persona/space").json()
-    assert space["blocks"]["values"][1] == space["dim"] == 1536
+    assert space["blocks"]["goals"][1] == space["dim"] == 1536
     assert vec.json()["version"] == space["version"]

@@ -45,15 +45,17 @@ def ai_person() -> PersonaInputs:
 
 def test_layout_dims_norm_and_version() -> None:
     ranges = DEFAULT_CONFIG.ranges()
-    assert ranges["text"] == (0, 1024) and ranges["values"] == (1504, 1536)
+    assert ranges["text"] == (0, 1024) and ranges["values"] == (1376, 1408)
+    assert ranges["goals"] == (1408, 1536)
     pv = build_persona_vector(ai_person())
     assert pv.vector.shape == (1536,) and pv.vector.dtype == np.float32
     assert np.linalg.norm(pv.vector) == pytest.approx(1.0, abs=1e-5)
     assert {k: v.shape[0] for k, v in pv.blocks.items()} == {
         "text": 1024,
-        "interests": 256,
-        "skills": 224,
+        "interests": 192,
+        "skills": 160,
         "values": 32,
+        "goals": 128,
     }
     assert pv.version.startswith(CONSTRUCTION_VERSION + "/korean-hash:")
     assert not pv.vector.flags.writeable
@@ -68,7 +70,7 @@ def test_explanation_sums_to_cosine(trends: dict[str, object]) -> None:
     user = build_persona_vector(ai_person())
     for trend in trends.values():
         parts = explain_similarity(user, trend)  # type: ignore[arg-type]
-        assert set(parts) == {"text", "interests", "skills", "values"}
+        assert set(parts) == {"text", "interests", "skills", "values", "goals"}
         assert sum(parts.values()) == pytest.approx(cosine(user, trend), abs=1e-5)  # type: ignore[arg-type]
 
 

@@ -240,6 +240,9 @@ def test_new_user_journey_in_chromium(journey_server: str, page: Any) -> None:
         assert card.locator(".spark svg path.line").count() == 1
         assert card.locator(".spark svg path.band").count() == 1
         _skills_by_label(card.locator(".skills li"))
+    assert page.locator(".recomputed").count() == 1
+    quotes = page.locator(".trend-card .quotes q").all_inner_texts()
+    assert any("분석가" in q for q in quotes), quotes  # the person's own words on the cards
     screenshot(page, "journey-05-results")
     page.set_viewport_size({"width": 375, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth > window.innerWidth") is False

@@ -123,6 +123,7 @@ SPECIAL_ROLES: dict[str, dict[str, Role]] = {
         "POST /v1/embed/trends": "service",
         "POST /v1/embed/texts": "service",
         "GET /v1/personas/{user_id}": "service",
+        "PUT /v1/personas/{user_id}/profile": "service",
     },
 }
 """Operations that are not for a signed-in user; everything under ``/admin/`` is for admins."""

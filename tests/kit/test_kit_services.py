@@ -31,8 +31,16 @@ def test_health_readiness_and_docs(http: httpx.Client, service: str) -> None:
     body = ready.json()
     details = body.pop("details", {})
     assert body == {"status": "ready", "service": service, "database": "ok", "migrations": "head"}
-    # A service's own checks add details (the AI service: which values method serves).
-    assert set(details) == ({"values_method"} if service == "ai" else set())
+    # A service's own checks add details (the AI service: its values method and text encoder).
+    assert set(details) == ({"values_method", "encoder"} if service == "ai" else set())
+    if service == "ai":
+        assert details["encoder"] == {
+            "setting": "hash",
+            "serving": "korean-hash:1-d1024",
+            "dim": 1024,
+            "fallback": False,
+            "reason": None,
+        }
     schema = http.get(f"/api/{service}/openapi.json").json()
     assert schema["info"]["title"].lower().startswith("trendpath")
     assert http.get(f"/api/{service}/docs").status_code == 200

@@ -67,6 +67,28 @@ def test_demo_is_loaded_once(demo: list[str], runtime: Runtime, database: Databa
     assert _count(database, m.indicator_value) == before
 
 
+def test_a_catalog_update_gets_demo_history_for_new_trends_only(
+    demo: list[str], runtime: Runtime, database: Database
+) -> None:
+    """A trend added to the catalog after the first run (here: its history removed, as if new)
+    gets a synthetic history labelled as demo; every other trend keeps what it had."""
+    before = _count(database, m.indicator_value)
+    with database.engine.begin() as conn:
+        tid = conn.execute(select(m.trend.c.id).where(m.trend.c.slug == "hr-tech")).scalar_one()
+        conn.execute(m.indicator_value.delete().where(m.indicator_value.c.trend_id == tid))
+        conn.execute(m.velocity.delete().where(m.velocity.c.trend_id == tid))
+    lines = list(ensure_demo(runtime))
+    assert len(lines) == 1 and "1 trends" in lines[0] and "synthetic" in lines[0]
+    assert _count(database, m.indicator_value) == before
+    with database.engine.connect() as conn:
+        sources = conn.execute(
+            select(m.indicator_value.c.source).where(m.indicator_value.c.trend_id == tid).distinct()
+        ).scalars()
+        assert list(sources) == ["demo-synthetic"]
+        velocity = select(func.count()).select_from(m.velocity).where(m.velocity.c.trend_id == tid)
+        assert conn.execute(velocity).scalar_one() > 200
+
+
 def test_list_is_ordered_by_velocity_and_paginated(demo: list[str], http: httpx.Client) -> None:
     page = http.get(f"{API}/trends", params={"limit": 10}).json()
     assert page["total"] >= 40

@@ -179,3 +179,38 @@ def test_parse_trend_validates_one_submitted_trend() -> None:
     raw["interest_tags"] = ["robotics", "unicorns"]
     with pytest.raises(CatalogError, match=r"'humanoid-robots' field 'interest_tags'.*unicorns"):
         parse_trend(raw, tax, categories)
+
+
+JOB_FAMILIES: dict[str, tuple[str, set[str]]] = {
+    # family Korean users name -> (a trend for it, interest tags it should carry, any of)
+    "마케팅·그로스": ("growth-marketing", {"marketing"}),
+    "데이터 분석": ("data-analytics", {"data"}),
+    "서비스 기획·UX": ("product-ux", {"product_planning", "ux_ui"}),
+    "회계·재무": ("finance-accounting-digital", {"accounting"}),
+    "인사": ("hr-tech", {"hr"}),
+    "영업": ("b2b-sales", {"sales"}),
+    "공공·행정": ("digital-government", {"public_policy"}),
+    "간호·보건": ("smart-nursing", {"nursing"}),
+    "교육": ("edutech", {"education"}),
+    "디자인": ("digital-design", {"design"}),
+    "영상·미디어": ("ott-media", {"video", "media"}),
+    "법무": ("legal-tech", {"law"}),
+    "연구": ("ai-for-science", {"research"}),
+    "하드웨어": ("embedded-iot", {"hardware"}),
+    "IT·소프트웨어": ("web-mobile-services", {"it_general", "software_development"}),
+    "상담·심리": ("mental-health-care", {"mental_health"}),
+    "고객 응대·CS": ("customer-experience", {"sales", "ecommerce"}),
+    "사무 자동화": ("work-automation", {"it_general"}),
+}
+
+
+def test_every_job_family_korean_users_name_has_a_trend() -> None:
+    by_slug = catalog_by_slug(DATA)
+    assert len(by_slug) >= 70
+    for family, (slug, tags) in JOB_FAMILIES.items():
+        assert slug in by_slug, family
+        assert tags & set(by_slug[slug].interest_tags), family
+    tax = load_taxonomy(DATA)
+    for tag in ("it_general", "research", "hardware", "accounting", "hr", "sales", "nursing"):
+        assert tag in tax.interests
+    assert "excel" in tax.skills and tax.skills["excel"].ko.startswith("엑셀")

@@ -258,11 +258,17 @@ def side_runtime(served: Served) -> Runtime:
 
 def seed_trends(served: Served) -> None:
     """Load the demo trends and embed them through the AI service (as `trendpath run` does)."""
+    from trendpath.ai.aliases import load_aliases
+    from trendpath.ai.korean import kiwi
     from trendpath.demo import ensure_demo
     from trendpath.trends.vectors import refresh_trend_vectors
 
     truncate_all(served.db)
     forget_keys(served)
+    # What the AI service's warm-up job does at start-up (background jobs are off in tests): on
+    # a busy machine loading Kiwi inside the first embedding request outlasts its timeout.
+    kiwi()
+    load_aliases()
     list(ensure_demo(served.runtime))
     seeding = side_runtime(served)
 

@@ -136,7 +136,14 @@ def test_build_item_writes_a_grounded_korean_paragraph() -> None:
         value_profile={"self_development": 0.95, "job_security": 0.35},
     )
     persona = Persona(
-        vector=(), version="v", values={"self_development": 0.9}, stability_preference=0.8
+        vector=(),
+        version="v",
+        values={"self_development": 0.9, "job_security": 0.9},
+        stability_preference=0.8,
+        confirmed_values=(
+            {"axis": "self_development", "label_ko": "자기계발", "quote": "계속 배우고 싶어요"},
+            {"axis": "job_security", "label_ko": "직업안정", "quote": "오래 다니고 싶어요"},
+        ),
     )
     profile = {"interests": ["ai", "finance"], "skills": {"python": 4}, "weekly_hours": 10}
     cand = _cand("generative-ai", 0.42, 3.0)
@@ -147,7 +154,12 @@ def test_build_item_writes_a_grounded_korean_paragraph() -> None:
     assert "'인공지능'과 바로 이어져요" in why
     assert "이미 갖춘 파이썬(4/5)을 살릴 수 있고" in why
     assert "LLM 활용·프롬프트 엔지니어링(현재 1 → 목표 4)부터" in why
-    assert "'자기계발'을 중시하는" in why
+    # Only confirmed values the trend rewards (its job_security is 0.35: not cited).
+    assert "확인해 주신 가치관 '자기계발'과도 잘 맞아요" in why and "직업안정" not in why
+    assert item["confirmed_values"] == [
+        {"axis": "self_development", "label_ko": "자기계발", "quote": "계속 배우고 싶어요"}
+    ]
+    assert item["quotes"] == []
     assert "4주 뒤 +3.0점(범위 +1.0~+5.0) 오를 것으로" in why
     assert "예비 추천" not in why
     # llm_engineering 1 → 4, and programming_basics 1 → 3 (implied by python at 4).
@@ -164,3 +176,34 @@ def test_josa_follows_the_last_syllable() -> None:
     assert josa("'데이터'", "과", "와") == "'데이터'와"
     assert josa("'인공지능'", "과", "와") == "'인공지능'과"
     assert josa("로봇", "이", "가") == "로봇이"
+
+
+def test_card_cites_the_persons_own_words_goal_first() -> None:
+    info = TrendInfo(
+        slug="growth-marketing",
+        name_ko="그로스 마케팅·마케팅 데이터 분석",
+        interest_tags=("marketing", "data"),
+        core_skills=(("digital_marketing", 4), ("data_analysis", 3)),
+        value_profile={"work_life_balance": 0.45},
+    )
+    link = {"kind": "trend", "slug": "growth-marketing", "source": "conversation"}
+    links = (
+        {**link, "kind": "interest", "slug": "marketing", "quote": "광고", "intent": "mention"},
+        {**link, "quote": "마케팅 데이터 분석", "intent": "goal"},
+        {**link, "slug": "web-mobile-services", "quote": "개발자", "intent": "goal"},
+        {**link, "quote": "그로스", "intent": "avoid"},
+    )
+    persona = Persona(vector=(), version="v", links=links)
+    profile = {"interests": [], "skills": {}, "weekly_hours": 10}
+    cand = Candidate(**{**_cand("growth-marketing", 0.4, 1.0).__dict__, "name_ko": info.name_ko})
+    item = matching.build_item(1, cand, 0.0, info, persona, profile, TAX, links)
+    assert [q["quote"] for q in item["quotes"]] == ["마케팅 데이터 분석", "광고"]
+    assert item["why_ko"].startswith(
+        "'마케팅 데이터 분석'을 목표로 말씀하셔서 그로스 마케팅·마케팅 데이터 분석을 추천해요."
+    )
+    # Words naming only a field the trend shares are related, never "the goal that picked it".
+    field_only = links[:1] + links[2:]
+    other = matching.build_item(1, cand, 0.0, info, persona, profile, TAX, field_only)
+    assert "목표로 말씀하셔서" not in other["why_ko"]
+    assert "말씀하신 '광고'와도 이어지는 분야예요." in other["why_ko"]
+    assert other["why_ko"].startswith("그로스 마케팅·마케팅 데이터 분석은")

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from trendpath.ai import space
+from trendpath.ai.aliases import load_aliases
 from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
 from trendpath.ai.routes_coach import router as coach_router
@@ -18,8 +20,10 @@ from trendpath.kit.settings import Settings
 
 
 async def warm_up(runtime: Runtime) -> None:
-    """Load Kiwi (Korean morphology) and the values method before the first request needs them."""
+    """Load Kiwi (Korean morphology), the alias lexicon and the values method before the first
+    request needs them."""
     await run_in_threadpool(kiwi)
+    await run_in_threadpool(load_aliases, runtime.settings.data_dir)
     await values_method(runtime)
 
 
@@ -27,6 +31,12 @@ async def values_ready(runtime: Runtime) -> tuple[str | None, dict[str, Any]]:
     """``/readyz`` details of TRENDPATH_AI_VALUES_METHOD; unready when its model cannot serve."""
     method = await values_method(runtime)
     return await run_in_threadpool(method.readiness)
+
+
+async def encoder_ready(runtime: Runtime) -> tuple[str | None, dict[str, Any]]:
+    """``/readyz``: which text encoder serves, and whether the configured one works."""
+    details, problem = await run_in_threadpool(space.readiness, runtime.settings)
+    return problem, details["encoder"]
 
 
 SPEC = ServiceSpec(
@@ -38,10 +48,11 @@ SPEC = ServiceSpec(
     ),
     routers=(coach_router, persona_router),
     background=(warm_up, reembed_job, deletion_job),
-    readiness={"values_method": values_ready},
+    readiness={"values_method": values_ready, "encoder": encoder_ready},
 )
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
-    """Build the ai service app."""
+    """Build the ai service app; the text encoder is read from the settings here, once."""
+    space.configure(settings)
     return build_app(SPEC, settings, runtime)

@@ -199,7 +199,11 @@ class SentenceTransformerEncoder:
                 f"cannot load a sentence-transformers model from {path}"
             ) from exc
         self.batch_size = batch_size
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        dim = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim() or 0)
         self.version = path.name
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -52,6 +52,8 @@ def reembed_stale(
     others.
     """
     values = values_method_of(runtime)
+    if space.state().encoder is None:
+        return ReembedPass()  # unready encoder (readiness says why): nothing can be rebuilt now
     version = space.version(values.name)
     with runtime.db.session_scope() as session:
         users = store.stale_personas(session, version, batch, skip)

@@ -9,14 +9,17 @@ block       dims         content
 text        0–1023       encoder embedding of the user's own words / the trend's
                          name, description and keywords (a fixed seeded Gaussian
                          projection when the encoder is not 1024-d)
-interests   1024–1279    sum of seeded random unit vectors, one per interest tag,
+interests   1024–1215    sum of seeded random unit vectors, one per interest tag,
                          plus ``group_share`` × a vector for the tag's group
-skills      1280–1503    per skill a seeded random unit vector (+ its group's);
+skills      1216–1375    per skill a seeded random unit vector (+ its group's);
                          a person weighs it by proficiency ``(level − 2) / 3`` (1 → −⅓,
                          2 → 0, 5 → 1: rated-weak skills push away), a trend by need
                          ``level / 5``, its prerequisites ``prereq_share`` × that per step back
-values      1504–1512    the nine value axes, each vector centred on its own mean, so
+values      1376–1384    the nine value axes, each vector centred on its own mean, so
                          the block compares *relative* priorities
+goals       1408–1535    a seeded unit vector per trend: a trend carries its own; a
+                         person the trends their words name (a goal 1, a current field
+                         ½, an aversion negative; see :mod:`trendpath.ai.links`)
 =========== ============ =============================================================
 
 Because blocks occupy disjoint dimensions and both vectors have unit norm, the cosine similarity
@@ -40,8 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from trendpath.ai.embed import Encoder, KoreanHashEncoder, l2_normalise
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
-CONSTRUCTION_VERSION = "persona-v1"
-BLOCKS: tuple[str, ...] = ("text", "interests", "skills", "values")
+CONSTRUCTION_VERSION = "persona-v2"
+BLOCKS: tuple[str, ...] = ("text", "interests", "skills", "values", "goals")
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,18 @@ class PersonaConfig:
 
     dim: int = 1536
     text_dim: int = 1024
-    interest_dim: int = 256
-    skill_dim: int = 224
+    interest_dim: int = 192
+    skill_dim: int = 160
     value_dim: int = 32
+    goal_dim: int = 128
     weights: Mapping[str, float] = field(
-        default_factory=lambda: {"text": 0.8, "interests": 1.0, "skills": 0.8, "values": 0.9}
+        default_factory=lambda: {
+            "text": 0.8,
+            "interests": 1.0,
+            "skills": 0.8,
+            "values": 0.9,
+            "goals": 1.0,
+        }
     )
     group_share: float = 0.35
     prereq_share: float = 0.5
@@ -62,7 +72,7 @@ class PersonaConfig:
 
     def ranges(self) -> dict[str, tuple[int, int]]:
         """Block name → (start, stop) dimensions."""
-        sizes = [self.text_dim, self.interest_dim, self.skill_dim, self.value_dim]
+        sizes = [self.text_dim, self.interest_dim, self.skill_dim, self.value_dim, self.goal_dim]
         if sum(sizes) != self.dim:
             raise ValueError(f"block sizes {sizes} do not add up to dim {self.dim}")
         starts = np.cumsum([0, *sizes])
@@ -73,12 +83,19 @@ DEFAULT_CONFIG = PersonaConfig()
 
 
 class PersonaInputs(BaseModel):
-    """What a person's vector is built from."""
+    """What a person's vector is built from.
+
+    ``interests`` and ``skills`` are the profile's tags and sliders; the ``linked_*`` weights and
+    ``goals`` come from the person's own words (:func:`trendpath.ai.links.signals`).
+    """
 
     conversation: str = ""
     interests: list[str] = Field(default_factory=list)
     skills: dict[str, int] = Field(default_factory=dict)
     values: dict[str, float] = Field(default_factory=dict)
+    linked_interests: dict[str, float] = Field(default_factory=dict)
+    linked_skills: dict[str, float] = Field(default_factory=dict)
+    goals: dict[str, float] = Field(default_factory=dict)
 
 
 class TrendSkill(BaseModel):
@@ -122,7 +139,7 @@ _DEFAULT_ENCODER: Encoder | None = None
 
 
 def default_encoder() -> Encoder:
-    """The offline Korean encoder, 1024-d so the text block needs no projection."""
+    """The offline Korean encoder, as wide as the text block so it needs no projection."""
     global _DEFAULT_ENCODER
     if _DEFAULT_ENCODER is None:
         _DEFAULT_ENCODER = KoreanHashEncoder(dim=DEFAULT_CONFIG.text_dim)
@@ -140,7 +157,7 @@ def _unit(kind: str, slug: str, dim: int, seed: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _projection(src: int, dst: int, seed: str) -> np.ndarray:
+def projection(src: int, dst: int, seed: str) -> np.ndarray:
     digest = hashlib.blake2b(f"{seed}|projection|{src}x{dst}".encode(), digest_size=8).digest()
     rng = np.random.default_rng(int.from_bytes(digest, "little"))
     return (rng.standard_normal((src, dst)) / np.sqrt(dst)).astype(np.float32)
@@ -149,19 +166,32 @@ def _projection(src: int, dst: int, seed: str) -> np.ndarray:
 def _text_block(text: str, encoder: Encoder, cfg: PersonaConfig) -> np.ndarray:
     emb = encoder.encode([text])[0]
     if emb.shape[0] != cfg.text_dim:
-        emb = emb @ _projection(emb.shape[0], cfg.text_dim, cfg.seed)
+        emb = emb @ projection(emb.shape[0], cfg.text_dim, cfg.seed)
     return np.asarray(emb, dtype=np.float32)
 
 
-def _interest_block(tags: Sequence[str], cfg: PersonaConfig) -> np.ndarray:
+def _interest_block(
+    tags: Sequence[str], cfg: PersonaConfig, linked: Mapping[str, float] | None = None
+) -> np.ndarray:
     group_of = load_taxonomy().interest_group_of
+    weights = dict.fromkeys(tags, 1.0)
+    for tag, w in (linked or {}).items():
+        weights[tag] = weights.get(tag, 0.0) + w
     out = np.zeros(cfg.interest_dim, dtype=np.float32)
-    for tag in dict.fromkeys(tags):
-        out += _unit("interest", tag, cfg.interest_dim, cfg.seed)
+    for tag, w in weights.items():
+        v = _unit("interest", tag, cfg.interest_dim, cfg.seed)
         if tag in group_of:
-            out += cfg.group_share * _unit(
+            v = v + cfg.group_share * _unit(
                 "interest-group", group_of[tag], cfg.interest_dim, cfg.seed
             )
+        out += w * v
+    return out
+
+
+def _goal_block(goals: Mapping[str, float], cfg: PersonaConfig) -> np.ndarray:
+    out = np.zeros(cfg.goal_dim, dtype=np.float32)
+    for slug, w in goals.items():
+        out += w * _unit("trend", slug, cfg.goal_dim, cfg.seed)
     return out
 
 
@@ -173,10 +203,16 @@ def _skill_vector(skill: str, cfg: PersonaConfig) -> np.ndarray:
     return v
 
 
-def _person_skill_block(levels: Mapping[str, int], cfg: PersonaConfig) -> np.ndarray:
+def _person_skill_block(
+    levels: Mapping[str, int], cfg: PersonaConfig, linked: Mapping[str, float] | None = None
+) -> np.ndarray:
     out = np.zeros(cfg.skill_dim, dtype=np.float32)
     for skill, level in levels.items():
         out += ((min(5, max(1, int(level))) - 2) / 3.0) * _skill_vector(skill, cfg)
+    for skill, w in (linked or {}).items():
+        # A skill the person names but did not rate leans like a mid slider (the slider wins).
+        if skill not in levels:
+            out += 0.5 * w * _skill_vector(skill, cfg)
     return out
 
 
@@ -225,9 +261,10 @@ def build_persona_vector(
     cfg, enc = config or DEFAULT_CONFIG, encoder or default_encoder()
     parts = {
         "text": _text_block(inputs.conversation, enc, cfg),
-        "interests": _interest_block(inputs.interests, cfg),
-        "skills": _person_skill_block(inputs.skills, cfg),
+        "interests": _interest_block(inputs.interests, cfg, inputs.linked_interests),
+        "skills": _person_skill_block(inputs.skills, cfg, inputs.linked_skills),
         "values": _value_block(inputs.values, cfg),
+        "goals": _goal_block(inputs.goals, cfg),
     }
     return _assemble(parts, enc, cfg)
 
@@ -251,6 +288,7 @@ def build_trend_vector(
         "interests": _interest_block(t.interest_tags, cfg),
         "skills": _trend_skill_block(t.core_skills, cfg),
         "values": _value_block(t.value_profile, cfg),
+        "goals": _unit("trend", t.slug, cfg.goal_dim, cfg.seed).copy(),
     }
     return _assemble(parts, enc, cfg)
 

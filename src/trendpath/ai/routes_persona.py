@@ -8,13 +8,19 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import Row
+from starlette.concurrency import run_in_threadpool
 
-from trendpath.ai import sessions, space, store
+from trendpath.ai import personas, sessions, space, store
+from trendpath.ai.links import Said, find_links, signals
 from trendpath.ai.persona import PersonaInputs, TrendInputs
 from trendpath.ai.schemas import (
     AxisOut,
+    ConfirmedValueOut,
+    EncoderOut,
+    LinkOut,
     PersonaOut,
     ProfileIn,
+    ProfileSnapshotIn,
     SimilarOut,
     SpaceOut,
     TextsIn,
@@ -49,22 +55,42 @@ async def _version(request: Request) -> str:
 async def persona_space(request: Request) -> SpaceOut:
     """Version, dimension and block layout shared by user and trend vectors."""
     blocks = space.layout()
-    version = await _version(request)
-    return SpaceOut(version=version, dim=max(b[1] for b in blocks.values()), blocks=blocks)
+    return SpaceOut(
+        version=await _version(request),
+        dim=max(b[1] for b in blocks.values()),
+        blocks=blocks,
+        encoder=EncoderOut(**space.state().details()),
+    )
 
 
 @router.post("/embed/profile", response_model=VectorOut, summary="Embed a profile (service)")
 async def embed_profile(body: ProfileIn, request: Request, _: EmbedCaller) -> VectorOut:
-    """A persona vector from interests, skills and optional values/text; nothing is stored."""
+    """A persona vector from interests, skills, the profile's free text and optional values/text.
+
+    Nothing is stored; the answer carries the links found in ``field`` / ``target_role`` / ``text``.
+    """
+    said = personas.profile_said({"field": body.field, "target_role": body.target_role})
+    if body.text:
+        said.append(Said(body.text))
+    enc = space.encoder()
+    links = await run_in_threadpool(lambda: find_links(said, encoder=enc)) if said else []
+    sig = signals(links)
     inputs = PersonaInputs(
         conversation=body.text or "",
         interests=body.interests,
         skills=body.skills,
         values=body.values or {},
+        linked_interests=sig.interests,
+        linked_skills=sig.skills,
+        goals=sig.goals,
     )
     built = await space.persona(inputs)
-    version = await _version(request)
-    return VectorOut(vector=_floats(built.vector), version=version, blocks=space.layout())
+    return VectorOut(
+        vector=_floats(built.vector),
+        version=await _version(request),
+        blocks=space.layout(),
+        links=[LinkOut(**link.model_dump()) for link in links],
+    )
 
 
 @router.post("/embed/trends", response_model=TrendsOut, summary="Embed trends (service)")
@@ -86,7 +112,7 @@ async def embed_texts(body: TextsIn, _: EmbedCaller) -> TextsOut:
     enc = space.encoder()
     return TextsOut(
         encoder=f"{enc.name}:{enc.version}",
-        dim=enc.dim,
+        dim=space.NEWS_DIM,
         vectors=[_floats(v) for v in vectors],
     )
 
@@ -107,6 +133,9 @@ def _persona_out(row: Row[Any]) -> PersonaOut:
         growth_orientation=row.growth_orientation,
         stability_preference=row.stability_preference,
         updated_at=row.updated_at,
+        profile_revision=((row.inputs or {}).get("profile") or {}).get("revision"),
+        links=[LinkOut(**link) for link in (row.inputs or {}).get("links", [])],
+        confirmed_values=[ConfirmedValueOut(**c) for c in personas.confirmed_values(row)],
     )
 
 
@@ -158,6 +187,29 @@ def similar_to_me(
     sims = store.similar_personas(session, user.user_id, np.asarray(row.embedding), row.version, k)
     close = sum(1 for s in sims if s >= 0.8)
     return SimilarOut(k=len(sims), similarities=[round(s, 4) for s in sims], very_similar=close)
+
+
+@router.put(
+    "/personas/{user_id}/profile",
+    response_model=PersonaOut,
+    responses=error_responses(404),
+    summary="Build a user's persona with their stored profile (service)",
+)
+def persona_with_profile(
+    session: SessionDep, user_id: uuid.UUID, body: ProfileSnapshotIn, _: EmbedCaller
+) -> PersonaOut:
+    """The users service's profile is the source of truth: the persona is rebuilt (and stored)
+    from the latest finished talk when it was built with another profile revision or in an older
+    space; 404 when there is no persona at all (the match is then a preliminary one)."""
+    row = store.get_persona(session, user_id)
+    if not personas.is_current(row, body.revision) and personas.rebuild_with_profile(
+        session, user_id, body.model_dump(mode="json")
+    ):
+        session.commit()
+        row = store.get_persona(session, user_id)
+    if row is None:
+        raise ApiError(404, "not_found", "this user has no finished talk yet")
+    return _persona_out(row)
 
 
 @router.get(

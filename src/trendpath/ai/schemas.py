@@ -14,6 +14,13 @@ from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 MAX_TEXT = 20_000
 
 
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL text and JSONB cannot hold U+0000: refuse it here (422), not in the database.
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class ProfileRefs(BaseModel):
     """Interest tags and skill sliders, validated against the shipped taxonomy."""
 
@@ -47,6 +54,10 @@ class ProfileIn(ProfileRefs):
 
     values: dict[str, float] | None = None
     text: str | None = Field(default=None, max_length=MAX_TEXT)
+    field: str | None = Field(default=None, max_length=200, description="전공 또는 직무 분야")
+    target_role: str | None = Field(default=None, max_length=200, description="목표 직무")
+
+    _storable = field_validator("field", "target_role", "text")(_no_nul)
 
     @field_validator("values")
     @classmethod
@@ -70,12 +81,45 @@ class SimilarOut(BaseModel):
     very_similar: int = Field(description="How many are at least 0.8 similar")
 
 
+class EncoderOut(BaseModel):
+    """Which text encoder serves, and whether it is the configured one."""
+
+    setting: str
+    serving: str | None
+    dim: int | None
+    fallback: bool
+    reason: str | None
+
+
 class SpaceOut(BaseModel):
     """The persona space: its version, size and block layout."""
 
     version: str
     dim: int
     blocks: dict[str, tuple[int, int]]
+    encoder: EncoderOut
+
+
+class LinkOut(BaseModel):
+    """A field, role, skill or goal the person named, linked to the taxonomy, with their words."""
+
+    kind: Literal["interest", "skill", "trend"]
+    slug: str
+    quote: str
+    sentence: str
+    source: str
+    intent: Literal["goal", "current", "mention", "avoid"]
+    method: Literal["alias", "encoder"]
+    weight: float
+
+
+class ConfirmedValueOut(BaseModel):
+    """A value the person confirmed in the coach's summary, with their own words."""
+
+    axis: str
+    label_ko: str
+    score: float
+    quote: str | None
 
 
 class VectorOut(BaseModel):
@@ -84,6 +128,18 @@ class VectorOut(BaseModel):
     vector: list[float]
     version: str
     blocks: dict[str, tuple[int, int]]
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+class ProfileSnapshotIn(ProfileRefs):
+    """The users service's stored profile: the source of truth a persona is built with."""
+
+    revision: int = Field(ge=0)
+    status: Literal["student", "job_seeker", "employed", "career_changer"] | None = None
+    field: str | None = Field(default=None, max_length=200)
+    target_role: str | None = Field(default=None, max_length=200)
+
+    _storable = field_validator("field", "target_role")(_no_nul)
 
 
 class TrendSkillIn(BaseModel):
@@ -164,13 +220,9 @@ class PersonaOut(BaseModel):
     growth_orientation: float | None
     stability_preference: float | None
     updated_at: datetime
-
-
-def _no_nul(value: str | None) -> str | None:
-    # PostgreSQL text and JSONB cannot hold U+0000: refuse it here (422), not in the database.
-    if value is not None and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+    profile_revision: int | None = None
+    links: list[LinkOut] = Field(default_factory=list)
+    confirmed_values: list[ConfirmedValueOut] = Field(default_factory=list)
 
 
 class SessionStartIn(ProfileRefs):

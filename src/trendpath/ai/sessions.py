@@ -13,10 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from trendpath.ai import space, store
+from trendpath.ai import personas, store
 from trendpath.ai.coach import CoachReply
 from trendpath.ai.coach_planner import CoachState, UserContext
-from trendpath.ai.persona import PersonaInputs, build_persona_vector
 from trendpath.ai.values import ValueScores
 from trendpath.ai.values_method import ValuesMethod
 from trendpath.kit.errors import ApiError
@@ -163,20 +162,6 @@ def finalise(
         stability=scores.stability_preference,
         confirmed=confirmed,
     )
-    words = " ".join(t.text for t in state.turns if t.role == "user" and t.text)
-    inputs = PersonaInputs(
-        conversation=words,
-        interests=state.context.interests,
-        skills=state.context.skills,
-        values=scores.scores(),
-    )
-    persona = build_persona_vector(inputs, encoder=space.encoder())
-    store.save_persona(
-        session,
-        user_id,
-        persona.vector,
-        space.version(values.name),
-        from_conversation=True,
-        inputs={"interests": inputs.interests, "skills": inputs.skills},
-    )
+    profile = personas.profile_of(session, user_id, state)
+    personas.build_and_save(session, user_id, state, scores.scores(), profile)
     return scores

@@ -50,6 +50,7 @@ def get_persona(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
             v.c.scores,
             v.c.growth_orientation,
             v.c.stability_preference,
+            v.c.confirmed,
         )
         .outerjoin(v, v.c.user_id == p.c.user_id)
         .where(p.c.user_id == user_id)

@@ -180,6 +180,9 @@ class Settings(BaseSettings):
     users_match_ttl_s: int = Field(
         default=3600, ge=0, description="Age after which a stored match is checked again"
     )
+    users_rematch_interval_s: float = Field(
+        default=30.0, gt=0, description="How often matches of edited profiles are recomputed"
+    )
     users_rerank_momentum_weight: float = Field(
         default=0.0, ge=0, le=1, description="Blend of forecast momentum into ranking; 0 = off"
     )
@@ -266,6 +269,29 @@ class Settings(BaseSettings):
         default="lexicon",
         description="Value extraction: the offline lexicon, the configured LLM (AI_LLM_*), or "
         "hybrid (the LLM checked against the lexicon); AI_LLM_FALLBACK lets the lexicon stand in",
+    )
+    ai_encoder: Literal["hash", "sentence-transformers", "openai", "llama"] = Field(
+        default="hash",
+        description="Text encoder of the persona space: hash (offline Korean), "
+        "sentence-transformers (local dir), openai (/v1/embeddings), llama (mean-pooled base+LoRA)",
+    )
+    ai_encoder_path: Path | None = Field(
+        default=None, description="Local model directory (sentence-transformers, llama base)"
+    )
+    ai_encoder_adapter_path: Path | None = Field(
+        default=None, description="QLoRA adapter directory for the llama encoder"
+    )
+    ai_encoder_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server for the openai encoder"
+    )
+    ai_encoder_model: str = "embeddings"
+    ai_encoder_api_key: str | None = None
+    ai_encoder_dim: int = Field(
+        default=1536, ge=8, le=16384, description="Width the openai encoder must answer"
+    )
+    ai_encoder_timeout_s: float = Field(default=30.0, gt=0)
+    ai_encoder_fallback: bool = Field(
+        default=False, description="Serve the hash encoder (and say so) when the chosen one fails"
     )
     ai_max_sessions_per_user: int = Field(default=20, ge=1, le=1000)
     # --- end ai ---

@@ -50,12 +50,20 @@ def sync_catalog(session: Session, runtime: Runtime) -> dict[str, int]:
 
 
 def _is_loaded(session: Session) -> bool:
-    return store.count_trends(session) > 0
+    """Loaded when every shipped trend is stored with a history (a catalog update adds some)."""
+    stored = store.trend_ids(session)
+    shipped = {t.slug for t in load_catalog()}
+    return bool(stored) and shipped <= set(stored) and not store.trends_without_indicators(session)
 
 
 def _load(session: Session, runtime: Runtime) -> str:
-    ids = sync_catalog(session, runtime)
+    """Sync the catalog; synthesise history only for trends that have none (new ones on an
+    existing database), so stored real or demo data is never overwritten."""
+    sync_catalog(session, runtime)
+    ids = store.trends_without_indicators(session)
     slugs = list(ids)
+    if not slugs:
+        return "catalog synced, every trend already has a history"
     panel = generate_panel(slugs, weeks=DEMO_WEEKS, seed=DEMO_SEED)
     rows = (
         store.IndicatorRow(ids[slug], name, week, float(panel.values[t, w, i]), panel.source)

@@ -100,6 +100,14 @@ def count_trends(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(m.trend)).scalar_one())
 
 
+def trends_without_indicators(session: Session) -> dict[str, int]:
+    """Trends (slug → id) that have no indicator value at all: new catalog entries."""
+    t, iv = m.trend, m.indicator_value
+    has = select(iv.c.trend_id).where(iv.c.trend_id == t.c.id).exists()
+    rows = session.execute(select(t.c.slug, t.c.id).where(~has).order_by(t.c.id))
+    return {slug: int(tid) for slug, tid in rows}
+
+
 def delete_all(session: Session) -> None:
     """Remove every trend and everything hanging off it."""
     session.execute(text("TRUNCATE trends.trend RESTART IDENTITY CASCADE"))

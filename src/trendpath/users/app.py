@@ -11,6 +11,7 @@ from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.users.abtest import parse_variants
 from trendpath.users.accounts import deletion_loop
 from trendpath.users.catalog import load_catalog
+from trendpath.users.rematch import rematch_job
 from trendpath.users.routes_admin import router as admin_router
 from trendpath.users.routes_learning import router as learning_router
 from trendpath.users.routes_match import router as match_router
@@ -24,7 +25,7 @@ SPEC = ServiceSpec(
         " 관심사, 역량, 트렌드 매칭, 학습 로드맵."
     ),
     routers=(profile_router, match_router, learning_router, admin_router),
-    background=(deletion_loop,),
+    background=(deletion_loop, rematch_job),
 )
 
 

@@ -17,7 +17,9 @@ BLOCK_KO = {
     "interests": "관심사",
     "skills": "지금 가진 역량",
     "values": "가치관",
+    "goals": "말씀하신 목표",
 }
+INTENT_KO = {"goal": "목표로 말씀하셔서", "current": "지금 하시는 일로 말씀하셔서"}
 
 
 _LATIN_BATCHIM = set("LMNRlmnr")
@@ -68,6 +70,10 @@ class WhyInputs:
     forecast: Mapping[str, Any] | None = None
     stability_label: str | None = None
     preliminary: bool = False
+    quotes: Sequence[tuple[str, str, str]] = ()
+    """The person's own words behind the match: (quote, intent, kind); intent goal / current /
+    mention, kind trend (words naming this trend) / interest / skill (words naming a field or a
+    skill the trend shares)."""
 
 
 def _quoted(labels: Sequence[str]) -> str:
@@ -110,9 +116,31 @@ def _trend_sentence(inp: WhyInputs) -> str | None:
     return f"{text}, 4주 뒤 {f['point']:+.1f}점({band}) {verb} 것으로 예측돼요."
 
 
+def _quote_sentence(inp: WhyInputs) -> str | None:
+    """The person's own words first: "'마케팅 데이터 분석'을 목표로 말씀하셔서 …".
+
+    Only words that name this very trend are said to be the reason for it; words naming a field
+    or a skill it shares are cited as related, never as the goal that picked it.
+    """
+    if not inp.quotes:
+        return None
+    quote, intent, kind = inp.quotes[0]
+    quoted = "'" + quote + "'"
+    if kind != "trend":
+        return f"말씀하신 {josa(quoted, '과', '와')}도 이어지는 분야예요."
+    said = INTENT_KO.get(intent, "대화에서 언급하셔서")
+    name = josa(inp.trend_name, "을", "를")
+    return f"{josa(quoted, '을', '를')} {said} {name} 추천해요."
+
+
 def why_ko(inp: WhyInputs) -> str:
     """One Korean paragraph explaining the match."""
-    sentences = [_opening(inp)]
+    quoted = _quote_sentence(inp)
+    names_it = bool(inp.quotes) and inp.quotes[0][2] == "trend"
+    sentences = [quoted] if quoted and names_it else []
+    sentences.append(_opening(inp))
+    if quoted and not names_it:
+        sentences.append(quoted)
     if inp.interest_labels:
         tags = _quoted(inp.interest_labels[:3])
         sentences.append(f"고르신 관심사 중 {josa(tags, '과', '와')} 바로 이어져요.")
@@ -121,7 +149,7 @@ def why_ko(inp: WhyInputs) -> str:
         sentences.append(skills)
     if inp.value_labels:
         values = _quoted(inp.value_labels[:3])
-        sentences.append(f"{josa(values, '을', '를')} 중시하는 가치관과도 잘 맞아요.")
+        sentences.append(f"확인해 주신 가치관 {josa(values, '과', '와')}도 잘 맞아요.")
     trend = _trend_sentence(inp)
     if trend:
         sentences.append(trend)

@@ -117,11 +117,10 @@ async def current_match_json(runtime: Runtime, user_id: uuid.UUID) -> bytes:
 async def _vectors(
     runtime: Runtime, user_id: uuid.UUID, profile: Row[Any]
 ) -> tuple[Persona | None, Persona]:
-    persona = await upstream.fetch_persona(runtime, user_id)
+    persona = await upstream.fetch_persona(runtime, user_id, dict(profile._mapping))
     if persona is not None:
         return persona, persona
-    skills = {k: int(v) for k, v in dict(profile.skills).items()}
-    return None, await upstream.embed_profile(runtime, list(profile.interests), skills)
+    return None, await upstream.embed_profile(runtime, dict(profile._mapping))
 
 
 async def _items(
@@ -142,7 +141,7 @@ async def _items(
     top = matching.rerank(candidates, weight)
     infos = await asyncio.gather(*(upstream.trend_info(runtime, c.slug) for c in top))
     return [
-        matching.build_item(i + 1, c, weight, info, persona, profile, taxonomy)
+        matching.build_item(i + 1, c, weight, info, persona, profile, taxonomy, vector.links)
         for i, (c, info) in enumerate(zip(top, infos, strict=True))
     ]
 

@@ -25,7 +25,16 @@ FLAT_BAND = 1.0
 """A forecast change within ±1 Velocity point counts as flat."""
 MOMENTUM_SCALE = 10.0
 """A forecast change of 10 Velocity points (or more) is full momentum."""
-BLOCKS = {"text": "conversation", "interests": "interests", "skills": "skills", "values": "values"}
+BLOCKS = {
+    "text": "conversation",
+    "interests": "interests",
+    "skills": "skills",
+    "values": "values",
+    "goals": "goals",
+}
+INTENT_ORDER = {"goal": 0, "current": 1, "mention": 2}
+KIND_ORDER = {"trend": 0, "interest": 1, "skill": 2}
+MAX_QUOTES = 2
 PRELIMINARY_LABEL = "예비 추천 · 코치와 대화하기 전, 관심사와 역량만으로 계산했어요"
 PERSONA_LABEL = "맞춤 추천 · 관심사, 역량, 가치관과 대화 내용을 모두 반영했어요"
 
@@ -41,6 +50,8 @@ class Persona:
     stability_preference: float | None = None
     from_conversation: bool = False
     updated_at: str | None = None
+    links: tuple[Mapping[str, Any], ...] = ()
+    confirmed_values: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,15 +153,45 @@ def stability_view(velocity: Mapping[str, Any] | None, preference: float | None)
     return out
 
 
-def _value_labels(taxonomy: Taxonomy, persona: Persona | None, info: TrendInfo) -> list[str]:
-    if persona is None or not persona.values:
-        return []
-    both = [
-        (persona.values[a.slug] * info.value_profile.get(a.slug, 0.0), a.ko)
-        for a in taxonomy.value_axes
-        if persona.values.get(a.slug, 0.0) >= 0.6 and info.value_profile.get(a.slug, 0.0) >= 0.7
+def quotes_for(links: Sequence[Mapping[str, Any]], info: TrendInfo) -> list[dict[str, Any]]:
+    """The person's words behind this trend: links to it, its interest tags or core skills.
+
+    Words naming the trend itself first, then goals, what the person does, mere mentions;
+    aversions never count.
+    """
+    skills = {s for s, _ in info.core_skills}
+    relevant = [
+        link
+        for link in links
+        if link.get("intent") in INTENT_ORDER
+        and (
+            (link.get("kind") == "trend" and link.get("slug") == info.slug)
+            or (link.get("kind") == "interest" and link.get("slug") in info.interest_tags)
+            or (link.get("kind") == "skill" and link.get("slug") in skills)
+        )
     ]
-    return [label for _, label in sorted(both, reverse=True)]
+    # Words that name this very trend first (most specific), then by intent, then by kind.
+    relevant.sort(
+        key=lambda k: (k["kind"] != "trend", INTENT_ORDER[k["intent"]], KIND_ORDER[k["kind"]])
+    )
+    out: list[dict[str, Any]] = []
+    for link in relevant:
+        if all(q["quote"] != link["quote"] for q in out):
+            out.append({k: link[k] for k in ("quote", "intent", "kind", "slug", "source")})
+        if len(out) == MAX_QUOTES:
+            break
+    return out
+
+
+def confirmed_for(persona: Persona | None, info: TrendInfo) -> list[dict[str, Any]]:
+    """The values the person confirmed that this trend rewards (its profile >= 0.6)."""
+    if persona is None:
+        return []
+    return [
+        {"axis": v["axis"], "label_ko": v["label_ko"], "quote": v.get("quote")}
+        for v in persona.confirmed_values
+        if info.value_profile.get(str(v["axis"]), 0.0) >= 0.6
+    ]
 
 
 def _why(
@@ -182,7 +223,8 @@ def _why(
             interest_labels=tags,
             strong_skills=strong,
             gap_skills=gaps,
-            value_labels=_value_labels(taxonomy, persona, info),
+            value_labels=[v["label_ko"] for v in views["confirmed_values"]],
+            quotes=[(q["quote"], q["intent"], q["kind"]) for q in views["quotes"]],
             velocity=cand.velocity,
             forecast=views["forecast"],
             stability_label=views["stability"]["label_ko"],
@@ -199,6 +241,7 @@ def build_item(
     persona: Persona | None,
     profile: Mapping[Any, Any],
     taxonomy: Taxonomy,
+    links: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One match item in the API shape (``MatchItem``)."""
     preference = persona.stability_preference if persona else None
@@ -206,6 +249,8 @@ def build_item(
         "explanation": explanation(cand.blocks),
         "forecast": forecast_view(cand.forecast),
         "stability": stability_view(cand.velocity, preference),
+        "quotes": quotes_for(links, info),
+        "confirmed_values": confirmed_for(persona, info),
     }
     return {
         "rank": rank,

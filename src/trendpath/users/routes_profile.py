@@ -118,7 +118,8 @@ def get_profile(request: Request, session: SessionDep, user: Reader) -> ProfileO
 
 @router.put("/profile", response_model=ProfileOut, summary="Create or replace the profile")
 def put_profile(body: ProfileIn, request: Request, session: SessionDep, user: Writer) -> ProfileOut:
-    """Every field is required; unknown interest tags or skills are a 422 and nothing changes."""
+    """Every field is required; unknown interest tags or skills are a 422 and nothing changes.
+    The persona is rebuilt with the new profile and the match recomputed by the re-match job."""
     tax = taxonomy_of(request)
     prof.check_against_taxonomy(tax, body.interests, body.skills)
     values = body.model_dump()

@@ -18,6 +18,7 @@ class Blocks(BaseModel):
     interests: float = 0.0
     skills: float = 0.0
     values: float = 0.0
+    goals: float = 0.0
 
 
 class Explanation(BaseModel):
@@ -87,6 +88,24 @@ class Change(BaseModel):
     similarity_delta: float | None
 
 
+class Quote(BaseModel):
+    """The person's own words behind a match (from the talk or the profile's free text)."""
+
+    quote: str
+    intent: Literal["goal", "current", "mention"]
+    kind: Literal["trend", "interest", "skill"]
+    slug: str
+    source: str
+
+
+class ConfirmedValue(BaseModel):
+    """A value the person confirmed in the coach's summary that this trend rewards."""
+
+    axis: str
+    label_ko: str
+    quote: str | None
+
+
 class MatchItem(BaseModel):
     """One of the three matched trends."""
 
@@ -103,6 +122,8 @@ class MatchItem(BaseModel):
     why_ko: str
     roadmap: RoadmapPreview
     change: Change
+    quotes: list[Quote] = []
+    confirmed_values: list[ConfirmedValue] = []
 
 
 class PreviousItem(BaseModel):

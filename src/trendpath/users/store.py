@@ -123,6 +123,25 @@ def latest_match(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
     return session.execute(_LATEST_SQL, {"user_id": user_id}).first()
 
 
+_EDITED_SQL = text(
+    """
+    SELECT p.user_id
+    FROM users.profile p
+    JOIN LATERAL (
+        SELECT profile_revision FROM users.match WHERE user_id = p.user_id ORDER BY id DESC LIMIT 1
+    ) mt ON true
+    WHERE mt.profile_revision < p.revision
+    ORDER BY p.updated_at
+    LIMIT :limit
+    """
+)
+
+
+def edited_since_match(session: Session, limit: int) -> list[uuid.UUID]:
+    """Users whose profile changed after their newest match was computed (oldest edit first)."""
+    return list(session.execute(_EDITED_SQL, {"limit": limit}).scalars())
+
+
 def match_by_id(session: Session, user_id: uuid.UUID, match_id: int) -> Row[Any] | None:
     """One of the user's matches (None for another user's id)."""
     stmt = select(m.match).where(m.match.c.id == match_id, m.match.c.user_id == user_id)

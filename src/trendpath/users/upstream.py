@@ -1,7 +1,8 @@
 """Calls to the AI and Trend services over their HTTP contracts (through ``runtime.clients``).
 
-* ``GET  /api/ai/v1/personas/{user_id}`` — the user's persona vector (404: no coach talk yet).
-* ``POST /api/ai/v1/embed/profile`` — a vector from interests and sliders alone (preliminary).
+* ``PUT  /api/ai/v1/personas/{user_id}/profile`` — the user's persona, built with the stored
+  profile sent along (the source of truth); 404 before the first finished coach talk.
+* ``POST /api/ai/v1/embed/profile`` — a vector from the profile alone (preliminary).
 * ``POST /api/trends/v1/nearest`` — the k nearest trends with per-block similarity, velocity
   and forecast.
 * ``GET  /api/trends/v1/trends/{slug}`` — core skills, interest tags and value profile (cached
@@ -79,17 +80,48 @@ def _persona(body: Mapping[str, Any]) -> Persona:
         stability_preference=_opt_float(body.get("stability_preference")),
         from_conversation=bool(body.get("from_conversation", False)),
         updated_at=str(body["updated_at"]) if body.get("updated_at") else None,
+        links=_dicts(body.get("links")),
+        confirmed_values=_dicts(body.get("confirmed_values")),
     )
+
+
+def _dicts(raw: Any) -> tuple[dict[str, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        raise ValueError("expected a list of objects")
+    return tuple(raw)
+
+
+def profile_snapshot(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """What the AI service builds a persona with: the stored profile, field by field."""
+    extras = profile.get("extras") or {}
+    return {
+        "revision": int(profile["revision"]),
+        "interests": list(profile["interests"]),
+        "skills": {k: int(v) for k, v in dict(profile["skills"]).items()},
+        "status": profile.get("status"),
+        "field": profile.get("field"),
+        "target_role": extras.get("target_role"),
+    }
 
 
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-async def fetch_persona(runtime: Runtime, user_id: uuid.UUID) -> Persona | None:
-    """The user's persona, or None when they have not talked with the coach yet."""
+async def fetch_persona(
+    runtime: Runtime, user_id: uuid.UUID, profile: Mapping[str, Any]
+) -> Persona | None:
+    """The user's persona built with ``profile``, or None before their first coach talk."""
     headers = await _headers(runtime, AI_SCOPES)
-    resp = await runtime.clients.request("ai", "GET", f"/v1/personas/{user_id}", headers=headers)
+    resp = await runtime.clients.request(
+        "ai",
+        "PUT",
+        f"/v1/personas/{user_id}/profile",
+        json=profile_snapshot(profile),
+        headers=headers,
+    )
     if resp.status_code == 404:
         return None
     body = _json(resp, "ai", "persona")
@@ -99,17 +131,27 @@ async def fetch_persona(runtime: Runtime, user_id: uuid.UUID) -> Persona | None:
         raise _bad("ai", "persona") from exc
 
 
-async def embed_profile(
-    runtime: Runtime, interests: list[str], skills: Mapping[str, int]
-) -> Persona:
+async def embed_profile(runtime: Runtime, profile: Mapping[str, Any]) -> Persona:
     """A profile-only vector (no values, no conversation) for a preliminary match."""
     headers = await _headers(runtime, AI_SCOPES)
-    payload = {"interests": interests, "skills": dict(skills), "values": None, "text": None}
+    snap = profile_snapshot(profile)
+    payload = {
+        "interests": snap["interests"],
+        "skills": snap["skills"],
+        "field": snap["field"],
+        "target_role": snap["target_role"],
+    }
     resp = await runtime.clients.request(
         "ai", "POST", "/v1/embed/profile", json=payload, headers=headers
     )
     body = _json(resp, "ai", "profile embedding")
-    return Persona(vector=_vector(body.get("vector"), "ai"), version=str(body.get("version", "")))
+    try:
+        links = _dicts(body.get("links"))
+    except ValueError as exc:
+        raise _bad("ai", "profile embedding") from exc
+    return Persona(
+        vector=_vector(body.get("vector"), "ai"), version=str(body.get("version", "")), links=links
+    )
 
 
 def _candidate(item: Mapping[str, Any]) -> Candidate:

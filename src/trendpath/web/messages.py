@@ -177,6 +177,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "results.after_talk": ("대화 후 표시", "Shown after the talk"),
     "results.details": ("자세히 보기", "Details"),
     "results.roadmap": ("로드맵 보기", "See the roadmap"),
+    "results.your_words": ("내가 한 말", "In your words"),
+    "results.your_values": ("확인한 가치관", "Values you confirmed"),
+    "results.recomputed": ("마지막 계산: {when}", "Last recomputed: {when}"),
     # --- roadmap ----------------------------------------------------------------------------
     "roadmap.title": ("학습 로드맵", "Learning roadmap"),
     "roadmap.this_week": ("이번 주 학습", "This week"),

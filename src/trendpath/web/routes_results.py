@@ -8,6 +8,7 @@ how the trend's stability compares with the user's stability preference.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -40,6 +41,19 @@ def card(item: dict[str, Any], scores: list[float]) -> dict[str, Any]:
     }
 
 
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def recomputed_at(match: dict[str, Any]) -> str | None:
+    """When the match was last computed (checked against the profile), in Korean time."""
+    raw = match.get("checked_at") or match.get("created_at")
+    try:
+        when = dt.datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return when.astimezone(KST).strftime("%Y-%m-%d %H:%M")
+
+
 def _match_error(answer: Answer) -> dict[str, Any]:
     if answer.status == 409 or answer.status == 404:
         return {"need_profile": True}
@@ -53,6 +67,11 @@ async def results(request: Request) -> Response:
     if session is None:
         return to_login(request)
     match = await call(request, session, "users", "GET", "/v1/match")
+    if match.ok and match.body.get("preliminary"):
+        # Before the talk the stored match is profile-only; a talk that just ended must show
+        # at once, so a preliminary match is recomputed when the page is opened.
+        fresh = await call(request, session, "users", "POST", "/v1/match/refresh")
+        match = fresh if fresh.ok else match
     if not match.ok:
         context = _match_error(match)
         return render(request, "results.html", context, 503 if "error" in context else 200)
@@ -60,6 +79,7 @@ async def results(request: Request) -> Response:
     histories = await asyncio.gather(*(_history(request, session, i["slug"]) for i in items))
     context = {
         "match": match.body,
+        "recomputed": recomputed_at(match.body),
         "cards": [card(i, h) for i, h in zip(items, histories, strict=True)],
     }
     return render(request, "results.html", context)
