@@ -84,8 +84,12 @@ def build_and_save(
     state: CoachState,
     values: dict[str, float],
     profile: dict[str, Any],
+    values_method: str | None = None,
 ) -> list[Link]:
-    """Link the person's words, build the persona with the profile, store it; the links."""
+    """Link the person's words, build the persona with the profile, store it; the links.
+
+    It is stored under the space version of ``values_method`` (default: the configured one).
+    """
     enc = space.encoder()
     inputs, links = persona_inputs(state, values, profile, enc)
     persona = build_persona_vector(inputs, encoder=enc)
@@ -93,7 +97,7 @@ def build_and_save(
         session,
         user_id,
         persona.vector,
-        space.version(),  # construction + encoder + the configured values method
+        space.version(values_method),  # construction + encoder + values method
         from_conversation=True,
         inputs={
             "interests": inputs.interests,

@@ -163,5 +163,5 @@ def finalise(
         confirmed=confirmed,
     )
     profile = personas.profile_of(session, user_id, state)
-    personas.build_and_save(session, user_id, state, scores.scores(), profile)
+    personas.build_and_save(session, user_id, state, scores.scores(), profile, values.name)
     return scores
