@@ -116,7 +116,8 @@ def test_build_item_writes_a_grounded_korean_paragraph() -> None:
     assert "지금 성장 속도 지수는 70점이에요." in why
     assert "4주 뒤 3.0점쯤 오를 것으로 보여요(80% 예측 구간 +1.0~+5.0점)." in why
     assert "예비 추천" not in why
-    # llm_engineering 1 → 4, and programming_basics 1 → 3 (implied by python at 4).
-    assert item["roadmap"]["total_gap"] == 3 + 2
+    # llm_engineering 1 → 4 only: programming basics (needed at 3) is implied by python at 4.
+    assert item["roadmap"]["total_gap"] == 3
+    assert [g["skill"] for g in item["roadmap"]["gaps"]] == ["llm_engineering"]
     prelim = matching.build_item(1, cand, 0.0, info, None, profile, TAX)
     assert "예비 추천" in prelim["why_ko"] and prelim["stability"]["fit"] is None

@@ -188,6 +188,9 @@ class StepResource(ResourceOut):
     """A linked resource with the user's progress on it."""
 
     percent: int
+    hours: float = Field(default=0.0, description="Hours credited (marked + finished)")
+    marked_hours: float = Field(default=0.0, description="Hours the user marked as studied")
+    study_hours: float = Field(default=0.0, description="Expected study time")
 
 
 class RoadmapStep(BaseModel):
@@ -208,9 +211,23 @@ class RoadmapStep(BaseModel):
     remaining_hours: float
     progress: float
     done: bool
+    state: Literal["have", "done", "skipped", "in_progress", "todo"] = Field(
+        description="have = already met when the roadmap started (left out of estimates)"
+    )
+    mark: Literal["done", "skipped", "in_progress"] | None = None
+    implied_by: str | None = Field(
+        default=None, description="The rated skill whose level implies this one's"
+    )
+    prerequisites: list[str] = Field(default_factory=list)
     resources: list[StepResource]
     start_week: int | None
     end_week: int | None
+
+
+class StepMarkIn(StrictModel):
+    """Mark a roadmap step; ``open`` clears the mark."""
+
+    state: Literal["done", "skipped", "in_progress", "open"]
 
 
 class Notice(BaseModel):
@@ -235,6 +252,8 @@ class RoadmapOut(BaseModel):
     weeks_remaining: int
     estimated_finish: dt.date
     completed_steps: int
+    already_have: int = 0
+    skipped_steps: int = 0
     total_gap: int
     remaining_gap: float
     steps: list[RoadmapStep]
