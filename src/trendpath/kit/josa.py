@@ -9,7 +9,8 @@ Hangul carry the answer in their code point; everything else has to be read firs
 * **acronyms** letter by letter: ``SQL`` 에스큐엘 ("SQL로"), ``XR`` 엑스알, ``AI`` 에이아이;
 * **English words** by their usual Korean loanword reading: a lexicon of the tools and fields the
   product talks about (``Docker`` 도커 → "Docker는", ``Git`` 깃 → "Git은"), then spelling rules
-  for the rest (``-ng``/``-m``/``-n`` end in a consonant, ``-l``/``-le`` in ㄹ, ``-er`` in a vowel…);
+  for the rest (``-ng``/``-m``/``-n`` end in a consonant, ``-l``/``-le`` in ㄹ, ``-er`` in a
+  vowel…);
 * a **trailing parenthesis** is skipped, as Korean orthography attaches the particle to the word
   before it: "MLOps(머신러닝 운영)는".
 
@@ -56,33 +57,38 @@ _DIGIT: dict[str, Ending] = {
 _LETTER: dict[str, Ending] = {c: "vowel" for c in "abcdefghijkopqstuvwxyz"}
 _LETTER.update({"l": "rieul", "r": "rieul", "m": "consonant", "n": "consonant"})
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # Usual Korean readings of words the product shows (skills, tools, fields), by how they end.
 _LEXICON: dict[str, Ending] = {
     **dict.fromkeys(
-        (
+        _words(
             "excel sql mysql postgresql nosql html xml yaml ansible unreal control "
             "google kernel model tool"
-        ).split(),
+        ),
         "rieul",
     ),
     **dict.fromkeys(
-        (
+        _words(
             "git python kotlin notion slack photoshop matlab terraform spring app web chip type "
             "pipeline online machine design blockchain bitcoin marketing engineering "
             "computing learning planning branding frame name chat bot kit set stack hack "
             "book notebook facebook llm cam"
-        ).split(),
+        ),
         "consonant",
     ),
     **dict.fromkeys(
-        (
+        _words(
             "docker kubernetes java javascript typescript swift rust go figma jira tableau "
             "pytorch tensorflow pandas numpy spark kafka airflow linux unity blender "
             "illustrator premiere chatgpt gpt rag mlops devops react vue django flask fastapi "
             "jenkins opencv ros autocad solidworks github hub cloud data android ios "
             "powerpoint word office service code note base page scope network framework "
             "check debug log blog unix windows mac server"
-        ).split(),
+        ),
         "vowel",
     ),
 }

@@ -140,9 +140,8 @@ def stability_view(velocity: Mapping[str, Any] | None, preference: float | None)
         label = "다만 안정을 중시하는 성향에 비해 정책·시장 변화가 잦은 분야예요."
     else:
         label = "다만 꽤 안정적인 분야라 변화를 즐기는 성향에는 다소 단조로울 수 있어요."
-    out["label_ko"] = (
-        f"{label} (안정성 지수 {score_100(index)}점, 나의 안정 선호도 {score_100(preference)}점)"
-    )
+    numbers = f"안정성 지수 {score_100(index)}점, 나의 안정 선호도 {score_100(preference)}점"
+    out["label_ko"] = f"{label.removesuffix('.')}({numbers})."
     return out
 
 
