@@ -8,7 +8,8 @@ from trendpath.kit.wording import direction, duration_ko, forecast_ko, score_100
 
 
 @pytest.mark.parametrize(
-    ("value", "text"), [(2.46, "+2.5"), (-2.46, "-2.5"), (-0.04, "0.0"), (0.0, "0.0"), (0.04, "0.0")]
+    ("value", "text"),
+    [(2.46, "+2.5"), (-2.46, "-2.5"), (-0.04, "0.0"), (0.0, "0.0"), (0.04, "0.0")],
 )
 def test_signed_never_writes_minus_zero(value: float, text: str) -> None:
     assert signed(value) == text
@@ -34,7 +35,13 @@ def test_waiting_times_read_as_people_say_them(seconds: int, text: str) -> None:
         (-2.5, -6.0, -0.5, "down", "4주 뒤 2.5점쯤 내릴 것으로 보여요(80% 예측 구간 -6.0~-0.5점)."),
         (-2.5, -6.0, 1.0, "uncertain", "4주 뒤 방향이 불확실해요(80% 예측 구간 -6.0~+1.0점)."),
         (12.6, -10.0, 35.3, "uncertain", "4주 뒤 방향이 불확실해요(80% 예측 구간 -10.0~+35.3점)."),
-        (0.0, 0.0, 0.0, "flat", "4주 뒤에도 거의 변하지 않을 것으로 보여요(80% 예측 구간 0.0~0.0점)."),
+        (
+            0.0,
+            0.0,
+            0.0,
+            "flat",
+            "4주 뒤에도 거의 변하지 않을 것으로 보여요(80% 예측 구간 0.0~0.0점).",
+        ),
     ],
 )
 def test_forecast_sentence_follows_the_interval(

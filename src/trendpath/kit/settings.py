@@ -196,6 +196,9 @@ class Settings(BaseSettings):
         default="", description="'similarity=50,momentum=50' style weights; empty = no experiment"
     )
     users_ab_momentum_weight: float = Field(default=0.3, gt=0, le=1)
+    users_ab_min_users_per_arm: int = Field(
+        default=100, ge=1, description="Exposed users each variant needs before a verdict"
+    )
     users_notice_better_margin: float = Field(
         default=0.03, ge=0, le=1, description="Similarity lead that makes a new match 'better'"
     )

@@ -333,7 +333,8 @@ class VariantReport(BaseModel):
 
 
 class Comparison(BaseModel):
-    """A variant against the control on one outcome (two-proportion z-test)."""
+    """A variant against the control on one outcome (Fisher's exact test for small counts, else
+    the two-proportion z-test; p-values Holm-adjusted over the variant's outcomes)."""
 
     outcome: str
     control: str | None
@@ -341,9 +342,13 @@ class Comparison(BaseModel):
     rate_control: float
     rate_variant: float
     difference: float
+    test: Literal["z", "fisher", "none"] = "z"
     z: float | None
     p_value: float | None
+    p_adjusted: float | None = None
     significant: bool
+    verdict: Literal["insufficient", "better", "worse", "no_difference"] = "insufficient"
+    verdict_ko: str = ""
 
 
 class ReportOut(BaseModel):
@@ -351,6 +356,7 @@ class ReportOut(BaseModel):
 
     experiment: str
     alpha: float
+    min_users_per_arm: int = 0
     variants: list[VariantReport]
     comparisons: list[Comparison]
 

@@ -106,9 +106,19 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "ab.users": ("{n}명", "{n} users"),
     "ab.comparisons": ("대조군 대비 비교", "Against the control"),
     "ab.test_rule": (
-        "두 비율 z-검정, 유의수준 {alpha}.",
-        "Two-proportion z-test at significance level {alpha}.",
+        "기대 빈도가 5보다 작으면 피셔의 정확 검정, 아니면 두 비율 z-검정을 쓰고, 한 변형의 성과 "
+        "네 가지는 홀름 방식으로 p값을 보정해요. 유의수준 {alpha}. 그룹마다 노출 사용자가 {n}명 "
+        "이상일 때만 판단해요.",
+        "Fisher's exact test when an expected count is below 5, else the two-proportion z-test; "
+        "the p-values of a variant's four outcomes are Holm-adjusted. Significance level "
+        "{alpha}. A verdict needs at least {n} exposed users in each group.",
     ),
+    "ab.col_test": ("검정", "Test"),
+    "ab.col_p_adjusted": ("보정한 p", "Adjusted p"),
+    "ab.col_verdict": ("판단", "Verdict"),
+    "ab.test.z": ("z-검정", "z-test"),
+    "ab.test.fisher": ("피셔 정확 검정", "Fisher's exact"),
+    "ab.test.none": ("–", "–"),
     "ab.no_comparisons": (
         "비교할 변형이 아직 없어요.",
         "No variant to compare with the control yet.",

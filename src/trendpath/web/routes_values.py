@@ -75,7 +75,7 @@ async def values(request: Request) -> Response:
     found = await call(request, session, "ai", "GET", "/v1/values/me")
     context: dict[str, Any] = {"work24_url": WORK24_URL}
     if found.status == 404:
-        return render(request, "values.html", {**context, "none": True})
+        return render(request, "values.html", {**context, "no_values": True})
     if not found.ok:
         return render(request, "values.html", {**context, "error": UNAVAILABLE_KO}, 503)
     body = found.body
