@@ -7,6 +7,7 @@ checked by axe-core and photographed at desktop and phone size (test-artifacts/)
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,7 +20,7 @@ from trendpath.kit.http import ServiceClients
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.settings import Settings
 
-from .conftest import DESKTOP, look, screenshot
+from .conftest import DESKTOP, axe_violations, look, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -353,14 +354,15 @@ def _articles(db: Database, slugs: list[str]) -> None:
     """One sample article per matched trend, the first with a funding deal."""
     from sqlalchemy import text
 
+    from trendpath.news import store
+
+    with db.session_scope() as session:
+        made = store.add_feed(
+            session, "https://news.example/e2e.xml", added_by="e2e", title="테스트 뉴스"
+        )
+        assert made is not None
+        feed = made.id
     with db.engine.begin() as conn:
-        feed = conn.execute(
-            text(
-                "INSERT INTO news.feed (url, title, enabled, error_count, parse_error_count,"
-                " parked) VALUES ('https://news.example/e2e.xml', '테스트 뉴스', true, 0, 0, false)"
-                " RETURNING id"
-            )
-        ).scalar_one()
         for i, slug in enumerate(slugs):
             aid = conn.execute(
                 text(
@@ -370,7 +372,7 @@ def _articles(db: Database, slugs: list[str]) -> None:
                 ),
                 {
                     "f": feed,
-                    "h": f"e2e-{slug}",
+                    "h": hashlib.sha256(slug.encode()).hexdigest(),
                     "u": f"https://news.example/{slug}",
                     "t": f"{slug} 소식",
                 },
@@ -438,6 +440,16 @@ def _reset_password(page: Any, base: str) -> None:
     page.get_by_role("button", name="비밀번호 바꾸기").click()
     assert page.get_by_role("heading", level=1).inner_text() == "비밀번호를 바꿨어요"
     screenshot(page, "journey-11-reset-done")
+
+
+def test_the_accessibility_checker_finds_problems(page: Any) -> None:
+    page.set_content(
+        '<html lang="ko"><body><main><input id="x"><img src="a.png"></main></body></html>'
+    )
+    found = axe_violations(page)
+    assert any(v.startswith("label:") for v in found) and any(
+        v.startswith("image-alt:") for v in found
+    )
 
 
 def test_public_explorer_without_an_account(journey_server: str, page: Any) -> None:

@@ -181,3 +181,22 @@ def test_unknown_addresses_get_korean_pages_and_apis_keep_json(anonymous: httpx.
         assert page.status_code == 200, path
     assert "개인정보 처리방침" in anonymous.get("/privacy").text
     assert "80% 예측 구간" in anonymous.get("/about/velocity").text
+
+
+def test_a_coach_answer_over_the_limit_is_refused_with_the_limit(
+    visitors: Callable[..., Visitor],
+) -> None:
+    user = visitors()
+    client, csrf = user.client, user.csrf
+    assert client.post("/coach/start", data={"csrf_token": csrf}).status_code == 303
+    talk = client.get("/coach").text
+    sid = re.search(r'name="session_id" value="([^"]+)"', talk).group(1)  # type: ignore[union-attr]
+    long = "가" * 5000
+    posted = client.post("/coach/send", data={"csrf_token": csrf, "session_id": sid, "text": long})
+    assert posted.status_code == 413
+    assert "4,000자까지" in posted.text and "5,000자" in posted.text
+    streamed = client.post(
+        "/coach/stream", data={"csrf_token": csrf, "session_id": sid, "text": long}
+    )
+    assert streamed.status_code == 413 and "4,000자까지" in streamed.text
+    assert client.get("/coach").text.count('<li class="msg ') == 1  # nothing was sent

@@ -134,7 +134,20 @@ def _answer(form: dict[str, Any]) -> dict[str, Any] | None:
         return {"text": "", "choice": int(choice)}
     # A summary's confirm button posts its own ``text`` after the (empty) textarea's.
     texts = [t.strip() for t in form.get("text", []) if t.strip()]
-    return {"text": texts[-1][:4000]} if texts else None
+    return {"text": texts[-1]} if texts else None
+
+
+MAX_ANSWER = 4000
+
+
+def _too_long(body: dict[str, Any] | None) -> str | None:
+    """The refusal for an answer over the limit (never cut silently), else None."""
+    if body is None or len(body["text"]) <= MAX_ANSWER:
+        return None
+    return (
+        f"답변은 {MAX_ANSWER:,}자까지 보낼 수 있어요. 지금 {len(body['text']):,}자예요. "
+        "나눠서 보내 주세요."
+    )
 
 
 @router.post("/coach/send")
@@ -145,6 +158,9 @@ async def send(request: Request) -> Response:
     if session is None:
         return message(request, "요청 만료", EXPIRED_KO, 403)
     body, sid = _answer(form), first(form, "session_id")
+    refused = _too_long(body)
+    if refused:
+        return message(request, "답변이 너무 길어요", refused, 413)
     if body is not None and sid:
         sent = await call(request, session, "ai", "POST", f"/v1/sessions/{sid}/messages", json=body)
         if sent.down:
@@ -194,6 +210,9 @@ async def stream(request: Request) -> Response:
     if session is None:
         return Response(_sse("error", {"message": EXPIRED_KO}), 403, media_type="text/event-stream")
     body, sid = _answer(form), first(form, "session_id")
+    refused = _too_long(body)
+    if refused:
+        return Response(_sse("error", {"message": refused}), 413, media_type="text/event-stream")
     if body is None or not sid:
         return Response(
             _sse("error", {"message": "답변을 입력해 주세요."}), 400, media_type="text/event-stream"
