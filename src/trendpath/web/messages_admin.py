@@ -65,7 +65,7 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "fresh.all_fresh": ("트렌드 {total}개 모두 최신이에요.", "All {total} trends are current."),
     "fresh.empty": ("아직 트렌드가 없어요.", "No trends yet."),
     "fresh.col_trend": ("트렌드", "Trend"),
-    "fresh.col_velocity": ("Velocity 최신 주", "Latest Velocity week"),
+    "fresh.col_velocity": ("성장 속도 지수 최신 주", "Latest Velocity week"),
     "fresh.col_forecast": ("예측 최신 주", "Latest forecast week"),
     "fresh.stale": ("오래됨", "Stale"),
     "fresh.age": ("{n}주 전", "{n} wk ago"),
