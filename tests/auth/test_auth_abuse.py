@@ -153,7 +153,7 @@ def test_unknown_email_and_wrong_password_look_the_same(
         for r in responses
     }
     assert {r.status_code for r in responses} == {401}
-    assert len(bodies) == 1 and "이메일 또는 비밀번호가 올바르지 않습니다" in bodies.pop()
+    assert len(bodies) == 1 and "이메일 또는 비밀번호가 맞지 않아요" in bodies.pop()
     ratio = statistics.median(unknown) / statistics.median(known)
     # Without the dummy hash an unknown email would answer ~10x faster (no argon2 at all).
     assert 0.5 < ratio < 2.0, (known, unknown)

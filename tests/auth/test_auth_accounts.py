@@ -104,6 +104,7 @@ def test_signup_page_signs_in_and_resumes_the_authorization(flow: Flow, visitor:
             "display_name": "새 사용자",
             "password": PASSWORD,
             "locale": "ko",
+            "privacy_consent": "yes",
             "next": next_value,
             "csrf_token": csrf_of(page.text),
         },
@@ -141,7 +142,7 @@ def test_logout_needs_confirmation_and_registered_target(flow: Flow, visitor: Br
     assert bad.status_code == 400
     query = "client_id=test-app&post_logout_redirect_uri=https://app.example/bye&state=s1"
     confirm = visitor.get(f"{issuer}/logout?{query}")
-    assert confirm.status_code == 200 and "로그아웃하시겠습니까" in confirm.text
+    assert confirm.status_code == 200 and "로그아웃할까요" in confirm.text
     assert visitor.get(_auth_url(flow, "test-app")).status_code == 303  # still signed in
     form = {
         "client_id": "test-app",

@@ -63,3 +63,38 @@ def screenshot(page: object, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def axe_violations(page: object) -> list[str]:
+    """WCAG 2.1 A/AA problems axe-core finds on the page (vendored, injected for tests only)."""
+    if not page.evaluate("() => Boolean(window.axe)"):  # type: ignore[attr-defined]
+        page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    found = page.evaluate(  # type: ignore[attr-defined]
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v => v.id + ': ' + v.help + ' @ ' +
+                v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+        }""",
+        AXE_TAGS,
+    )
+    return list(found)
+
+
+def look(page: object, name: str) -> None:
+    """Desktop and phone screenshots under test-artifacts/, no sideways scrolling on the phone,
+    and no accessibility violations in either layout."""
+    assert axe_violations(page) == [], name
+    screenshot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")  # type: ignore[attr-defined]
+    assert overflow is False, f"{name}: scrolls sideways on a phone"
+    assert axe_violations(page) == [], f"{name} (phone)"
+    screenshot(page, f"{name}-phone")
+    page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]

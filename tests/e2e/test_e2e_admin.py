@@ -79,11 +79,11 @@ def test_a_user_deletes_the_account_from_settings(
     assert page.get_by_role("link", name="프로필 수정").get_attribute("href") == "/onboarding"
     page.get_by_label("비밀번호 확인").fill("not my password")
     page.get_by_role("button", name="계정 삭제").click()
-    assert "계정은 삭제되지 않았습니다" in page.locator("#delete-error").inner_text()
+    assert "계정은 삭제되지 않았어요" in page.locator("#delete-error").inner_text()
     page.get_by_label("비밀번호 확인").fill(PASSWORD)
     page.get_by_role("button", name="계정 삭제").click()
     page.wait_for_selector("#goodbye")
-    assert page.get_by_role("heading", level=1).inner_text() == "계정이 삭제되었습니다"
+    assert page.get_by_role("heading", level=1).inner_text() == "계정을 삭제했어요"
     screenshot(page, "settings-02-deleted")
     page.goto(live_server.url + "/account")
     assert "/auth/login" in page.url  # signed out: sent to sign in again

@@ -105,7 +105,8 @@ def test_filter_by_interest_tag_and_search_in_korean(demo: list[str], http: http
     found = http.get(f"{API}/trends", params={"q": "생성형"}).json()
     assert "generative-ai" in [t["slug"] for t in found["items"]]
     none = http.get(f"{API}/trends", params={"q": "존재하지않는트렌드"}).json()
-    assert none == {"total": 0, "items": []}
+    assert (none["total"], none["items"]) == (0, [])
+    assert none["categories"]  # the filters stay offered when nothing matches
 
 
 def test_detail_explains_the_score_indicator_by_indicator(
@@ -156,3 +157,46 @@ def test_bad_requests_are_precise(
     resp = http.get(API + path)
     assert resp.status_code == status
     assert resp.json()["error"]["code"] == code
+
+
+def test_explorer_search_reaches_interests_skills_and_aliases(
+    demo: list[str], http: httpx.Client
+) -> None:
+    # "마케팅" is no trend's name: it finds the trends tagged with the 마케팅 interest.
+    found = http.get(API + "/trends", params={"q": "마케팅", "limit": 50}).json()
+    slugs = {i["slug"] for i in found["items"]}
+    assert {"ecommerce", "content-creator", "k-beauty", "k-food"} <= slugs
+    # Spaces and case do not matter; an alias ("인공지능" ↔ "AI") widens the search.
+    assert "generative-ai" in {
+        i["slug"] for i in http.get(API + "/trends", params={"q": "생성형ai"}).json()["items"]
+    }
+    assert http.get(API + "/trends", params={"q": "인공지능"}).json()["total"] >= 3
+    # A core skill's Korean label finds the trends that need it.
+    by_skill = http.get(API + "/trends", params={"q": "파이썬", "limit": 100}).json()
+    assert by_skill["total"] >= 3
+    assert http.get(API + "/trends", params={"q": "없는말없는말"}).json()["total"] == 0
+
+
+def test_explorer_filters_sorts_and_labels(demo: list[str], http: httpx.Client) -> None:
+    every = http.get(API + "/trends", params={"limit": 100}).json()["items"]
+    assert all(i["status"] in ("surging", "rising", "steady", "falling") for i in every)
+    assert every[0]["category_ko"] and every[0]["core_skills"]
+    facets = http.get(API + "/trends", params={"q": "배터리"}).json()
+    assert sum(c["count"] for c in facets["categories"]) == len(every)  # over all trends
+    assert {"slug": "python", "ko": "파이썬", "en": "Python"}.items() <= next(
+        s for s in facets["skills"] if s["slug"] == "python"
+    ).items()
+    for status in ("surging", "rising", "steady", "falling"):
+        page = http.get(API + "/trends", params={"status": status, "limit": 100}).json()
+        assert page["total"] == sum(1 for i in every if i["status"] == status)
+    python = http.get(API + "/trends", params={"skill": "python", "limit": 100}).json()["items"]
+    assert python and all("python" in {s["skill"] for s in i["core_skills"]} for i in python)
+    names = [
+        i["name_ko"]
+        for i in http.get(API + "/trends", params={"sort": "name", "limit": 100}).json()["items"]
+    ]
+    assert names == sorted(names)
+    assert http.get(API + "/trends", params={"sort": "nonsense"}).status_code == 422
+    detail = http.get(API + "/trends/generative-ai").json()
+    assert 1 <= len(detail["related"]) <= 4
+    assert "generative-ai" not in {r["slug"] for r in detail["related"]}

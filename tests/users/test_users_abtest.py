@@ -142,3 +142,42 @@ def test_report_endpoint_counts_distinct_exposed_users(
     assert users().api.get("/admin/abtest/report").status_code == 403
     aggregates = admin.api.get("/admin/aggregates").json()
     assert aggregates["experiments"] == ["older-test", "recommender-v1"]
+
+
+def test_fisher_exact_matches_the_tea_tasting_table() -> None:
+    # Fisher's lady tasting tea: 3/4 vs 1/4, two-sided p = 34/70.
+    assert abtest.fisher_exact(3, 4, 1, 4) == pytest.approx(34 / 70)
+    assert abtest.fisher_exact(4, 7, 0, 1) == pytest.approx(1.0)
+    test, z, p = abtest.compare(3, 4, 1, 4)
+    assert (test, z) == ("fisher", None) and p == pytest.approx(34 / 70)
+    assert abtest.compare(30, 200, 50, 200)[0] == "z"
+
+
+def test_holm_adjusts_the_outcomes_of_a_variant() -> None:
+    assert abtest.holm([0.01, 0.04, 0.03, None]) == pytest.approx([0.03, 0.06, 0.06, None])
+
+
+def test_small_samples_get_no_verdict_whatever_the_p_value() -> None:
+    # The case from the field: 4 of 7 against 0 of 1 was "tested"; now it cannot be judged.
+    body = abtest.report(
+        "exp",
+        ["similarity", "momentum"],
+        {"similarity": 7, "momentum": 1},
+        {("similarity", "clicked"): 4},
+        min_users=100,
+    )
+    clicked = next(c for c in body["comparisons"] if c["outcome"] == "clicked")
+    assert clicked["verdict"] == "insufficient" and clicked["significant"] is False
+    assert clicked["verdict_ko"].startswith("아직 판단할 수 없음")
+    assert "similarity 7명, momentum 1명" in clicked["verdict_ko"]
+    big = abtest.report(
+        "exp",
+        ["similarity", "momentum"],
+        {"similarity": 200, "momentum": 200},
+        {("similarity", "clicked"): 30, ("momentum", "clicked"): 50},
+        min_users=100,
+    )
+    won = next(c for c in big["comparisons"] if c["outcome"] == "clicked")
+    assert won["verdict"] == "better" and won["verdict_ko"].startswith("차이 있음 — momentum이")
+    same = next(c for c in big["comparisons"] if c["outcome"] == "roadmap_started")
+    assert same["verdict"] == "no_difference"

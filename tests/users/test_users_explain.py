@@ -9,7 +9,6 @@ import pytest
 
 from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.users import matching
-from trendpath.users.explain import josa
 from trendpath.users.matching import Candidate, Persona, TrendInfo
 
 TAX = load_taxonomy()
@@ -75,7 +74,10 @@ def test_forecast_direction_and_stability_fit() -> None:
     assert matching.forecast_view(None) is None
     up = matching.forecast_view({"point": 3.2, "lo": -1.0, "hi": 7.5, "week": "w"})
     assert up is not None and up["direction"] == "up"
-    assert up["label_ko"] == "4주 뒤 +3.2점 (예측 범위 -1.0 ~ +7.5)"
+    # The band spans zero, so the sentence does not claim a direction.
+    assert up["label_ko"] == "4주 뒤 방향이 불확실해요(80% 예측 구간 -1.0~+7.5점)."
+    sure = matching.forecast_view({"point": 3.0, "lo": 0.5, "hi": 6.0})
+    assert sure is not None and sure["label_ko"].startswith("4주 뒤 3.0점쯤 오를 것으로")
     assert matching.forecast_view({"point": -0.5, "lo": -2, "hi": 1})["direction"] == "flat"  # type: ignore[index]
     down = matching.forecast_view({"point": -3.25, "lo": -8, "hi": -0.5, "horizon_weeks": 4})
     assert down is not None and down["direction"] == "down" and down["point"] == -3.25
@@ -150,32 +152,24 @@ def test_build_item_writes_a_grounded_korean_paragraph() -> None:
     cand = Candidate(**{**cand.__dict__, "name_ko": "생성형 AI"})
     item = matching.build_item(1, cand, 0.0, info, persona, profile, TAX)
     why = item["why_ko"]
-    assert why.startswith("생성형 AI는 관심사 면에서")
+    assert why.startswith("생성형 AI는 특히 관심사 면에서 잘 맞아요(추천 근거의 ")
     assert "'인공지능'과 바로 이어져요" in why
     assert "이미 갖춘 파이썬(4/5)을 살릴 수 있고" in why
-    assert "LLM 활용·프롬프트 엔지니어링(현재 1 → 목표 4)부터" in why
+    assert "LLM 활용·프롬프트 엔지니어링(지금 1 → 목표 4)부터" in why
     # Only confirmed values the trend rewards (its job_security is 0.35: not cited).
     assert "확인해 주신 가치관 '자기계발'과도 잘 맞아요" in why and "직업안정" not in why
     assert item["confirmed_values"] == [
         {"axis": "self_development", "label_ko": "자기계발", "quote": "계속 배우고 싶어요"}
     ]
     assert item["quotes"] == []
-    assert "4주 뒤 +3.0점(범위 +1.0~+5.0) 오를 것으로" in why
+    assert "지금 성장 속도 지수는 70점이에요." in why
+    assert "4주 뒤 3.0점쯤 오를 것으로 보여요(80% 예측 구간 +1.0~+5.0점)." in why
     assert "예비 추천" not in why
-    # llm_engineering 1 → 4, and programming_basics 1 → 3 (implied by python at 4).
-    assert item["roadmap"]["total_gap"] == 3 + 2
+    # llm_engineering 1 → 4 only: programming basics (needed at 3) is implied by python at 4.
+    assert item["roadmap"]["total_gap"] == 3
+    assert [g["skill"] for g in item["roadmap"]["gaps"]] == ["llm_engineering"]
     prelim = matching.build_item(1, cand, 0.0, info, None, profile, TAX)
     assert "예비 추천" in prelim["why_ko"] and prelim["stability"]["fit"] is None
-
-
-def test_josa_follows_the_last_syllable() -> None:
-    assert josa("생성형 AI", "은", "는") == "생성형 AI는"
-    assert josa("XR", "은", "는") == "XR은" and josa("MLOps", "이", "가") == "MLOps가"
-    assert josa("파이썬(4/5)", "을", "를") == "파이썬(4/5)을"
-    assert josa("2030", "과", "와") == "2030과" and josa("…", "은", "는") == "…은(는)"
-    assert josa("'데이터'", "과", "와") == "'데이터'와"
-    assert josa("'인공지능'", "과", "와") == "'인공지능'과"
-    assert josa("로봇", "이", "가") == "로봇이"
 
 
 def test_card_cites_the_persons_own_words_goal_first() -> None:

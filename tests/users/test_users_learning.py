@@ -61,7 +61,13 @@ def test_roadmap_steps_prerequisites_first_with_resources(people: Callable[..., 
     for i, skill in enumerate(order):
         for pre in TAX.skills[skill].prerequisites:
             assert pre not in order[i + 1 :], f"{pre} listed after {skill}"
+    states = {s["state"] for s in roadmap["steps"]}
+    assert "todo" in states and states <= {"todo", "have"}
     for step in roadmap["steps"]:
+        if step["state"] == "have":  # met at the start: listed, but costs no time
+            assert step["resources"] == [] and step["effort_hours"] == 0
+            assert step["current_level"] >= step["target_level"] and step["start_week"] is None
+            continue
         assert step["resources"], step["skill"]
         assert step["gap"] == step["target_level"] - step["current_level"] > 0
         assert step["effort_hours"] > 0 and step["start_week"] >= 1
@@ -79,7 +85,7 @@ def test_progress_moves_gaps_streak_and_summary(
 ) -> None:
     user = people()
     _, roadmap = _started(user)
-    step = roadmap["steps"][0]
+    step = next(s for s in roadmap["steps"] if s["state"] == "todo")
     res = step["resources"][0]
     url = f"/roadmaps/{roadmap['id']}/resources/{res['id']}/progress"
     half = user.api.put(url, json={"status": "in_progress", "percent": 50})
@@ -116,12 +122,44 @@ def test_progress_moves_gaps_streak_and_summary(
     assert kinds == ["exposure", "item_completed", "roadmap_started"]
 
 
+def test_hours_as_marked_and_step_marks(seeded: Served, people: Callable[..., User]) -> None:
+    user, mallory = people(), people()
+    _, roadmap = _started(user)
+    step = next(s for s in roadmap["steps"] if s["state"] == "todo")
+    res = step["resources"][0]
+    url = f"/roadmaps/{roadmap['id']}/resources/{res['id']}/progress"
+    logged = user.api.put(url, json={"status": "in_progress", "hours": 2})
+    assert logged.status_code == 200, logged.text
+    assert logged.json()["percent"] == round(200 / res["study_hours"])
+    view = user.api.get(f"/roadmaps/{roadmap['id']}").json()
+    linked = next(r for s in view["steps"] for r in s["resources"] if r["id"] == res["id"])
+    assert linked["hours"] == linked["marked_hours"] == 2.0
+    user.api.put(url, json={"status": "done"})
+    user.api.put(url, json={"status": "in_progress", "hours": 2})  # undo "finished"
+    user.api.put(url, json={"status": "done"})
+    week = user.api.get("/progress").json()["this_week"]
+    assert week["studied_hours"] == pytest.approx(res["study_hours"], abs=0.1)  # not 2×
+    mark = f"/roadmaps/{roadmap['id']}/steps/{step['skill']}"
+    skipped = user.api.put(mark, json={"state": "skipped"})
+    assert skipped.status_code == 200, skipped.text
+    after = next(s for s in skipped.json()["steps"] if s["skill"] == step["skill"])
+    assert after["state"] == "skipped" and after["start_week"] is None
+    assert skipped.json()["skipped_steps"] == 1
+    assert skipped.json()["total_hours"] < view["total_hours"]
+    opened = user.api.put(mark, json={"state": "open"}).json()
+    assert next(s for s in opened["steps"] if s["skill"] == step["skill"])["mark"] is None
+    assert user.api.put(mark, json={"state": "finished"}).status_code == 422
+    other = f"/roadmaps/{roadmap['id']}/steps/game_development"
+    assert user.api.put(other, json={"state": "done"}).status_code == 422
+    assert mallory.api.put(mark, json={"state": "done"}).status_code == 404
+
+
 def test_bad_progress_and_other_users_roadmaps_change_nothing(
     seeded: Served, people: Callable[..., User]
 ) -> None:
     alice, mallory = people(), people()
     _, roadmap = _started(alice)
-    res = roadmap["steps"][0]["resources"][0]["id"]
+    res = next(s for s in roadmap["steps"] if s["resources"])["resources"][0]["id"]
     url = f"/roadmaps/{roadmap['id']}/resources/{res}/progress"
     assert alice.api.put(url, json={"status": "in_progress", "percent": 30}).status_code == 200
     before = _progress(seeded, alice)
@@ -135,6 +173,9 @@ def test_bad_progress_and_other_users_roadmaps_change_nothing(
         {"status": "done", "percent": 50},
         {"status": "finished"},
         {"status": "in_progress", "percent": "40"},
+        {"status": "in_progress", "hours": -1},
+        {"status": "in_progress", "hours": 2, "percent": 10},
+        {"status": "not_started", "hours": 3},
     ):
         bad = alice.api.put(url, json=body)
         assert bad.status_code == 422, (body, bad.text)

@@ -73,7 +73,12 @@ def test_gaps_are_target_minus_slider_and_met_skills_drop_out() -> None:
     assert gaps == {"python": (2, 2), "programming_basics": (1, 2)}
 
 
-def _plan(levels: dict[str, int], progress: dict[str, int], initial: dict[str, int]) -> list[dict]:
+def _plan(
+    levels: dict[str, int],
+    hours: dict[str, float],
+    initial: dict[str, int],
+    marks: dict[str, str] | None = None,
+) -> list[dict]:
     reqs = roadmap.requirements(TAX, [("python", 3)])
     res = {
         "python": [
@@ -83,7 +88,7 @@ def _plan(levels: dict[str, int], progress: dict[str, int], initial: dict[str, i
         "programming_basics": [_resource("pb-a", "programming_basics", 2, 10.0)],
     }
     return roadmap.build_steps(
-        TAX, reqs, levels, initial, lambda s: res.get(s, []), progress, roadmap.Prefs()
+        TAX, reqs, levels, initial, lambda s: res.get(s, []), hours, roadmap.Prefs(), marks
     )
 
 
@@ -92,14 +97,16 @@ def test_progress_on_resources_moves_the_gap_and_the_remaining_hours() -> None:
     before = _plan(start, {}, start)
     py = next(s for s in before if s["skill"] == "python")
     assert (py["gap"], py["remaining_gap"], py["remaining_hours"]) == (2, 2.0, 35.0)
-    after = _plan(start, {"py-a": 100, "py-b": 50}, start)
+    after = _plan(start, {"py-a": 20.0, "py-b": 5.0}, start)
     py2 = next(s for s in after if s["skill"] == "python")
     # 20 h + 5 h studied of 35 h: the step is 5/7 covered.
     assert py2["studied_hours"] == 25.0
     assert py2["remaining_hours"] == pytest.approx(10.0, abs=0.05)
     assert py2["remaining_gap"] == pytest.approx(2 * (1 - 25 / 35), abs=0.01)
     assert py2["progress"] == pytest.approx(25 / 35, abs=0.001)
-    assert not py2["done"]
+    assert not py2["done"] and py2["state"] == "in_progress"
+    by_id = {r["id"]: r for r in py2["resources"]}
+    assert by_id["py-b"]["hours"] == 5.0 and by_id["py-b"]["percent"] == 50
 
 
 def test_self_rating_up_to_the_target_completes_the_step_but_keeps_it_listed() -> None:
@@ -108,8 +115,9 @@ def test_self_rating_up_to_the_target_completes_the_step_but_keeps_it_listed() -
     py = next(s for s in steps if s["skill"] == "python")
     assert py["done"] and py["gap"] == 0 and py["remaining_hours"] == 0
     assert py["start_level"] == 1 and py["current_level"] == 3
+    # Python at 3 implies programming basics at 2 — its target here — so that step is done too.
     basics = next(s for s in steps if s["skill"] == "programming_basics")
-    assert not basics["done"] and basics["order"] < py["order"]
+    assert basics["done"] and basics["implied_by"] == "python" and basics["order"] < py["order"]
 
 
 def test_timeline_follows_weekly_hours_and_skips_done_steps() -> None:
@@ -122,6 +130,33 @@ def test_timeline_follows_weekly_hours_and_skips_done_steps() -> None:
     steps = _plan({"python": 1, "programming_basics": 2}, {}, start)
     totals = roadmap.timeline(steps, weekly_hours=10, today=dt.date(2026, 1, 5))
     assert steps[0]["start_week"] is None and totals["completed_steps"] == 1
+
+
+def test_levels_implied_by_a_skill_built_on_them_count_as_had() -> None:
+    held, source = roadmap.held_levels(TAX, {"python": 5})
+    assert held["programming_basics"] == 4 and source["programming_basics"] == "python"
+    assert roadmap.held_levels(TAX, {"python": 1})[0].get("programming_basics", 1) == 1
+    # Python at 5: programming basics is "already have", in no estimate, with no resources.
+    steps = _plan({"python": 5}, {}, {"python": 5})
+    basics = next(s for s in steps if s["skill"] == "programming_basics")
+    py = next(s for s in steps if s["skill"] == "python")
+    assert basics["state"] == py["state"] == "have"
+    assert basics["effort_hours"] == 0 and basics["resources"] == []
+    assert basics["implied_by"] == "python"
+    totals = roadmap.timeline(steps, weekly_hours=5, today=dt.date(2026, 1, 5))
+    assert totals["total_hours"] == 0 and totals["weeks_remaining"] == 0
+    assert totals["already_have"] == 2
+
+
+def test_marks_skip_or_finish_a_step_and_skipped_steps_cost_no_time() -> None:
+    start = {"python": 1, "programming_basics": 1}
+    steps = _plan(start, {}, start, {"programming_basics": "skipped", "python": "in_progress"})
+    assert [s["state"] for s in steps] == ["skipped", "in_progress"]
+    totals = roadmap.timeline(steps, weekly_hours=10, today=dt.date(2026, 1, 5))
+    assert totals["total_hours"] == 35 and totals["remaining_hours"] == 35
+    assert totals["skipped_steps"] == 1 and steps[0]["start_week"] is None
+    done = _plan(start, {}, start, {"python": "done"})
+    assert done[1]["state"] == "done" and done[1]["remaining_hours"] == 0
 
 
 def test_resources_prefer_the_levels_to_climb_and_the_users_language() -> None:

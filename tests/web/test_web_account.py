@@ -8,10 +8,11 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from support import LiveServer
 from trendpath.auth import models as auth_models
+from trendpath.kit.auth import PRIVACY_NOTICE_VERSION
 from trendpath.kit.db import Database
 from trendpath.web import session as websession
 
@@ -44,7 +45,7 @@ def test_wrong_password_deletes_nothing(visitors: Callable[..., Visitor], db: Da
         "/account/delete", data={"password": "not the password", "csrf_token": user.csrf}
     )
     assert wrong.status_code == 403
-    assert "비밀번호가 올바르지 않습니다. 계정은 삭제되지 않았습니다." in wrong.text
+    assert "비밀번호가 맞지 않아요. 계정은 삭제되지 않았어요." in wrong.text
     assert 'id="delete-error"' in wrong.text and "Traceback" not in wrong.text
     assert _account_exists(db, user.email)
     assert user.client.get("/account").status_code == 200  # still signed in
@@ -69,7 +70,7 @@ def test_deletion_with_the_password_signs_out_and_says_goodbye(
     )
     gone = user.client.post("/account/delete", data={"password": PASSWORD, "csrf_token": user.csrf})
     assert gone.status_code == 200, gone.text
-    assert "계정이 삭제되었습니다" in gone.text
+    assert "계정을 삭제했어요" in gone.text
     assert 'href="/auth/login"' in gone.text  # the navigation is the signed-out one
     assert f"{websession.SESSION_COOKIE}=" in gone.headers["set-cookie"]
     assert websession.SESSION_COOKIE not in user.client.cookies
@@ -109,18 +110,27 @@ def test_start_goes_to_sign_up_then_onboarding(live_server: LiveServer, db: Data
         assert parse_qs(target.query)["next"][0].startswith("/api/auth/authorize?")
         form = _follow(client, start)
         assert form.status_code == 200 and "회원가입" in form.text
+        assert 'href="' in form.text and "/privacy" in form.text  # the notice is linked
         fields = dict(re.findall(r'name="(csrf_token|next)" value="([^"]*)"', form.text))
-        posted = client.post(
-            "/api/auth/signup",
-            data={
-                "csrf_token": fields["csrf_token"],
-                "next": fields["next"].replace("&amp;", "&"),
-                "email": "newcomer@example.com",
-                "display_name": "새내기",
-                "password": PASSWORD,
-                "locale": "ko",
-            },
-        )
+        data = {
+            "csrf_token": fields["csrf_token"],
+            "next": fields["next"].replace("&amp;", "&"),
+            "email": "newcomer@example.com",
+            "display_name": "새내기",
+            "password": PASSWORD,
+            "locale": "ko",
+        }
+        # Without the privacy consent: refused next to the box, everything typed kept.
+        refused = client.post("/api/auth/signup", data=data)
+        assert refused.status_code == 400
+        assert 'id="privacy_consent-error"' in refused.text and "개인정보 처리방침" in refused.text
+        assert 'value="newcomer@example.com"' in refused.text and 'value="새내기"' in refused.text
+        posted = client.post("/api/auth/signup", data={**data, "privacy_consent": "yes"})
         landed = _follow(client, posted)
         assert landed.status_code == 200 and str(landed.url).endswith("/onboarding")
         assert "나를 알려 주세요" in landed.text
+    with db.engine.connect() as conn:
+        extras = conn.execute(
+            text("SELECT extras FROM auth.account WHERE email = 'newcomer@example.com'")
+        ).scalar_one()
+    assert extras["consent"]["privacy_notice"] == PRIVACY_NOTICE_VERSION

@@ -136,7 +136,7 @@ def test_admin_pages_show_feeds_freshness_models_and_the_ab_report(
     assert fresh.status_code == 200
     assert re.search(r'<tr class="fresh" data-slug="generative-ai">', fresh.text)
     assert re.search(r'<tr class="stale" data-slug="mlops">', fresh.text)
-    assert "데이터가 오래되었거나 비어 있습니다" in fresh.text
+    assert "데이터가 오래됐거나 비어 있어요" in fresh.text
     models = admin.client.get("/admin/models")
     assert models.status_code == 200 and 'data-version="web-fixture"' in models.text
     ab = admin.client.get("/admin/abtest?experiment=rank-test")

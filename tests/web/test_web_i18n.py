@@ -22,6 +22,7 @@ from trendpath.web import i18n
 from trendpath.web.admin_views import AB_OUTCOMES, FEED_STATUSES
 from trendpath.web.messages import MESSAGES
 from trendpath.web.pages import NAV_ADMIN, NAV_SIGNED_IN
+from trendpath.web.routes_trends import SORTS, STATUSES
 
 from .conftest import Visitor
 
@@ -38,15 +39,22 @@ def test_every_message_id_the_templates_use_is_in_the_catalog() -> None:
     for service in ("auth", "users", "news", "trends", "ai"):
         dynamic |= {f"svc.{service}", f"svc.{service}.blurb"}
     dynamic |= {"svc.ok", "svc.starting", "svc.unreachable"}
-    prefixes = {"feed.status.", "svc."}  # completed in the template itself
+    dynamic |= {f"status.{s}" for s in STATUSES} | {f"trends.sort_{s}" for s in SORTS}
+    dynamic |= {f"trends.forecast_{w}" for w in ("up", "down", "uncertain", "flat")}
+    dynamic |= {f"roadmap.step_{s}" for s in ("have", "done", "skipped", "in_progress", "todo")}
+    dynamic |= {f"error.{k}_title" for k in ("404", "405", "500")}
+    dynamic |= {f"ab.test.{k}" for k in ("z", "fisher", "none")}
+    # completed in the template itself (each completion is listed in ``dynamic`` above)
+    prefixes = {"feed.status.", "svc.", "status.", "trends.sort_", "trends.forecast_"}
+    prefixes |= {"roadmap.step_", "error.", "ab.test."}
     missing = {k for k in used | dynamic if k not in MESSAGES and k not in prefixes}
     assert not missing, missing
     assert all(ko.strip() and en.strip() for ko, en in MESSAGES.values())
 
 
 def test_text_fills_placeholders_and_tr_knows_the_code_s_sentences() -> None:
-    assert i18n.text("ko", "onb.step", n=2) == "2단계"
-    assert i18n.text("en", "onb.step", n=2) == "Step 2"
+    assert i18n.text("ko", "onb.step_of", n=2) == "2/3단계"
+    assert i18n.text("en", "onb.step_of", n=2) == "Step 2 of 3"
     unavailable = MESSAGES["msg.unavailable"][0]
     assert i18n.translated("en", unavailable).startswith("This cannot be loaded")
     assert i18n.translated("ko", unavailable) == unavailable
@@ -87,14 +95,15 @@ def test_trend_detail_shows_skills_by_label_in_either_language(
     assert korean.status_code == 200
     for core in trend.core_skills:
         label = skills[core.skill]
-        assert f'data-skill="{core.skill}">{label.ko} <small>(수준 {core.level})' in korean.text
+        link = f'<a href="/trends?skill={core.skill}">{label.ko}</a> <small>(수준 {core.level})'
+        assert f'data-skill="{core.skill}">{link}' in korean.text
         assert f">{core.skill} (" not in korean.text  # never the bare slug
-    assert f"<h1>{trend.name_ko} <small>{trend.name_en}</small></h1>" in korean.text
+    assert f'<h1>{trend.name_ko} <small lang="en">{trend.name_en}</small></h1>' in korean.text
     english = user.client.get("/trends/generative-ai?lang=en")
-    assert f"<h1>{trend.name_en} <small>{trend.name_ko}</small></h1>" in english.text
+    assert f'<h1>{trend.name_en} <small lang="ko">{trend.name_ko}</small></h1>' in english.text
     assert str(escape(trend.description_en)) in english.text
     first = trend.core_skills[0]
-    assert f"{skills[first.skill].en} <small>(level {first.level})" in english.text
+    assert f"{skills[first.skill].en}</a> <small>(level {first.level})" in english.text
     for words in ("Core skills", "Related news", "Contribution by indicator", "All trends"):
         assert words in english.text, words
     listing = user.client.get("/trends?q=generative&lang=en")
@@ -124,7 +133,7 @@ def test_signed_in_pages_have_english_headings_and_buttons(
         assert label in page.text, (path, label)
         assert ">Admin</a>" in page.text  # the admin link, in English
     korean = admin.client.get("/onboarding?lang=ko")
-    assert "<h1>나를 알려 주세요</h1>" in korean.text and "1단계" in korean.text
+    assert "<h1>나를 알려 주세요</h1>" in korean.text and "1/3단계" in korean.text
     python = load_taxonomy().skills["python"]
     assert f'<label for="skill-python">{python.ko}</label>' in korean.text
     english = admin.client.get("/onboarding?lang=en")

@@ -62,10 +62,12 @@ def test_signed_out_home_invites_to_start_and_pages_ask_to_sign_in(browser: http
     home = browser.get("/")
     assert home.status_code == 200
     assert 'href="/auth/signup?next=/onboarding"' in home.text and "시작하기" in home.text
-    for path in ("/onboarding", "/coach", "/results", "/trends", "/trends/mlops"):
+    for path in ("/onboarding", "/coach", "/results", "/roadmap", "/values", "/news"):
         resp = browser.get(path)
         assert resp.status_code == 303, path
         assert resp.headers["location"] == f"/auth/login?next={path}"
+    # The trend explorer is public: no sign-in needed to look.
+    assert browser.get("/trends").status_code == 200
     english = browser.get("/?lang=en")
     assert '<html lang="en">' in english.text and "Sign in" in english.text
     assert browser.cookies.get("tp_lang") == "en"
@@ -80,8 +82,19 @@ def test_onboarding_saves_the_profile_through_the_users_service(
     assert 'name="interests" value="ai"' in page.text
     assert 'type="range" id="skill-python" name="skill__python" min="0" max="5"' in page.text
     assert browser.post("/onboarding", data=PROFILE_FORM).status_code == 403  # no CSRF token
+    # Nothing is preselected: the situation and education start at "선택해 주세요".
+    assert '<option value="student" selected' not in page.text
+    assert '<option value="high_school" selected' not in page.text
     empty = browser.post("/onboarding", data={**PROFILE_FORM, "interests": [], "csrf_token": csrf})
     assert empty.status_code == 400 and "관심 분야를 하나 이상" in empty.text
+    assert 'id="interests-error"' in empty.text and 'data-start-step="2"' in empty.text
+    # Each problem is written next to its field; what was typed stays.
+    bad = {**PROFILE_FORM, "status": "", "weekly_hours": "500", "csrf_token": csrf}
+    refused = browser.post("/onboarding", data=bad)
+    assert refused.status_code == 400 and 'data-start-step="1"' in refused.text
+    assert 'id="status-error"' in refused.text and "현재 상태를 골라 주세요." in refused.text
+    assert 'id="weekly_hours-error"' in refused.text and "1~60시간" in refused.text
+    assert 'value="500"' in refused.text and re.search(r'value="ai"\s+checked', refused.text)
     saved = browser.post("/onboarding", data={**PROFILE_FORM, "csrf_token": csrf})
     assert saved.status_code == 303 and saved.headers["location"] == "/coach"
     profile = browser.get(
@@ -173,10 +186,10 @@ def test_roadmap_empty_state_and_checked_progress_posts(
 ) -> None:
     _, csrf = _signed_in(browser, settings, db)
     page = browser.get("/roadmap")
-    assert page.status_code == 200 and "아직 시작한 로드맵이 없습니다" in page.text
+    assert page.status_code == 200 and "아직 시작한 로드맵이 없어요" in page.text
     offer = browser.get("/roadmap?trend=mlops")
     assert 'name="trend" value="mlops"' in offer.text
-    body = {"roadmap_id": "not-a-uuid", "resource_id": "x1", "status": "done"}
+    body = {"roadmap_id": "not-a-uuid", "resource_id": "x1", "action": "done"}
     assert browser.post("/roadmap/progress", data=body).status_code == 403
     bad = browser.post("/roadmap/progress", data={**body, "csrf_token": csrf})
     assert bad.status_code == 400 and "다시 골라" in bad.text

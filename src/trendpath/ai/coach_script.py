@@ -12,25 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-
-def has_batchim(word: str) -> bool:
-    """True when the last Hangul syllable of ``word`` ends in a consonant (받침)."""
-    for ch in reversed(word.strip()):
-        if "가" <= ch <= "힣":
-            return (ord(ch) - 0xAC00) % 28 != 0
-        if ch.isalnum():
-            return ch.lower() in "lmnr0136789"
-    return False
+from trendpath.kit.josa import josa as kit_josa
 
 
 def josa(word: str, pair: str) -> str:
-    """``word`` with the right particle from a pair like "은/는", "이/가", "과/와", "을/를"."""
-    with_batchim, without = pair.split("/")
-    if pair == "으로/로":
-        last = word.strip()[-1:] if word.strip() else ""
-        rieul = bool(last) and "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 == 8
-        return word + ("로" if rieul or not has_batchim(word) else "으로")
-    return word + (with_batchim if has_batchim(word) else without)
+    """``word`` with the right particle from a pair like "은/는", "이/가", "과/와", "을/를",
+    read by pronunciation for English words and digits (``kit.josa``)."""
+    return kit_josa(word, pair)
 
 
 OPENER_HELLO = "반가워요, {name}! 저는 진로 이야기를 함께 정리해 볼 AI 코치예요."

@@ -7,6 +7,7 @@ buckets. User-facing messages are Korean.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 import uuid
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from trendpath.auth import ratelimit, store
+from trendpath.auth import mail, ratelimit, store
 from trendpath.auth.passwords import passwords_for, policy_problem
 from trendpath.auth.store import Account
 from trendpath.kit.settings import Settings
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f.]{2,}$")
-LOGIN_FAILED = "이메일 또는 비밀번호가 올바르지 않습니다."
+LOGIN_FAILED = "이메일 또는 비밀번호가 맞지 않아요."
 LOCALES = ("ko", "en")
 
 
@@ -64,23 +65,34 @@ def sign_up(
     password: str,
     display_name: str,
     locale: str = "ko",
+    consent: dict[str, str] | None = None,
 ) -> Account:
-    """Create a password account; raises AccountError (bad input or email taken)."""
+    """Create a password account; raises AccountError (bad input or email taken).
+
+    ``consent`` records what the person agreed to at sign-up (the privacy notice's version);
+    it is kept in the account's ``extras`` with the time it was given.
+    """
     normalised = normalise_email(email)
     if normalised is None:
         raise AccountError("invalid_email", "올바른 이메일 주소를 입력해 주세요.", "email")
     name = clean_display_name(display_name)
     if locale not in LOCALES:
-        raise AccountError("invalid_locale", "언어는 ko 또는 en 이어야 합니다.", "locale")
+        raise AccountError("invalid_locale", "언어는 ko 또는 en이어야 해요.", "locale")
     problem = policy_problem(password, normalised, settings)
     if problem:
         raise AccountError("weak_password", problem, "password")
     hashed = passwords_for(settings).hash(password)
+    extras = {"consent": {**consent, "at": dt.datetime.now(dt.UTC).isoformat()}} if consent else {}
     account = store.create_account(
-        session, email=normalised, display_name=name, password_hash=hashed, locale=locale
+        session,
+        email=normalised,
+        display_name=name,
+        password_hash=hashed,
+        locale=locale,
+        extras=extras,
     )
     if account is None:
-        raise AccountError("email_taken", "이미 가입된 이메일입니다.", "email", status=409)
+        raise AccountError("email_taken", "이미 가입된 이메일이에요.", "email", status=409)
     return account
 
 
@@ -142,9 +154,7 @@ def change_password(
         raise AccountError("rate_limited", "잠시 후 다시 시도해 주세요.", status=429)
     if account.password_hash is not None and not pw.verify(account.password_hash, current):
         ratelimit.record_failure(session, b_acct, ratelimit.limits(settings)["login:acct"])
-        raise AccountError(
-            "wrong_password", "현재 비밀번호가 올바르지 않습니다.", "current_password"
-        )
+        raise AccountError("wrong_password", "현재 비밀번호가 맞지 않아요.", "current_password")
     problem = policy_problem(new, account.email, settings)
     if problem:
         raise AccountError("weak_password", problem, "new_password")
@@ -156,7 +166,6 @@ def delete(session: Session, settings: Settings, account: Account, password: str
     if account.password_hash is not None and not passwords_for(settings).verify(
         account.password_hash, password or ""
     ):
-        raise AccountError(
-            "wrong_password", "비밀번호가 올바르지 않습니다.", "password", status=403
-        )
+        raise AccountError("wrong_password", "비밀번호가 맞지 않아요.", "password", status=403)
+    mail.forget(session, account.email)
     store.delete_account(session, account.id)

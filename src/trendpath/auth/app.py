@@ -15,6 +15,7 @@ from trendpath.auth.routes import router as account_router
 from trendpath.auth.routes_oauth import oauth_error_handler
 from trendpath.auth.routes_oauth import router as oauth_router
 from trendpath.auth.routes_pages import router as pages_router
+from trendpath.auth.routes_reset import router as reset_router
 from trendpath.auth.routes_social import router as social_router
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
@@ -61,7 +62,7 @@ SPEC = ServiceSpec(
         "Accounts, OAuth 2.1 / OpenID Connect server, tokens, JWKS and profile basics."
         " 계정, 인증, 프로필 기본 정보."
     ),
-    routers=(oauth_router, pages_router, social_router, account_router),
+    routers=(oauth_router, pages_router, reset_router, social_router, account_router),
     background=(maintenance_loop,),
 )
 

@@ -84,7 +84,7 @@ def validate_authorization(
         raise AuthorizeError("invalid_client", "등록되지 않은 클라이언트입니다.")
     redirect_uri = params.get("redirect_uri", "")
     if not redirect_uri or not clients.redirect_uri_matches(client.redirect_uris, redirect_uri):
-        raise AuthorizeError("invalid_request", "등록된 리디렉션 주소와 일치하지 않습니다.")
+        raise AuthorizeError("invalid_request", "등록된 리디렉션 주소와 일치하지 않아요.")
     state = params.get("state")
 
     def refuse(error: str, description: str) -> AuthorizeError:

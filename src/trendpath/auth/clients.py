@@ -82,6 +82,19 @@ def builtin_clients(settings: Settings) -> dict[str, Client]:
             first_party=True,
             secret_digest=digest(builtin_client_secret(settings, cid)),
         )
+    # The dashboard's own service client: public pages (the trend explorer) read trends and news
+    # for visitors who are not signed in, and nothing else.
+    dash = service_client_id("web")
+    out[dash] = Client(
+        client_id=dash,
+        name="dashboard public pages",
+        redirect_uris=(),
+        post_logout_redirect_uris=(),
+        grant_types=frozenset({"client_credentials"}),
+        scopes=sc.PUBLIC_READ_SCOPES,
+        first_party=True,
+        secret_digest=digest(builtin_client_secret(settings, dash)),
+    )
     return out
 
 

@@ -162,3 +162,23 @@ account_event = Table(
     Column("account_id", Uuid, nullable=False),
     _ts("occurred_at"),
 )
+
+password_reset = Table(
+    "password_reset",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("account.id"), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at", nullable=False),
+    _ts("used_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("recipient", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    _ts("created_at"),
+)

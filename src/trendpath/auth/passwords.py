@@ -37,17 +37,17 @@ def common_passwords(data_dir: Path) -> frozenset[str]:
 def policy_problem(password: str, email: str, settings: Settings) -> str | None:
     """Why ``password`` is not acceptable (Korean, shown to the user), or None when it is."""
     if len(password) < MIN_LENGTH:
-        return f"비밀번호는 {MIN_LENGTH}자 이상이어야 합니다."
+        return f"비밀번호는 {MIN_LENGTH}자 이상이어야 해요."
     if len(password) > MAX_LENGTH:
-        return f"비밀번호는 {MAX_LENGTH}자 이하여야 합니다."
+        return f"비밀번호는 {MAX_LENGTH}자 이하여야 해요."
     lowered = password.strip().lower()
     if len(set(lowered)) <= 2:
-        return "같은 문자를 반복한 비밀번호는 사용할 수 없습니다."
+        return "같은 문자를 반복한 비밀번호는 쓸 수 없어요."
     if lowered in common_passwords(settings.data_dir):
-        return "너무 흔한 비밀번호입니다. 다른 비밀번호를 골라 주세요."
+        return "너무 흔한 비밀번호예요. 다른 비밀번호를 골라 주세요."
     local = email.split("@", 1)[0].lower()
     if lowered in (email.lower(), local):
-        return "이메일과 같은 비밀번호는 사용할 수 없습니다."
+        return "이메일과 같은 비밀번호는 쓸 수 없어요."
     return None
 
 

@@ -50,6 +50,7 @@ def limits(settings: Settings) -> dict[str, Limit]:
         "token:client": mk(settings.auth_client_max_failures),
         "token:ip": mk(settings.auth_ip_max_failures),
         "signup:ip": Limit(settings.auth_signup_per_ip, 3600, 3600, 3600),
+        "reset:ip": Limit(settings.auth_reset_per_ip, 3600, 3600, 3600),
     }
 
 

@@ -19,8 +19,10 @@ from trendpath.auth import scopes as sc
 from trendpath.auth.authorize import AuthorizationRequest, AuthorizeError
 from trendpath.auth.oauth import OAuthError
 from trendpath.auth.routes_oauth import FormItems, client_ip, settings_of
+from trendpath.kit.auth import PRIVACY_NOTICE_VERSION, WEB_CLIENT_ID, dashboard_url, logout_hint_ok
 from trendpath.kit.db import SessionDep
 from trendpath.kit.settings import Settings
+from trendpath.kit.wording import duration_ko
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
@@ -200,7 +202,8 @@ def login(request: Request, session: SessionDep, items: FormItems) -> Response:
     if outcome.account is None:
         session.commit()  # failure counts
         if outcome.retry_after:
-            text = f"로그인 시도가 너무 많습니다. {outcome.retry_after}초 후 다시 시도해 주세요."
+            wait = duration_ko(outcome.retry_after)
+            text = f"로그인 시도가 너무 많아요. {wait} 뒤에 다시 시도해 주세요."
             page = _login_page(request, next_url, email, text, 429)
             page.headers["Retry-After"] = str(outcome.retry_after)
             return page
@@ -216,7 +219,21 @@ def signup_page(request: Request) -> Response:
     """The sign-up form."""
     next_url = safe_next(request, request.query_params.get("next"))
     context = {"next": next_url, "email": "", "display_name": "", "error": None}
-    return render(request, "signup.html", context)
+    return render(request, "signup.html", _signup_context(request, context))
+
+
+def _signup_context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    """What every render of the sign-up form needs besides the typed values."""
+    settings = settings_of(request)
+    return {
+        "privacy_url": dashboard_url(settings) + "/privacy",
+        "field_errors": {},
+        "consented": False,
+        **context,
+    }
+
+
+CONSENT_KO = "개인정보 처리방침을 읽고 동의해 주세요. 동의해야 가입할 수 있어요."
 
 
 def _signup_limited(session: SessionDep, settings: Settings, ip: str) -> int:
@@ -229,22 +246,30 @@ def _signup_limited(session: SessionDep, settings: Settings, ip: str) -> int:
 
 @router.post("/signup")
 def signup(request: Request, session: SessionDep, items: FormItems) -> Response:
-    """Create a password account and sign it in."""
+    """Create a password account (the privacy notice agreed to) and sign it in."""
     settings = settings_of(request)
     form = dict(items)
     next_url = safe_next(request, form.get("next"))
-    context: dict[str, Any] = {
-        "next": next_url,
-        "email": form.get("email", "")[:254],
-        "display_name": form.get("display_name", "")[:100],
-    }
+    context = _signup_context(
+        request,
+        {
+            "next": next_url,
+            "email": form.get("email", "")[:254],
+            "display_name": form.get("display_name", "")[:100],
+            "locale": form.get("locale", "ko"),
+            "consented": form.get("privacy_consent") == "yes",
+        },
+    )
     if not browser.csrf_ok(request, settings, form.get("csrf_token")):
         context["error"] = "페이지를 새로 고친 뒤 다시 시도해 주세요."
         return render(request, "signup.html", context, 403)
+    if not context["consented"]:
+        context["field_errors"] = {"privacy_consent": CONSENT_KO}
+        return render(request, "signup.html", context, 400)
     wait = _signup_limited(session, settings, client_ip(request))
     session.commit()
     if wait:
-        context["error"] = f"가입 요청이 너무 많습니다. {wait}초 후 다시 시도해 주세요."
+        context["error"] = f"가입 요청이 너무 많아요. {duration_ko(wait)} 뒤에 다시 시도해 주세요."
         return render(request, "signup.html", context, 429)
     try:
         account = accounts.sign_up(
@@ -254,9 +279,10 @@ def signup(request: Request, session: SessionDep, items: FormItems) -> Response:
             password=form.get("password", "")[:1024],
             display_name=context["display_name"],
             locale=form.get("locale", "ko"),
+            consent={"privacy_notice": PRIVACY_NOTICE_VERSION},
         )
     except accounts.AccountError as exc:
-        context["error"] = exc.message
+        context["field_errors"] = {exc.field or "form": exc.message}
         return render(request, "signup.html", context, exc.status)
     response = RedirectResponse(next_url, status_code=303)
     browser.start(session, settings, request, response, account.id)
@@ -272,7 +298,7 @@ def landing(request: Request, session: SessionDep) -> Response:
         return RedirectResponse(f"{root_of(request)}/login", status_code=303)
     context = {
         "title": "트렌드패스 계정",
-        "message": "로그인 상태입니다.",
+        "message": "로그인되어 있어요.",
         "error": False,
         "account_name": signed[0].display_name,
     }
@@ -288,7 +314,7 @@ def _logout_target(
         return None, None
     client = clients.find(session, settings_of(request), params.get("client_id", ""))
     if client is None or not clients.redirect_uri_matches(client.post_logout_redirect_uris, uri):
-        return None, "등록되지 않은 로그아웃 후 이동 주소입니다."
+        return None, "등록되지 않은 로그아웃 후 이동 주소예요."
     return authorize.add_query(uri, {"state": params.get("state")}), None
 
 
@@ -296,10 +322,26 @@ def _logout_target(
 def logout_page(request: Request, session: SessionDep) -> Response:
     """RP-initiated logout: ask the user to confirm (a GET must not sign anyone out)."""
     params = {k: v for k, v in request.query_params.items() if k in LOGOUT_PARAMS}
-    _, problem = _logout_target(request, session, params)
+    target, problem = _logout_target(request, session, params)
     if problem:
         return message(request, "잘못된 요청", problem)
+    if _hinted(request, session, params):
+        response: Response = RedirectResponse(target or f"{root_of(request)}/", status_code=303)
+        browser.end(session, request, response)
+        session.commit()
+        return response
     return render(request, "logout.html", {"params": params})
+
+
+def _hinted(request: Request, session: SessionDep, params: dict[str, str]) -> bool:
+    """The first-party dashboard proved the signed-in person asked to sign out (one click)."""
+    hint = request.query_params.get("logout_hint", "")
+    if params.get("client_id") != WEB_CLIENT_ID or not hint:
+        return False
+    signed = browser.current(session, request)
+    if signed is None:
+        return True  # nothing to end here; go straight back
+    return logout_hint_ok(settings_of(request), hint, str(signed[0].id))
 
 
 @router.post("/logout")
@@ -316,7 +358,7 @@ def logout(request: Request, session: SessionDep, items: FormItems) -> Response:
     response: Response = (
         RedirectResponse(target, status_code=303)
         if target
-        else message(request, "로그아웃", "로그아웃되었습니다.", 200, error=False)
+        else message(request, "로그아웃", "로그아웃했어요.", 200, error=False)
     )
     browser.end(session, request, response)
     session.commit()

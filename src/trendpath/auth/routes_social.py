@@ -66,9 +66,9 @@ async def social_callback(request: Request, provider: str, session: SessionDep) 
         or saved.get("provider") != provider
         or not hmac.compare_digest(str(saved.get("state", "")), state)
     ):
-        return message(request, "로그인 실패", "로그인 요청이 만료되었습니다. 다시 시도해 주세요.")
+        return message(request, "로그인 실패", "로그인 요청이 만료됐어요. 다시 시도해 주세요.")
     if request.query_params.get("error") or not request.query_params.get("code"):
-        return message(request, "로그인 취소", "소셜 로그인이 취소되었습니다.")
+        return message(request, "로그인 취소", "소셜 로그인이 취소됐어요.")
     try:
         profile = await social.finish(
             found, callback_uri(request, provider), request.query_params["code"], saved["verifier"]

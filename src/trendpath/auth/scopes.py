@@ -28,6 +28,8 @@ USER_SCOPES = frozenset(SCOPES) - SERVICE_ONLY_SCOPES
 """What a user-facing client may ask for (``admin`` is granted only to admins)."""
 SERVICE_SCOPES = frozenset(SCOPES) - IDENTITY_SCOPES - ADMIN_SCOPES
 """What a service may get with client credentials."""
+PUBLIC_READ_SCOPES = frozenset({"trends:read", "news:read"})
+"""What the dashboard's public pages may read for visitors who are not signed in."""
 
 
 def parse(scope: str | None) -> list[str]:

@@ -115,15 +115,15 @@ async def endpoints(provider: Provider) -> tuple[str, str, str]:
             doc = resp.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise SocialError(
-                "로그인 제공자에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요."
+                "로그인 제공자에 연결할 수 없어요. 잠시 후 다시 시도해 주세요."
             ) from exc
         if not isinstance(doc, dict) or doc.get("issuer", "").rstrip("/") != provider.issuer:
-            raise SocialError("로그인 제공자의 설정이 올바르지 않습니다.")
+            raise SocialError("로그인 제공자의 설정이 올바르지 않아요.")
         _discovered[provider.issuer] = doc
     try:
         return doc["authorization_endpoint"], doc["token_endpoint"], doc["userinfo_endpoint"]
     except KeyError as exc:
-        raise SocialError("로그인 제공자의 설정이 올바르지 않습니다.") from exc
+        raise SocialError("로그인 제공자의 설정이 올바르지 않아요.") from exc
 
 
 def _client(provider: Provider, redirect_uri: str) -> AsyncOAuth2Client:
@@ -164,7 +164,7 @@ async def finish(
             resp.raise_for_status()
             payload = resp.json()
         except (AuthlibBaseError, httpx2.HTTPError, ValueError) as exc:
-            raise SocialError("로그인 제공자가 요청을 거절했습니다. 다시 시도해 주세요.") from exc
+            raise SocialError("로그인 제공자가 요청을 거절했어요. 다시 시도해 주세요.") from exc
     return profile_from_userinfo(payload)
 
 
@@ -175,7 +175,7 @@ def _truthy(value: Any) -> bool:
 def profile_from_userinfo(payload: Any) -> ExternalProfile:
     """Normalise a userinfo payload: OIDC claims, Kakao ``/v2/user/me`` or Naver ``/v1/nid/me``."""
     if not isinstance(payload, dict):
-        raise SocialError("로그인 제공자의 응답을 이해할 수 없습니다.")
+        raise SocialError("로그인 제공자의 응답을 이해할 수 없어요.")
     if isinstance(payload.get("response"), dict):  # Naver wraps the profile
         data = payload["response"]
         subject, email, verified = data.get("id"), data.get("email"), False
@@ -193,7 +193,7 @@ def profile_from_userinfo(payload: Any) -> ExternalProfile:
         verified = _truthy(payload.get("email_verified"))
         name = payload.get("name") or payload.get("nickname") or payload.get("preferred_username")
     if subject is None or str(subject) == "":
-        raise SocialError("로그인 제공자가 사용자 식별자를 보내지 않았습니다.")
+        raise SocialError("로그인 제공자가 사용자 식별자를 보내지 않았어요.")
     return ExternalProfile(
         subject=str(subject),
         email=str(email) if email else None,
@@ -209,14 +209,14 @@ def sign_in(
     owner = store.identity_owner(session, provider, profile.subject)
     if owner is not None:
         if current is not None and current.id != owner:
-            raise SocialError("이 소셜 계정은 이미 다른 트렌드패스 계정에 연결되어 있습니다.")
+            raise SocialError("이 소셜 계정은 이미 다른 트렌드패스 계정에 연결되어 있어요.")
         account = store.account_by_id(session, owner)
         assert account is not None
         store.touch_login(session, account.id)
         return account
     if current is not None:
         if not store.link_identity(session, current.id, provider, profile.subject, profile.email):
-            raise SocialError("이 계정에는 이미 같은 제공자의 다른 소셜 계정이 연결되어 있습니다.")
+            raise SocialError("이 계정에는 이미 같은 제공자의 다른 소셜 계정이 연결되어 있어요.")
         return current
     email = normalise_email(profile.email or "")
     if email is None:
@@ -235,7 +235,7 @@ def sign_in(
     )
     if account is None:
         raise SocialError(
-            "이미 가입된 이메일입니다. 비밀번호로 로그인한 뒤 소셜 계정을 연결해 주세요."
+            "이미 가입된 이메일이에요. 비밀번호로 로그인한 뒤 소셜 계정을 연결해 주세요."
         )
     store.link_identity(session, account.id, provider, profile.subject, email)
     store.touch_login(session, account.id)

@@ -67,6 +67,7 @@ def create_account(
     password_hash: str | None,
     locale: str = "ko",
     email_verified: bool = False,
+    extras: dict[str, Any] | None = None,
 ) -> Account | None:
     """Insert an account; None when the email is already taken."""
     stmt = (
@@ -78,6 +79,7 @@ def create_account(
             password_hash=password_hash,
             locale=locale,
             email_verified=email_verified,
+            extras=extras or {},
             password_changed_at=func.now() if password_hash else None,
         )
         .on_conflict_do_nothing(index_elements=["email"])

@@ -107,6 +107,32 @@ def builtin_client_secret(settings: Settings, client_id: str) -> str:
     return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
+PRIVACY_NOTICE_VERSION = "2026-12-06"
+"""The version of the dashboard's privacy notice; sign-up records which one was agreed to."""
+LOGOUT_HINT_TTL_S = 120
+
+
+def logout_hint(settings: Settings, subject: str, now: float | None = None) -> str:
+    """A short-lived proof, from the first-party dashboard, that ``subject`` asked to sign out:
+    the auth server then ends its own session at once instead of asking again."""
+    expires = int((now if now is not None else time.time()) + LOGOUT_HINT_TTL_S)
+    return f"{expires}.{_hint_mac(settings, subject, expires)}"
+
+
+def logout_hint_ok(settings: Settings, hint: str, subject: str) -> bool:
+    """Whether ``hint`` is a live :func:`logout_hint` for ``subject``."""
+    expires, _, mac = hint.partition(".")
+    if not expires.isdigit() or int(expires) < time.time():
+        return False
+    return hmac.compare_digest(mac, _hint_mac(settings, subject, int(expires)))
+
+
+def _hint_mac(settings: Settings, subject: str, expires: int) -> str:
+    key = builtin_client_secret(settings, WEB_CLIENT_ID).encode()
+    msg = f"trendpath/logout/{subject}/{expires}".encode()
+    return base64.urlsafe_b64encode(hmac.new(key, msg, "sha256").digest()).rstrip(b"=").decode()
+
+
 # --- verification ---
 
 

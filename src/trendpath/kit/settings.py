@@ -126,6 +126,19 @@ class Settings(BaseSettings):
     auth_naver_token_url: str = "https://nid.naver.com/oauth2.0/token"
     auth_naver_userinfo_url: str = "https://openapi.naver.com/v1/nid/me"
     auth_naver_scope: str = Field(default="", description="Naver takes no scope parameter")
+    auth_mail_backend: Literal["outbox", "smtp"] = Field(
+        default="outbox",
+        description="outbox: mail is stored and shown on the auth service's /dev/outbox page "
+        "(not in prod); smtp: sent through auth_smtp_*",
+    )
+    auth_mail_from: str = "트렌드패스 <no-reply@trendpath.local>"
+    auth_smtp_host: str | None = None
+    auth_smtp_port: int = Field(default=587, ge=1, le=65535)
+    auth_smtp_user: str | None = None
+    auth_smtp_password: str | None = None
+    auth_smtp_starttls: bool = True
+    auth_reset_ttl_s: int = Field(default=1800, ge=60, le=86400, description="Reset link life")
+    auth_reset_per_ip: int = Field(default=10, ge=1, description="Reset requests per IP and hour")
     # --- end auth ---
 
     # --- trend sources --- (trends/sources connectors; see docs/sources.md)
@@ -193,6 +206,9 @@ class Settings(BaseSettings):
         default="", description="'similarity=50,momentum=50' style weights; empty = no experiment"
     )
     users_ab_momentum_weight: float = Field(default=0.3, gt=0, le=1)
+    users_ab_min_users_per_arm: int = Field(
+        default=100, ge=1, description="Exposed users each variant needs before a verdict"
+    )
     users_notice_better_margin: float = Field(
         default=0.03, ge=0, le=1, description="Similarity lead that makes a new match 'better'"
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Path, Query, Request
@@ -15,11 +16,14 @@ from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
-from trendpath.trends import store, vectors
+from trendpath.kit.taxonomy import Taxonomy, load_taxonomy
+from trendpath.trends import explore, store, vectors
+from trendpath.trends.catalog import load_categories
 from trendpath.trends.indicators import INDICATOR_META, INDICATORS
 from trendpath.trends.schemas import (
     Contribution,
     CoreSkill,
+    Facet,
     ForecastItem,
     ForecastNow,
     ForecastPage,
@@ -43,6 +47,8 @@ router = APIRouter(prefix="/v1", tags=["trends"], dependencies=[require_scopes("
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="Trend slug")]
 Since = Annotated[date | None, Query(alias="from", description="First week (inclusive)")]
 Until = Annotated[date | None, Query(alias="to", description="Last week (inclusive)")]
+ALIASES = "aliases.yaml"
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
 def contributions(points: Sequence[float] | None) -> list[Contribution]:
@@ -80,7 +86,11 @@ def _forecast(row: Row[Any] | None) -> ForecastNow | None:
     )
 
 
-def _summary(row: Row[Any], forecast: Row[Any] | None = None) -> TrendSummary:
+def _summary(
+    row: Row[Any], forecast: Row[Any] | None = None, categories: Mapping[str, Any] | None = None
+) -> TrendSummary:
+    fc = _forecast(forecast)
+    category = (categories or {}).get(row.category)
     return TrendSummary(
         slug=row.slug,
         name_ko=row.name_ko,
@@ -88,8 +98,61 @@ def _summary(row: Row[Any], forecast: Row[Any] | None = None) -> TrendSummary:
         category=row.category,
         interest_tags=row.attrs.get("interest_tags", []),
         velocity=_velocity(row),
-        forecast=_forecast(forecast),
+        forecast=fc,
+        category_ko=category.ko if category else row.category,
+        category_en=category.en if category else row.category,
+        status=explore.status_of(row.score, fc.model_dump() if fc else None),
+        core_skills=[CoreSkill(**s) for s in row.attrs.get("core_skills", [])],
     )
+
+
+def _entry(
+    row: Row[Any], forecast: Row[Any] | None, taxonomy: Taxonomy, cats: Mapping[str, Any]
+) -> explore.Entry:
+    """The explorer's view of a trend: its numbers and every label it can be found by."""
+    attrs = row.attrs
+    tags = [
+        taxonomy.interests[t] for t in attrs.get("interest_tags", []) if t in taxonomy.interests
+    ]
+    skills = [s["skill"] for s in attrs.get("core_skills", [])]
+    labels = [x for t in tags for x in (t.ko, t.en)]
+    labels += [
+        x
+        for s in skills
+        if s in taxonomy.skills
+        for x in (taxonomy.skills[s].ko, taxonomy.skills[s].en)
+    ]
+    category = cats.get(row.category)
+    labels += [category.ko, category.en] if category else []
+    fc = _forecast(forecast)
+    return explore.Entry(
+        slug=row.slug,
+        name_ko=row.name_ko,
+        name_en=row.name_en,
+        category=row.category,
+        interest_tags=tuple(attrs.get("interest_tags", [])),
+        core_skills=tuple(skills),
+        score=row.score,
+        forecast=fc.model_dump() if fc else None,
+        fields=explore.searchable(
+            [row.name_ko, row.name_en, row.slug],
+            [*attrs.get("keywords_ko", []), *attrs.get("keywords_en", [])],
+            labels,
+        ),
+    )
+
+
+def _explorer(
+    request: Request, session: SessionDep, **filters: Any
+) -> tuple[list[explore.Entry], dict[str, tuple[Row[Any], Row[Any] | None]]]:
+    """Every active trend matching the SQL filters as explorer entries, and rows by slug."""
+    data_dir = runtime_of(request).settings.data_dir
+    taxonomy, cats = load_taxonomy(data_dir), load_categories(data_dir)
+    _, rows = store.list_trends(session, query=None, limit=100_000, offset=0, **filters)
+    forecasts = store.latest_forecasts(session, [r.id for r in rows])
+    entries = [_entry(r, forecasts.get(r.id), taxonomy, cats) for r in rows]
+    by_slug = {r.slug: (r, forecasts.get(r.id)) for r in rows}
+    return entries, by_slug
 
 
 def _trend_or_404(session: SessionDep, slug: str) -> Row[Any]:
@@ -104,21 +167,68 @@ def _check_range(start: date | None, end: date | None) -> None:
         raise ApiError(422, "validation_error", "'from' must not be after 'to'")
 
 
-@router.get("/trends", response_model=TrendPage, summary="List and search trends")
+@router.get("/trends", response_model=TrendPage, summary="List, search and filter trends")
 def list_trends(
+    request: Request,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=80, description="Name or keyword")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=80,
+            pattern=NO_CONTROL,
+            description="Names, keywords, skills, interests, aliases",
+        ),
+    ] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     interest: Annotated[str | None, Query(max_length=40, description="Interest tag")] = None,
+    status: Annotated[
+        Literal["surging", "rising", "steady", "falling"] | None,
+        Query(description="급상승/상승/정체/하락"),
+    ] = None,
+    skill: Annotated[
+        str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A core skill (slug)")
+    ] = None,
+    sort: Annotated[
+        Literal["velocity", "forecast", "name"] | None,
+        Query(description="Default: relevance when searching, else Velocity Score"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> TrendPage:
-    """Trends ordered by their latest Velocity Score (fastest first)."""
-    total, rows = store.list_trends(
-        session, query=q, category=category, interest=interest, limit=limit, offset=offset
+    """Trends by their latest Velocity Score (fastest first), or by relevance to ``q``."""
+    entries, by_slug = _explorer(request, session, category=category, interest=interest)
+    aliases = explore.load_aliases(runtime_of(request).settings.data_dir / "trends" / ALIASES)
+    chosen = explore.select(
+        entries, query=q, status=status, skill=skill, sort=sort, aliases=aliases
     )
-    forecasts = store.latest_forecasts(session, [r.id for r in rows])
-    return TrendPage(total=total, items=[_summary(r, forecasts.get(r.id)) for r in rows])
+    data_dir = runtime_of(request).settings.data_dir
+    cats = load_categories(data_dir)
+    page = [by_slug[e.slug] for e in chosen[offset : offset + limit]]
+    return TrendPage(
+        total=len(chosen),
+        items=[_summary(r, f, cats) for r, f in page],
+        **_facets(entries, load_taxonomy(data_dir), cats),
+    )
+
+
+def _facets(
+    entries: Sequence[explore.Entry], taxonomy: Taxonomy, cats: Mapping[str, Any]
+) -> dict[str, list[Facet]]:
+    """Categories (catalog order) and core skills (taxonomy order) with their trend counts."""
+    by_cat = Counter(e.category for e in entries)
+    by_skill = Counter(s for e in entries for s in e.core_skills)
+    return {
+        "categories": [
+            Facet(slug=c.slug, ko=c.ko, en=c.en, count=by_cat[c.slug])
+            for c in cats.values()
+            if by_cat[c.slug]
+        ],
+        "skills": [
+            Facet(slug=s.slug, ko=s.ko, en=s.en, count=by_skill[s.slug])
+            for s in taxonomy.skills.values()
+            if by_skill[s.slug]
+        ],
+    }
 
 
 @router.get(
@@ -127,16 +237,20 @@ def list_trends(
     responses=error_responses(404),
     summary="One trend in full",
 )
-def trend_detail(session: SessionDep, slug: Slug) -> TrendDetail:
-    """Catalog content, latest Velocity Score and why it is what it is."""
+def trend_detail(request: Request, session: SessionDep, slug: Slug) -> TrendDetail:
+    """Catalog content, latest Velocity Score, why it is what it is, and related trends."""
     row = _trend_or_404(session, slug)
     attrs = row.attrs
+    entries, by_slug = _explorer(request, session, category=None, interest=None)
+    target = next((e for e in entries if e.slug == slug), None)
+    near = explore.related(target, entries) if target is not None else []
+    cats = load_categories(runtime_of(request).settings.data_dir)
     forecast = store.latest_forecasts(session, [row.id]).get(row.id)
     return TrendDetail(
-        **_summary(row, forecast).model_dump(),
+        **_summary(row, forecast, cats).model_dump(),
+        related=[_summary(by_slug[e.slug][0], by_slug[e.slug][1], cats) for e in near],
         description_ko=row.description_ko,
         description_en=row.description_en,
-        core_skills=[CoreSkill(**s) for s in attrs.get("core_skills", [])],
         value_profile=attrs.get("value_profile", {}),
         keywords_ko=attrs.get("keywords_ko", []),
         keywords_en=attrs.get("keywords_en", []),

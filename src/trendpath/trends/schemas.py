@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -36,6 +37,13 @@ class ForecastNow(BaseModel):
     model_version: str
 
 
+class CoreSkill(BaseModel):
+    """A skill a trend needs, with the target level (1–5)."""
+
+    skill: str
+    level: int
+
+
 class TrendSummary(BaseModel):
     """A trend in a list."""
 
@@ -46,20 +54,30 @@ class TrendSummary(BaseModel):
     interest_tags: list[str]
     velocity: VelocityNow | None
     forecast: ForecastNow | None = None
+    category_ko: str = Field(default="", description="The category's Korean name")
+    category_en: str = Field(default="", description="The category's English name")
+    status: Literal["surging", "rising", "steady", "falling"] | None = Field(
+        default=None, description="급상승/상승/정체/하락 from the Velocity Score and forecast band"
+    )
+    core_skills: list[CoreSkill] = Field(default_factory=list)
+
+
+class Facet(BaseModel):
+    """A value the explorer can filter by, with its labels and how many trends have it."""
+
+    slug: str
+    ko: str
+    en: str
+    count: int
 
 
 class TrendPage(BaseModel):
-    """One page of trends."""
+    """One page of trends, and the categories and core skills every active trend offers."""
 
     total: int
     items: list[TrendSummary]
-
-
-class CoreSkill(BaseModel):
-    """A skill a trend needs, with the target level (1–5)."""
-
-    skill: str
-    level: int = Field(ge=1, le=5)
+    categories: list[Facet] = Field(default_factory=list)
+    skills: list[Facet] = Field(default_factory=list)
 
 
 class TrendDetail(TrendSummary):
@@ -73,6 +91,9 @@ class TrendDetail(TrendSummary):
     keywords_en: list[str]
     sources: list[str]
     contributions: list[Contribution]
+    related: list[TrendSummary] = Field(
+        default_factory=list, description="Trends sharing interests, skills or the category"
+    )
 
 
 class IndicatorPoint(BaseModel):

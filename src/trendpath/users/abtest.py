@@ -10,8 +10,12 @@
   reshuffles everyone.
 * **Report**: per variant, the users exposed (a match served to them) and, for each outcome
   (viewed, clicked, roadmap_started, item_completed), the exposed users with at least one such
-  event; each non-control variant is compared with the control by a two-sided two-proportion
-  z-test with pooled variance.
+  event. Each non-control variant is compared with the control on every outcome by a two-sided
+  test — Fisher's exact test when any expected cell count is below 5 (small samples), else the
+  two-proportion z-test with pooled variance — and the p-values of one variant's outcomes are
+  Holm-adjusted (four outcomes are four chances of a false alarm). A comparison gets a verdict
+  only when both arms have at least ``users_ab_min_users_per_arm`` exposed users; below that it
+  says "아직 판단할 수 없음", whatever the p-value.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trendpath.kit.errors import ConfigError
+from trendpath.kit.josa import josa
 from trendpath.kit.settings import Settings
 
 BUCKETS = 10_000
@@ -119,11 +124,69 @@ def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float | None, 
     return z, math.erfc(abs(z) / math.sqrt(2))
 
 
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided Fisher's exact test of x1/n1 against x2/n2: the probability, with the margins
+    fixed, of a table at most as likely as the one observed."""
+    k, total = x1 + x2, n1 + n2
+
+    def prob(x: int) -> float:
+        return math.exp(_log_comb(n1, x) + _log_comb(n2, k - x) - _log_comb(total, k))
+
+    seen = prob(x1)
+    tables = range(max(0, k - n2), min(k, n1) + 1)
+    return min(1.0, sum(p for p in map(prob, tables) if p <= seen * (1 + 1e-7)))
+
+
+def compare(x1: int, n1: int, x2: int, n2: int) -> tuple[str, float | None, float | None]:
+    """(test, z, p): Fisher's exact test when an expected cell is below 5, else the z-test."""
+    if n1 == 0 or n2 == 0:
+        return "none", None, None
+    k, total = x1 + x2, n1 + n2
+    expected = [n * k / total for n in (n1, n2)] + [n * (total - k) / total for n in (n1, n2)]
+    if min(expected) < 5:
+        return "fisher", None, (fisher_exact(x1, n1, x2, n2) if 0 < k < total else None)
+    z, p = two_proportion_z(x1, n1, x2, n2)
+    return "z", z, p
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm–Bonferroni adjusted p-values (None stays None and is not counted)."""
+    ranked = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m, running = len(ranked), 0.0
+    out: list[float | None] = [None] * len(p_values)
+    for rank, (p, i) in enumerate(ranked):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
+def verdict(row: Mapping[str, Any], n1: int, n2: int, min_users: int) -> tuple[str, str]:
+    """(verdict, Korean sentence) of one comparison."""
+    control, variant = row["control"], row["variant"]
+    if min(n1, n2) < min_users:
+        return "insufficient", (
+            f"아직 판단할 수 없음 — 그룹마다 노출 사용자가 {min_users}명 이상 필요해요"
+            f"(지금 {control} {n1}명, {variant} {n2}명)."
+        )
+    p = row["p_adjusted"]
+    if p is None:
+        return "no_difference", "두 그룹 모두 같은 비율이라 차이가 없어요."
+    if p < ALPHA:
+        way, word = ("better", "높아요") if row["difference"] > 0 else ("worse", "낮아요")
+        return way, f"차이 있음 — {josa(variant, '이')} 더 {word}(보정한 p = {p:.3f})."
+    return "no_difference", f"의미 있는 차이가 없어요(보정한 p = {p:.3f})."
+
+
 def report(
     experiment: str,
     order: Sequence[str],
     exposed: Mapping[str, int],
     outcomes: Mapping[tuple[str, str], int],
+    min_users: int = 100,
 ) -> dict[str, Any]:
     """The report body from counts: ``exposed[variant]``, ``outcomes[(variant, kind)]``.
 
@@ -142,27 +205,49 @@ def report(
             for kind in OUTCOMES
         }
         rows.append({"variant": name, "users_exposed": n, "outcomes": rates})
-    comparisons = []
     control = names[0] if names else ""
+    comparisons = []
     for name in names[1:]:
-        for kind in OUTCOMES:
-            x1, n1 = outcomes.get((control, kind), 0), exposed[control]
-            x2, n2 = outcomes.get((name, kind), 0), exposed[name]
-            z, p = two_proportion_z(x1, n1, x2, n2)
-            comparisons.append(
-                {
-                    "outcome": kind,
-                    "control": control,
-                    "variant": name,
-                    "rate_control": _rate(x1, n1),
-                    "rate_variant": _rate(x2, n2),
-                    "difference": round(_rate(x2, n2) - _rate(x1, n1), 6),
-                    "z": None if z is None else round(z, 4),
-                    "p_value": None if p is None else round(p, 6),
-                    "significant": p is not None and p < ALPHA,
-                }
-            )
-    return {"experiment": experiment, "alpha": ALPHA, "variants": rows, "comparisons": comparisons}
+        comparisons += _variant_comparisons(control, name, exposed, outcomes, min_users)
+    return {
+        "experiment": experiment,
+        "alpha": ALPHA,
+        "min_users_per_arm": min_users,
+        "variants": rows,
+        "comparisons": comparisons,
+    }
+
+
+def _variant_comparisons(
+    control: str,
+    name: str,
+    exposed: Mapping[str, int],
+    outcomes: Mapping[tuple[str, str], int],
+    min_users: int,
+) -> list[dict[str, Any]]:
+    n1, n2 = exposed[control], exposed[name]
+    rows: list[dict[str, Any]] = []
+    for kind in OUTCOMES:
+        x1, x2 = outcomes.get((control, kind), 0), outcomes.get((name, kind), 0)
+        test, z, p = compare(x1, n1, x2, n2)
+        rows.append(
+            {
+                "outcome": kind,
+                "control": control,
+                "variant": name,
+                "rate_control": _rate(x1, n1),
+                "rate_variant": _rate(x2, n2),
+                "difference": round(_rate(x2, n2) - _rate(x1, n1), 6),
+                "test": test,
+                "z": None if z is None else round(z, 4),
+                "p_value": None if p is None else round(p, 6),
+            }
+        )
+    for row, adjusted in zip(rows, holm([r["p_value"] for r in rows]), strict=True):
+        row["p_adjusted"] = None if adjusted is None else round(adjusted, 6)
+        row["verdict"], row["verdict_ko"] = verdict(row, n1, n2, min_users)
+        row["significant"] = row["verdict"] in ("better", "worse")
+    return rows
 
 
 def _rate(x: int, n: int) -> float:

@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trendpath.kit.josa import josa
 from trendpath.kit.taxonomy import Taxonomy
+from trendpath.kit.wording import forecast_ko, score_100
 from trendpath.users import roadmap
 from trendpath.users.explain import BLOCK_KO, WhyInputs, why_ko
 
@@ -122,7 +124,7 @@ def forecast_view(forecast: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "hi": round(hi, 2),
         "model_version": forecast.get("model_version"),
         "direction": direction,
-        "label_ko": f"{horizon}주 뒤 {point:+.1f}점 (예측 범위 {lo:+.1f} ~ {hi:+.1f})",
+        "label_ko": forecast_ko(point, lo, hi, horizon),
     }
 
 
@@ -135,8 +137,8 @@ def stability_view(velocity: Mapping[str, Any] | None, preference: float | None)
         return out
     if preference is None:
         out["label_ko"] = (
-            f"이 분야의 안정성 지수는 {index:.2f}예요. "
-            "안정 선호도는 코치와 대화한 뒤에 비교해 드릴게요."
+            f"이 분야의 안정성 지수는 {josa(f'{score_100(index)}점', '이에요')}. "
+            "나의 안정 선호도는 코치와 대화한 뒤에 비교해 드릴게요."
         )
         return out
     fit = round(1 - abs(float(preference) - float(index)), 3)
@@ -149,7 +151,8 @@ def stability_view(velocity: Mapping[str, Any] | None, preference: float | None)
         label = "다만 안정을 중시하는 성향에 비해 정책·시장 변화가 잦은 분야예요."
     else:
         label = "다만 꽤 안정적인 분야라 변화를 즐기는 성향에는 다소 단조로울 수 있어요."
-    out["label_ko"] = f"{label} (안정성 지수 {index:.2f}, 안정 선호도 {preference:.2f})"
+    numbers = f"안정성 지수 {score_100(index)}점, 나의 안정 선호도 {score_100(preference)}점"
+    out["label_ko"] = f"{label.removesuffix('.')}({numbers})."
     return out
 
 

@@ -106,6 +106,18 @@ progress = Table(
     _ts("started_at"),
     _ts("completed_at"),
     _ts("updated_at"),
+    Column("hours", Float, nullable=False),
+    Column("done_credit", Float, nullable=False),
+)
+
+roadmap_step = Table(
+    "roadmap_step",
+    metadata,
+    Column("roadmap_id", Uuid, primary_key=True),
+    Column("skill", Text, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("state", Text, nullable=False),
+    _ts("updated_at"),
 )
 
 progress_event = Table(
@@ -144,5 +156,14 @@ event_cursor = Table(
     Column("last_id", BigInteger, nullable=False),
 )
 
-USER_TABLES = (profile, profile_history, match, roadmap, progress, progress_event, ab_event)
+USER_TABLES = (
+    profile,
+    profile_history,
+    match,
+    roadmap_step,
+    roadmap,
+    progress,
+    progress_event,
+    ab_event,
+)
 """Every table keyed by ``user_id``: what account deletion empties."""

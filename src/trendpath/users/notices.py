@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from trendpath.users.explain import josa
+from trendpath.kit.josa import josa
+from trendpath.kit.wording import signed
 
 
 def _forecast_down(name: str, basis: Mapping[str, Any], item: Mapping[str, Any]) -> dict | None:
@@ -24,11 +25,11 @@ def _forecast_down(name: str, basis: Mapping[str, Any], item: Mapping[str, Any])
         return None
     was = (basis.get("forecast") or {}).get("direction")
     turned = was in ("up", "flat")
-    change = f"{forecast['point']:+.1f}점"
+    change = f"{signed(forecast['point'])}점"
     message = (
-        f"{josa(name, '은', '는')} 4주 전망이 하락({change})으로 바뀌었어요. "
+        f"{josa(name, '은')} 4주 전망이 하락({change})으로 바뀌었어요. "
         if turned
-        else f"{josa(name, '은', '는')} 4주 전망이 여전히 하락({change}) 중이에요. "
+        else f"{josa(name, '은')} 4주 전망이 여전히 하락({change}) 중이에요. "
     ) + "로드맵은 그대로 두었으니, 다른 추천과 비교해 보고 계속할지 정해 보세요."
     return {
         "kind": "forecast_down",
@@ -48,8 +49,9 @@ def _better(
     if top["similarity"] < base + margin:
         return None
     message = (
-        f"지금은 {josa(top['name_ko'], '이', '가')} 더 잘 맞는 것으로 나와요 "
-        f"(유사도 {top['similarity']:.2f}, 시작 당시 {name} {base:.2f}). "
+        f"지금은 {josa(top['name_ko'], '이')} 더 잘 맞는 것으로 나와요 "
+        f"(나와의 유사도 {round(100 * top['similarity'])}%, "
+        f"로드맵을 시작할 때 {name} {round(100 * base)}%). "
         "지금 로드맵은 그대로 유지되니, 새 추천을 살펴보고 직접 선택해 주세요."
     )
     return {
@@ -73,7 +75,7 @@ def roadmap_notices(
         out.append(
             {
                 "kind": "dropped",
-                "message_ko": f"{josa(name, '은', '는')} 최신 추천 상위 3개에서 빠졌어요. "
+                "message_ko": f"{josa(name, '은')} 최신 추천 상위 3개에서 빠졌어요. "
                 "로드맵은 그대로 남아 있으니 계속할지 직접 정해 주세요.",
                 "data": {"match_id": latest.get("match_id")},
             }

@@ -66,8 +66,28 @@ def basis_for(
         "similarity": item["similarity"],
         "forecast": item.get("forecast"),
         "core_skills": [[s, lvl] for s, lvl in info.core_skills],
-        "initial_levels": {r.skill: roadmap.current_level(levels, r.skill) for r in reqs},
+        # Every rated slider, so levels implied by skills outside this trend count too.
+        "initial_levels": {
+            **{k: int(v) for k, v in levels.items()},
+            **{r.skill: roadmap.current_level(levels, r.skill) for r in reqs},
+        },
     }
+
+
+def _logs(
+    session: Session, settings: Settings, user_id: uuid.UUID
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Hours credited per resource, and the part of them "finished" added."""
+    hours: dict[str, float] = {}
+    credits: dict[str, float] = {}
+    for rid, row in store_learning.progress(session, user_id).items():
+        if row.hours == 0 and row.percent > 0:  # stored before hours existed
+            resource = find_resource(session, settings, rid)
+            hours[rid] = row.percent / 100 * resource.study_hours if resource else 0.0
+        else:
+            hours[rid] = float(row.hours)
+        credits[rid] = float(row.done_credit)
+    return hours, credits
 
 
 def view(session: Session, settings: Settings, user_id: uuid.UUID, row: Row[Any]) -> dict[str, Any]:
@@ -80,10 +100,19 @@ def view(session: Session, settings: Settings, user_id: uuid.UUID, row: Row[Any]
     core = [(str(s), int(lvl)) for s, lvl in basis["core_skills"]]
     reqs = roadmap.requirements(taxonomy, core)
     levels = {k: int(v) for k, v in dict(profile.skills).items()}
-    done = {k: int(p.percent) for k, p in store_learning.progress(session, user_id).items()}
     lookup = _lookup(session, catalog, [r.skill for r in reqs])
+    hours, credits = _logs(session, settings, user_id)
+    marks = store_learning.step_marks(session, user_id, row.id)
     steps = roadmap.build_steps(
-        taxonomy, reqs, levels, basis["initial_levels"], lookup, done, _prefs(profile)
+        taxonomy,
+        reqs,
+        levels,
+        basis["initial_levels"],
+        lookup,
+        hours,
+        _prefs(profile),
+        marks=marks,
+        credits=credits,
     )
     today = dt.datetime.now(progress.KST).date()
     totals = roadmap.timeline(steps, float(profile.weekly_hours), today)
@@ -115,6 +144,7 @@ def record_progress(
     resource_id: str,
     status: str,
     percent: int,
+    hours: float | None = None,
 ) -> Row[Any]:
     """Store progress on a roadmap's resource; 404 for another user's roadmap or an unknown
     resource, 422 for a resource that does not serve this roadmap. Nothing changes on error."""
@@ -133,20 +163,68 @@ def record_progress(
             details=[{"field": "resource_id", "message": "not part of this roadmap"}],
         )
     before = store_learning.progress_of(session, user_id, resource_id)
-    previous = int(before.percent) if before is not None else 0
-    stored = store_learning.set_progress(session, user_id, resource_id, status, percent)
+    was = logged_hours(before, resource)
+    manual, credit, status = next_hours(was, resource.study_hours, status, percent, hours)
+    stored = store_learning.set_progress(
+        session,
+        user_id,
+        resource_id,
+        status,
+        round(manual + credit, 2),
+        round(credit, 2),
+        percent_of(manual + credit, resource.study_hours),
+    )
     store_learning.log_progress_event(
         session,
         user_id,
         kind="resource",
         resource_id=resource_id,
         status=status,
-        percent=percent,
-        hours=progress.hours_for(previous, percent, resource.study_hours),
+        percent=stored.percent,
+        # Signed: undoing "finished" takes its hours back, so a week never shows more than logged.
+        hours=round(manual + credit - was[0] - was[1], 2),
     )
     if status == "done":
         _ab_event(session, settings, user_id, "item_completed", row.trend_slug, resource_id)
     return stored
+
+
+def logged_hours(row: Row[Any] | None, resource: Resource) -> tuple[float, float]:
+    """(hours the person marked, hours "finished" added) on a resource so far; rows stored
+    before hours existed count their percent of the study time."""
+    if row is None:
+        return 0.0, 0.0
+    total, credit = float(row.hours), float(row.done_credit)
+    if total == 0 and row.percent > 0:
+        total = row.percent / 100 * resource.study_hours
+    return total - credit, credit
+
+
+def next_hours(
+    was: tuple[float, float], study: float, status: str, percent: int, hours: float | None
+) -> tuple[float, float, str]:
+    """(marked hours, finished credit, status) after a change.
+
+    Hours logged by the person count as they are; "finished" tops them up to the resource's study
+    time (the credit), and undoing it (back to in progress) takes exactly that credit away.
+    """
+    manual = was[0]
+    if status == "not_started":
+        return 0.0, 0.0, "not_started"
+    if hours is not None:
+        manual = float(hours)
+    elif status == "in_progress":  # the percent form of the API
+        manual = percent / 100 * study
+    if status == "done":
+        return manual, max(0.0, study - manual), "done"
+    if manual >= study > 0:
+        return manual, 0.0, "done"
+    return manual, 0.0, "in_progress" if manual > 0 else "not_started"
+
+
+def percent_of(hours: float, study: float) -> int:
+    """Hours as a whole percentage of the resource's study time (at most 100)."""
+    return min(100, round(100 * hours / study)) if study > 0 else 0
 
 
 def _ab_event(

@@ -30,11 +30,6 @@ def kst_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(KST).date()
 
 
-def hours_for(previous_percent: int, percent: int, study_hours: float) -> float:
-    """Study hours a progress change stands for (only forward progress counts)."""
-    return round(max(0, percent - previous_percent) / 100 * study_hours, 2)
-
-
 def streak(days: Iterable[dt.date], today: dt.date) -> dict[str, object]:
     """Current and longest run of consecutive active days, and the last active day."""
     active = sorted(set(days))
@@ -66,18 +61,13 @@ def weekly_summary(
     """What happened in the week starting on Monday ``start``, against the weekly goal."""
     end = start + dt.timedelta(days=6)
     inside = [e for e in events if start <= kst_day(e.occurred_at) <= end]
-    studied = round(sum(e.hours for e in inside if e.kind == "resource"), 1)
+    # Logged changes are signed (undoing "finished" takes its hours back): never below zero.
+    studied = round(max(0.0, sum(e.hours for e in inside if e.kind == "resource")), 1)
     completed = sum(1 for e in inside if e.kind == "resource" and e.status == "done")
     progressed = sum(1 for e in inside if e.kind == "resource")
     rated = sum(1 for e in inside if e.kind == "skill")
     days = len({kst_day(e.occurred_at) for e in inside})
     on_track = studied >= goal_hours
-    if not inside:
-        message = "이번 주에는 아직 학습 기록이 없어요. 짧게라도 시작해 볼까요?"
-    elif on_track:
-        message = f"목표 {goal_hours:g}시간 중 {studied:g}시간을 채웠어요. 잘하고 있어요!"
-    else:
-        message = f"목표 {goal_hours:g}시간 중 {studied:g}시간을 했어요. 조금만 더 힘내요."
     return {
         "week_start": start,
         "week_end": end,
@@ -88,5 +78,16 @@ def weekly_summary(
         "skills_rated": rated,
         "active_days": days,
         "on_track": on_track,
-        "message_ko": message,
+        "message_ko": week_message(studied, goal_hours, bool(inside)),
     }
+
+
+def week_message(studied: float, goal: float, any_log: bool) -> str:
+    """The week in one Korean sentence, against the weekly goal."""
+    if not any_log or studied <= 0:
+        return "이번 주에는 아직 공부한 시간이 없어요. 짧게라도 시작해 볼까요?"
+    if studied > goal:
+        return f"이번 주 목표 {goal:g}시간을 넘겨 {studied:g}시간 공부했어요. 잘하고 있어요!"
+    if studied == goal:
+        return f"이번 주 목표 {goal:g}시간을 모두 채웠어요. 잘하고 있어요!"
+    return f"이번 주 목표 {goal:g}시간 중 {studied:g}시간 공부했어요. 조금만 더 힘내요."

@@ -44,7 +44,8 @@ def aggregates(session: SessionDep, admin: Admin) -> AggregatesOut:
 def report(
     request: Request, session: SessionDep, admin: Admin, experiment: Experiment = None
 ) -> ReportOut:
-    """Per-variant exposure and outcome rates with two-proportion z-tests against the control."""
+    """Per-variant exposure and outcome rates, each variant tested against the control, with a
+    verdict only once both arms reach the minimum sample."""
     settings = settings_of(request)
     name = experiment or settings.users_ab_experiment
     order: list[str] = []
@@ -54,7 +55,8 @@ def report(
         )
         order = [v.name for v in variants]
     exposed, outcomes = store.experiment_counts(session, name)
-    return ReportOut.model_validate(abtest.report(name, order, exposed, outcomes))
+    body = abtest.report(name, order, exposed, outcomes, settings.users_ab_min_users_per_arm)
+    return ReportOut.model_validate(body)
 
 
 def _resource_id(item: CatalogItem) -> str:

@@ -29,12 +29,14 @@ from trendpath.users.schemas_match import (
     RoadmapList,
     RoadmapOut,
     StartRoadmapIn,
+    StepMarkIn,
 )
 
 router = APIRouter(prefix="/v1", tags=["learning"])
 
 RoadmapId = Annotated[uuid.UUID, Path(description="Roadmap id")]
 ResourcePath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{1,127}$")]
+SkillPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64)]
 
 
 @router.get("/catalog", response_model=ResourcePage, summary="Search learning resources")
@@ -177,8 +179,9 @@ def put_progress(
     session: SessionDep,
     user: Writer,
 ) -> ResourceProgressOut:
-    """not_started / in_progress with percent / done. Moves the roadmap's gaps and timeline."""
-    assert body.percent is not None
+    """not_started / in_progress with the hours studied (or a percent) / done. Moves the
+    roadmap's gaps and timeline; "done" tops the hours up to the study time, and going back to
+    in progress takes exactly that top-up away."""
     row = planner.record_progress(
         session,
         settings_of(request),
@@ -186,7 +189,8 @@ def put_progress(
         roadmap_id,
         resource_id,
         body.status,
-        body.percent,
+        body.percent or 0,
+        body.hours,
     )
     session.commit()
     return ResourceProgressOut(
@@ -196,6 +200,39 @@ def put_progress(
         percent=row.percent,
         updated_at=row.updated_at,
     )
+
+
+@router.put(
+    "/roadmaps/{roadmap_id}/steps/{skill}",
+    response_model=RoadmapOut,
+    responses=error_responses(404),
+    summary="Mark a roadmap step done, skipped or in progress",
+)
+def put_step(
+    roadmap_id: RoadmapId,
+    skill: SkillPath,
+    body: StepMarkIn,
+    request: Request,
+    session: SessionDep,
+    user: Writer,
+) -> RoadmapOut:
+    """``open`` clears the mark. 404 for another user's roadmap; 422 for a skill that is no
+    step of it. Skipped steps count in no time estimate."""
+    settings = settings_of(request)
+    row = store_learning.roadmap(session, user.user_id, roadmap_id)
+    if row is None:
+        raise ApiError(404, "not_found", "no such roadmap")
+    if skill not in planner.planned_skills(row, load_taxonomy(settings.data_dir)):
+        raise ApiError(
+            422,
+            "validation_error",
+            f"skill {skill!r} is not a step of this roadmap",
+            details=[{"field": "skill", "message": "not a step of this roadmap"}],
+        )
+    state = None if body.state == "open" else body.state
+    store_learning.set_step_mark(session, user.user_id, roadmap_id, skill, state)
+    session.commit()
+    return RoadmapOut.model_validate(planner.view(session, settings, user.user_id, row))
 
 
 @router.get("/progress", response_model=ProgressSummaryOut, summary="Streak and weekly summary")

@@ -255,10 +255,14 @@ class ResourcePage(BaseModel):
 
 
 class ProgressIn(StrictModel):
-    """Progress on one resource. ``percent`` is needed while in progress (1–99)."""
+    """Progress on one resource: while in progress either the ``hours`` studied so far (what
+    the dashboard sends: progress is credited by hours as marked) or a ``percent`` (1–99)."""
 
     status: ProgressStatus
     percent: int | None = Field(default=None, strict=True, ge=0, le=100)
+    hours: float | None = Field(
+        default=None, ge=0, le=1000, description="Hours studied on it so far (not counting done)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ProgressIn:
@@ -266,9 +270,14 @@ class ProgressIn(StrictModel):
         if self.status in fixed:
             if self.percent not in (None, fixed[self.status]):
                 raise ValueError(f"percent must be {fixed[self.status]} when {self.status}")
+            if self.status == "not_started" and self.hours:
+                raise ValueError("hours must be 0 when not_started")
             self.percent = fixed[self.status]
+        elif self.hours is not None:
+            if self.percent is not None:
+                raise ValueError("give hours or percent, not both")
         elif self.percent is None or not 1 <= self.percent <= 99:
-            raise ValueError("percent must be 1..99 while in_progress")
+            raise ValueError("percent (1..99) or hours is needed while in_progress")
         return self
 
 

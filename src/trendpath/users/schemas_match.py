@@ -209,6 +209,9 @@ class StepResource(ResourceOut):
     """A linked resource with the user's progress on it."""
 
     percent: int
+    hours: float = Field(default=0.0, description="Hours credited (marked + finished)")
+    marked_hours: float = Field(default=0.0, description="Hours the user marked as studied")
+    study_hours: float = Field(default=0.0, description="Expected study time")
 
 
 class RoadmapStep(BaseModel):
@@ -229,9 +232,23 @@ class RoadmapStep(BaseModel):
     remaining_hours: float
     progress: float
     done: bool
+    state: Literal["have", "done", "skipped", "in_progress", "todo"] = Field(
+        description="have = already met when the roadmap started (left out of estimates)"
+    )
+    mark: Literal["done", "skipped", "in_progress"] | None = None
+    implied_by: str | None = Field(
+        default=None, description="The rated skill whose level implies this one's"
+    )
+    prerequisites: list[str] = Field(default_factory=list)
     resources: list[StepResource]
     start_week: int | None
     end_week: int | None
+
+
+class StepMarkIn(StrictModel):
+    """Mark a roadmap step; ``open`` clears the mark."""
+
+    state: Literal["done", "skipped", "in_progress", "open"]
 
 
 class Notice(BaseModel):
@@ -256,6 +273,8 @@ class RoadmapOut(BaseModel):
     weeks_remaining: int
     estimated_finish: dt.date
     completed_steps: int
+    already_have: int = 0
+    skipped_steps: int = 0
     total_gap: int
     remaining_gap: float
     steps: list[RoadmapStep]
@@ -335,7 +354,8 @@ class VariantReport(BaseModel):
 
 
 class Comparison(BaseModel):
-    """A variant against the control on one outcome (two-proportion z-test)."""
+    """A variant against the control on one outcome (Fisher's exact test for small counts, else
+    the two-proportion z-test; p-values Holm-adjusted over the variant's outcomes)."""
 
     outcome: str
     control: str | None
@@ -343,9 +363,13 @@ class Comparison(BaseModel):
     rate_control: float
     rate_variant: float
     difference: float
+    test: Literal["z", "fisher", "none"] = "z"
     z: float | None
     p_value: float | None
+    p_adjusted: float | None = None
     significant: bool
+    verdict: Literal["insufficient", "better", "worse", "no_difference"] = "insufficient"
+    verdict_ko: str = ""
 
 
 class ReportOut(BaseModel):
@@ -353,6 +377,7 @@ class ReportOut(BaseModel):
 
     experiment: str
     alpha: float
+    min_users_per_arm: int = 0
     variants: list[VariantReport]
     comparisons: list[Comparison]
 

@@ -84,17 +84,26 @@ def progress_of(session: Session, user_id: uuid.UUID, resource_id: str) -> Row[A
 
 
 def set_progress(
-    session: Session, user_id: uuid.UUID, resource_id: str, status: str, percent: int
+    session: Session,
+    user_id: uuid.UUID,
+    resource_id: str,
+    status: str,
+    hours: float,
+    done_credit: float,
+    percent: int,
 ) -> Row[Any]:
-    """Store progress on a resource, keeping the first start and the completion time."""
+    """Store progress on a resource: the hours studied as marked, the hours "finished" added on
+    top (``done_credit``), and the percent they make; keeps the first start and completion time."""
     now = func.now()
-    started = now if percent > 0 else None
+    started = now if hours > 0 else None
     completed = now if status == "done" else None
     stmt = insert(m.progress).values(
         user_id=user_id,
         resource_id=resource_id,
         status=status,
         percent=percent,
+        hours=hours,
+        done_credit=done_credit,
         started_at=started,
         completed_at=completed,
     )
@@ -104,12 +113,42 @@ def set_progress(
         set_={
             "status": ex.status,
             "percent": ex.percent,
+            "hours": ex.hours,
+            "done_credit": ex.done_credit,
             "started_at": func.coalesce(m.progress.c.started_at, ex.started_at),
             "completed_at": ex.completed_at,
             "updated_at": now,
         },
     ).returning(*m.progress.c)
     return session.execute(upsert).one()
+
+
+def step_marks(session: Session, user_id: uuid.UUID, roadmap_id: uuid.UUID) -> dict[str, str]:
+    """The user's own marks on a roadmap's steps, by skill."""
+    s = m.roadmap_step
+    stmt = select(s.c.skill, s.c.state).where(s.c.roadmap_id == roadmap_id, s.c.user_id == user_id)
+    return dict(session.execute(stmt).tuples().all())
+
+
+def set_step_mark(
+    session: Session, user_id: uuid.UUID, roadmap_id: uuid.UUID, skill: str, state: str | None
+) -> None:
+    """Mark a step done, skipped or in progress; ``None`` clears the mark."""
+    s = m.roadmap_step
+    if state is None:
+        session.execute(
+            s.delete().where(
+                s.c.roadmap_id == roadmap_id, s.c.skill == skill, s.c.user_id == user_id
+            )
+        )
+        return
+    stmt = insert(s).values(roadmap_id=roadmap_id, skill=skill, user_id=user_id, state=state)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["roadmap_id", "skill"],
+            set_={"state": stmt.excluded.state, "updated_at": func.now()},
+        )
+    )
 
 
 def log_progress_event(session: Session, user_id: uuid.UUID, **values: Any) -> None:

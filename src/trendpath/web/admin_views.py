@@ -90,12 +90,15 @@ def ab_view(report: dict[str, Any]) -> dict[str, Any]:
             "rate_variant_pct": percent(c["rate_variant"]),
             "difference_pct": f"{100 * float(c['difference']):+.1f}%p",
             "p": "–" if c.get("p_value") is None else f"{float(c['p_value']):.3f}",
+            "p_adjusted": "–" if c.get("p_adjusted") is None else f"{float(c['p_adjusted']):.3f}",
+            "test_key": f"ab.test.{c.get('test', 'z')}",
         }
         for c in report.get("comparisons", [])
     ]
     return {
         "experiment": report.get("experiment", ""),
         "alpha": report.get("alpha"),
+        "min_users": report.get("min_users_per_arm"),
         "outcome_keys": [f"ab.outcome.{k}" for k in AB_OUTCOMES],
         "variants": variants,
         "comparisons": comparisons,

@@ -15,10 +15,14 @@ from trendpath.web.routes import router
 from trendpath.web.routes_account import router as account_router
 from trendpath.web.routes_admin import router as admin_router
 from trendpath.web.routes_coach import router as coach_router
+from trendpath.web.routes_info import install_error_pages
+from trendpath.web.routes_info import router as info_router
+from trendpath.web.routes_news import router as news_router
 from trendpath.web.routes_onboarding import router as onboarding_router
 from trendpath.web.routes_results import router as results_router
 from trendpath.web.routes_roadmap import router as roadmap_router
 from trendpath.web.routes_trends import router as trends_router
+from trendpath.web.routes_values import router as values_router
 
 HERE = Path(__file__).parent
 
@@ -35,6 +39,9 @@ SPEC = ServiceSpec(
         results_router,
         roadmap_router,
         trends_router,
+        values_router,
+        news_router,
+        info_router,
         admin_router,
     ),
 )
@@ -44,4 +51,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """Build the dashboard app."""
     app = build_app(SPEC, settings, runtime)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_pages(app)  # Korean pages instead of the services' JSON errors
     return app

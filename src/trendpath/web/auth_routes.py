@@ -18,11 +18,12 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from trendpath.kit.auth import WEB_CLIENT_ID, dashboard_url
+from trendpath.kit.auth import WEB_CLIENT_ID, dashboard_url, logout_hint
 from trendpath.kit.errors import ApiError
 from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.web import session as websession
+from trendpath.web.messages import ko
 from trendpath.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +48,7 @@ def _local_path(value: str | None) -> str:
 
 def _problem(request: Request, message: str, status: int = 400) -> HTMLResponse:
     return render(
-        request, "auth_message.html", {"title": "로그인 문제", "message": message}, status
+        request, "auth_message.html", {"title": ko("msg.login_problem"), "message": message}, status
     )
 
 
@@ -179,17 +180,15 @@ async def callback(request: Request) -> Response:
         or pending.get("exp", 0) < time.time()
         or not hmac.compare_digest(str(pending.get("state", "")), state)
     ):
-        return _problem(
-            request, "로그인 요청이 만료되었거나 올바르지 않습니다. 다시 시도해 주세요."
-        )
+        return _problem(request, ko("msg.login_expired"))
     code = request.query_params.get("code")
     if request.query_params.get("error") or not code:
-        return _problem(request, "로그인이 취소되었거나 거절되었습니다.")
+        return _problem(request, ko("msg.login_refused"))
     try:
         tokens = await _exchange(request, pending, code)
         claims = await websession.verify_id_token(request, tokens["id_token"], pending["nonce"])
     except (ApiError, KeyError):
-        return _problem(request, "로그인을 완료하지 못했습니다. 다시 시도해 주세요.")
+        return _problem(request, ko("msg.login_failed"))
     now = int(time.time())
     signed = websession.WebSession(
         sub=str(claims["sub"]),
@@ -214,9 +213,7 @@ async def logout(request: Request) -> Response:
     session = websession.load(request)
     token = form.get("csrf_token")
     if not websession.csrf_ok(request, session, token if isinstance(token, str) else None):
-        return _problem(
-            request, "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", 403
-        )
+        return _problem(request, ko("msg.expired"), 403)
     assert session is not None
     settings = _settings(request)
     await runtime_of(request).clients.request(
@@ -230,7 +227,11 @@ async def logout(request: Request) -> Response:
     home = f"{request.url.scheme}://{request.url.netloc}/"
     if settings.public_url:
         home = f"{dashboard_url(settings)}/"
-    query = urlencode({"client_id": WEB_CLIENT_ID, "post_logout_redirect_uri": home})
+    # The hint lets the auth server end its own session at once: one click signs out.
+    hint = logout_hint(settings, session.sub)
+    query = urlencode(
+        {"client_id": WEB_CLIENT_ID, "post_logout_redirect_uri": home, "logout_hint": hint}
+    )
     response = RedirectResponse(
         _browser_url(request, f"{doc['end_session_endpoint']}?{query}"), status_code=303
     )

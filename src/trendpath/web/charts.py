@@ -1,92 +1,98 @@
-"""Chart geometry for inline SVG, computed on the server (no chart library, no build step).
+"""Chart data for the dashboard, computed on the server as pure functions.
 
-Functions here are pure: they take numbers from the services' answers and return the shapes a
-template draws (SVG path data, bar extents) plus a text alternative, so the charts are readable
-with a screen reader and without JavaScript.
+The Velocity chart is drawn in the browser by Chart.js (vendored under ``static/vendor``, served
+by the package: no CDN, works offline) from the series computed here; the same numbers are
+rendered as a data table behind every chart, so the chart reads with a screen reader and without
+JavaScript. Every Velocity chart uses the same 0–100 scale, so two trends compared side by side
+are on one scale (each chart scaling itself made 78 → 44 look flat). The forecast is served by the
+trends service as a *change* over the horizon; it is drawn from the last score, with its 80 %
+prediction interval shaded and named, and worded by the interval (:func:`kit.wording.forecast_ko`).
+
+Contribution bars stay inline SVG (a zero line, a bar per indicator, its value written beside).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trendpath.kit.josa import josa
+from trendpath.kit.wording import VELOCITY_KO, direction, forecast_ko, signed
 
-@dataclass(frozen=True)
-class Sparkline:
-    """A Velocity Score line with an optional forecast point and its interval band."""
-
-    width: int
-    height: int
-    line: str
-    band: str = ""
-    forecast_line: str = ""
-    forecast_dot: tuple[float, float] | None = None
-    last_dot: tuple[float, float] | None = None
-    summary_ko: str = ""
+SCALE = (0.0, 100.0)
+"""The one y-axis of every Velocity chart."""
 
 
-def _scale(lo: float, hi: float, size: float, pad: float) -> Any:
-    span = (hi - lo) or 1.0
-
-    def at(value: float) -> float:
-        return round(pad + (size - 2 * pad) * (value - lo) / span, 1)
-
-    return at
+def _clip(value: float) -> float:
+    return round(max(SCALE[0], min(SCALE[1], value)), 1)
 
 
-def _levels(last: float, forecast: dict[str, Any] | None) -> dict[str, float] | None:
-    """The forecast as score levels: the trends service serves a *change* over the horizon."""
-    if not forecast:
-        return None
+def week_ko(iso: str) -> str:
+    """An ISO week date as Korean text: ``2025-03-03`` → "2025년 3월 3일 주"."""
+    day = dt.date.fromisoformat(iso[:10])
+    return f"{day.year}년 {day.month}월 {day.day}일 주"
+
+
+def _history_sentence(scores: Sequence[float]) -> str:
+    first, last, n = round(scores[0]), round(scores[-1]), len(scores)
+    if n == 1:
+        return f"{josa(VELOCITY_KO, '은')} {last}점이에요."
+    if first == last:
+        return f"지난 {n}주 동안 {josa(VELOCITY_KO, '은')} {last}점 안팎을 오갔어요."
+    way = "올랐어요" if last > first else "내렸어요"
+    return f"지난 {n}주 동안 {josa(VELOCITY_KO, '이')} {first}점에서 {last}점으로 {way}."
+
+
+def _forecast_part(last_week: dt.date, last: float, forecast: Mapping[str, Any]) -> dict[str, Any]:
+    horizon = int(forecast.get("horizon_weeks", 4))
+    change, lo, hi = float(forecast["point"]), float(forecast["lo"]), float(forecast["hi"])
     return {
-        "horizon": float(forecast.get("horizon_weeks", 4)),
-        "change": float(forecast["point"]),
-        "point": last + float(forecast["point"]),
-        "lo": last + float(forecast["lo"]),
-        "hi": last + float(forecast["hi"]),
+        "weeks": [(last_week + dt.timedelta(weeks=k)).isoformat() for k in range(1, horizon + 1)],
+        "horizon": horizon,
+        "change": round(change, 1),
+        "change_text": signed(change),
+        "point": _clip(last + change),
+        "lo": _clip(last + lo),
+        "hi": _clip(last + hi),
+        "direction": direction(change, lo, hi),
+        "sentence": forecast_ko(change, lo, hi, horizon),
     }
 
 
-def sparkline(
-    scores: list[float], forecast: dict[str, Any] | None, width: int = 240, height: int = 64
-) -> Sparkline | None:
-    """The history line, then a dashed segment to the forecast with its lo–hi band.
+def velocity_chart(
+    points: Sequence[Mapping[str, Any]], forecast: Mapping[str, Any] | None, weeks: int = 52
+) -> dict[str, Any] | None:
+    """The series, labels, table rows and summary of a Velocity chart (None without history).
 
-    ``forecast`` holds the forecast change of the score (``point``/``lo``/``hi``) over
-    ``horizon_weeks``, as the trends service serves it; it is drawn from the last score.
-    None when there is nothing to draw.
+    ``points`` are the trends service's weekly ``{"week", "score"}`` (oldest first); the last
+    ``weeks`` of them are shown.
     """
-    if not scores:
+    shown = [p for p in points if p.get("score") is not None][-weeks:]
+    if not shown:
         return None
-    fc = _levels(scores[-1], forecast)
-    horizon = int(fc["horizon"]) if fc else 0
-    values = list(scores) + ([fc["lo"], fc["hi"], fc["point"]] if fc else [])
-    lo, hi = min(values), max(values)
-    margin = max(2.0, (hi - lo) * 0.1)
-    y_of = _scale(hi + margin, lo - margin, height, 4)
-    x_of = _scale(0, max(1, len(scores) - 1 + horizon), width, 4)
-    points = [(x_of(i), y_of(v)) for i, v in enumerate(scores)]
-    line = "M" + " L".join(f"{x},{y}" for x, y in points)
-    last = points[-1]
-    summary = f"최근 {len(scores)}주 Velocity Score {scores[0]:.0f}에서 {scores[-1]:.0f}"
-    if not fc:
-        return Sparkline(width, height, line, last_dot=last, summary_ko=summary)
-    fx, fy = x_of(len(scores) - 1 + horizon), y_of(fc["point"])
-    band = f"M{last[0]},{last[1]} L{fx},{y_of(fc['hi'])} L{fx},{y_of(fc['lo'])} Z"
-    summary += (
-        f", {horizon}주 뒤 예측 {fc['point']:.0f}({fc['change']:+.1f}점, "
-        f"범위 {fc['lo']:.0f}–{fc['hi']:.0f})"
+    dates = [str(p["week"])[:10] for p in shown]
+    scores = [round(float(p["score"]), 1) for p in shown]
+    fc = (
+        _forecast_part(dt.date.fromisoformat(dates[-1]), scores[-1], forecast) if forecast else None
     )
-    return Sparkline(
-        width,
-        height,
-        line,
-        band=band,
-        forecast_line=f"M{last[0]},{last[1]} L{fx},{fy}",
-        forecast_dot=(fx, fy),
-        last_dot=last,
-        summary_ko=summary,
-    )
+    pad: list[float | None] = [None] * (len(scores) - 1)
+    chart: dict[str, Any] = {
+        "labels": dates + (fc["weeks"] if fc else []),
+        "history": scores + ([None] * fc["horizon"] if fc else []),
+        "scale": list(SCALE),
+        "rows": [{"week": week_ko(d), "score": s} for d, s in zip(dates, scores, strict=True)],
+        "summary": _history_sentence(scores),
+        "forecast": fc,
+    }
+    if fc:
+        blank = [None] * (fc["horizon"] - 1)
+        chart["forecast_line"] = [*pad, scores[-1], *blank, fc["point"]]
+        chart["band_lo"] = [*pad, scores[-1], *blank, fc["lo"]]
+        chart["band_hi"] = [*pad, scores[-1], *blank, fc["hi"]]
+        chart["summary"] += " " + fc["sentence"]
+    return chart
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class Bar:
 
     label: str
     points: float
+    text: str
     x: float
     width: float
     negative: bool
@@ -113,10 +120,11 @@ def contribution_bars(
     half = width / 2
     bars = []
     for c in contributions:
-        pts = float(c["points"])
+        pts = round(float(c["points"]), 1)
         length = round(half * abs(pts) / biggest, 1)
         x = half - length if pts < 0 else half
-        bars.append(Bar(str(c.get(label) or c["indicator"]), round(pts, 1), x, length, pts < 0))
+        name = str(c.get(label) or c["indicator"])
+        bars.append(Bar(name, pts, signed(pts), x, length, pts < 0))
     return bars
 
 

@@ -71,18 +71,17 @@ def pick(ctx: Any, item: Any, base: str = "") -> str:
     return str(getter(ko_key) or "")
 
 
-def _taxonomy(ctx: Any) -> Taxonomy | None:
+def _taxonomy(request: Request) -> Taxonomy | None:
     try:
-        return load_taxonomy(ctx["request"].app.state.settings.data_dir)
+        return load_taxonomy(request.app.state.settings.data_dir)
     except TaxonomyError:
         return None
 
 
-@pass_context
-def term(ctx: Any, kind: str, slug: str) -> str:
-    """A taxonomy term's label in the page's language (``skill``, ``interest``, ``skill_group``,
-    ``interest_group``); the slug itself when the taxonomy does not know it."""
-    tax = _taxonomy(ctx)
+def term_label(request: Request, kind: str, slug: str, lang: str) -> str:
+    """A taxonomy term's label in ``lang`` (``skill``, ``interest``, ``skill_group``,
+    ``interest_group``, ``value``); the slug itself when the taxonomy does not know it."""
+    tax = _taxonomy(request)
     if tax is None:
         return slug
     terms: dict[str, Mapping[str, Any]] = {
@@ -90,11 +89,18 @@ def term(ctx: Any, kind: str, slug: str) -> str:
         "interest": tax.interests,
         "skill_group": tax.skill_groups,
         "interest_group": {g.slug: g for g in tax.interest_groups},
+        "value": {a.slug: a for a in tax.value_axes},
     }
     found = terms[kind].get(slug)
     if found is None:
         return slug
-    return str(found.en if _lang(ctx) == "en" else found.ko)
+    return str(found.en if lang == "en" else found.ko)
+
+
+@pass_context
+def term(ctx: Any, kind: str, slug: str) -> str:
+    """Template global: a taxonomy term's label in the page's language."""
+    return term_label(ctx["request"], kind, slug, _lang(ctx))
 
 
 GLOBALS: dict[str, Any] = {"t": t, "pick": pick, "term": term, "lang_of": lang_of}

@@ -36,8 +36,8 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "feeds.all": ("전체", "All"),
     "feeds.count": ("피드 {n}개", "{n} feeds"),
     "feeds.shown": ("앞의 {n}개 표시", "first {n} shown"),
-    "feeds.empty": ("등록된 피드가 없습니다.", "No feeds yet."),
-    "feeds.empty_status": ("이 상태의 피드가 없습니다.", "No feeds in this state."),
+    "feeds.empty": ("등록된 피드가 없어요.", "No feeds yet."),
+    "feeds.empty_status": ("이 상태의 피드가 없어요.", "No feeds in this state."),
     "feeds.col_feed": ("피드", "Feed"),
     "feeds.col_status": ("상태", "Status"),
     "feeds.col_last_fetch": ("마지막 수집", "Last fetch"),
@@ -49,29 +49,29 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "feeds.errors": ("연속 오류 {n}회 · 파싱 오류 {p}회", "{n} errors in a row · {p} parse errors"),
     "feeds.unpark": ("다시 수집", "Unpark"),
     "feeds.unparked": (
-        "피드 {id}의 오류 기록을 지우고 바로 다시 수집하도록 했습니다.",
+        "피드 {id}의 오류 기록을 지우고 바로 다시 수집하도록 했어요.",
         "Feed {id} was unparked and will be fetched again now.",
     ),
     "fresh.rule": (
         "이번 주({week}) 기준 경과 주. 매주 수집은 지난주까지 채우므로 1주는 정상이고, "
-        "{n}주보다 오래되면 오래된 데이터로 표시합니다.",
+        "{n}주보다 오래되면 오래된 데이터로 표시해요.",
         "Age in weeks from this week ({week}). The weekly collection fills last week, so 1 week "
         "is normal; data older than {n} weeks is marked stale.",
     ),
     "fresh.stale_count": (
-        "트렌드 {total}개 중 {n}개의 데이터가 오래되었거나 비어 있습니다.",
+        "트렌드 {total}개 중 {n}개의 데이터가 오래됐거나 비어 있어요.",
         "{n} of {total} trends have stale or missing data.",
     ),
-    "fresh.all_fresh": ("트렌드 {total}개 모두 최신입니다.", "All {total} trends are current."),
-    "fresh.empty": ("아직 트렌드가 없습니다.", "No trends yet."),
+    "fresh.all_fresh": ("트렌드 {total}개 모두 최신이에요.", "All {total} trends are current."),
+    "fresh.empty": ("아직 트렌드가 없어요.", "No trends yet."),
     "fresh.col_trend": ("트렌드", "Trend"),
-    "fresh.col_velocity": ("Velocity 최신 주", "Latest Velocity week"),
+    "fresh.col_velocity": ("성장 속도 지수 최신 주", "Latest Velocity week"),
     "fresh.col_forecast": ("예측 최신 주", "Latest forecast week"),
     "fresh.stale": ("오래됨", "Stale"),
     "fresh.age": ("{n}주 전", "{n} wk ago"),
     "fresh.none": ("데이터 없음", "No data"),
     "models.forecasts": ("예측에 쓰인 모델", "Models behind stored forecasts"),
-    "models.no_forecasts": ("아직 저장된 예측이 없습니다.", "No forecasts stored yet."),
+    "models.no_forecasts": ("아직 저장된 예측이 없어요.", "No forecasts stored yet."),
     "models.forecast_line": (
         "최신 예측 주 {week}, 트렌드 {n}개",
         "latest forecast week {week}, {n} trends",
@@ -79,11 +79,11 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "models.serving": ("사용 중", "In use"),
     "models.registry": ("등록된 모델 버전", "Registered model versions"),
     "models.gate_rule": (
-        "검증 지표 {metric}이 1보다 작으면(단순 예측보다 나으면) 서비스에 쓸 수 있습니다.",
+        "검증 지표 {metric}이 1보다 작으면(단순 예측보다 나으면) 서비스에 쓸 수 있어요.",
         "A version may serve when its {metric} is below 1 (it beats the naive forecast).",
     ),
     "models.empty": (
-        "등록된 모델이 없습니다. 첫 예측 때 학습됩니다. 바로 학습하려면:",
+        "등록된 모델이 없어요. 첫 예측 때 학습돼요. 바로 학습하려면:",
         "No model registered yet. One is trained at the first forecast; to train one now:",
     ),
     "models.col_version": ("버전", "Version"),
@@ -96,7 +96,7 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "ab.experiment": ("실험", "Experiment"),
     "ab.show": ("보기", "Show"),
     "ab.empty": (
-        "실험 ‘{name}’에 아직 노출된 사용자가 없습니다.",
+        "실험 ‘{name}’에 아직 노출된 사용자가 없어요.",
         "No users have been exposed to ‘{name}’ yet.",
     ),
     "ab.variants": ("변형별 성과", "Outcomes per variant"),
@@ -106,11 +106,21 @@ ADMIN_MESSAGES: dict[str, tuple[str, str]] = {
     "ab.users": ("{n}명", "{n} users"),
     "ab.comparisons": ("대조군 대비 비교", "Against the control"),
     "ab.test_rule": (
-        "두 비율 z-검정, 유의수준 {alpha}.",
-        "Two-proportion z-test at significance level {alpha}.",
+        "기대 빈도가 5보다 작으면 피셔의 정확 검정, 아니면 두 비율 z-검정을 쓰고, 한 변형의 성과 "
+        "네 가지는 홀름 방식으로 p값을 보정해요. 유의수준 {alpha}. 그룹마다 노출 사용자가 {n}명 "
+        "이상일 때만 판단해요.",
+        "Fisher's exact test when an expected count is below 5, else the two-proportion z-test; "
+        "the p-values of a variant's four outcomes are Holm-adjusted. Significance level "
+        "{alpha}. A verdict needs at least {n} exposed users in each group.",
     ),
+    "ab.col_test": ("검정", "Test"),
+    "ab.col_p_adjusted": ("보정한 p", "Adjusted p"),
+    "ab.col_verdict": ("판단", "Verdict"),
+    "ab.test.z": ("z-검정", "z-test"),
+    "ab.test.fisher": ("피셔 정확 검정", "Fisher's exact"),
+    "ab.test.none": ("–", "–"),
     "ab.no_comparisons": (
-        "비교할 변형이 아직 없습니다.",
+        "비교할 변형이 아직 없어요.",
         "No variant to compare with the control yet.",
     ),
     "ab.col_outcome": ("성과", "Outcome"),

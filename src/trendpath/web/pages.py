@@ -18,26 +18,33 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from trendpath import __version__
+from trendpath.kit.auth import service_tokens
 from trendpath.kit.errors import ApiError
 from trendpath.kit.service import runtime_of
+from trendpath.kit.wording import direction
 from trendpath.web import i18n
 from trendpath.web import session as websession
 from trendpath.web.admin_views import kst
+from trendpath.web.messages import ko
 
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-UNAVAILABLE_KO = "지금은 정보를 불러올 수 없습니다. 잠시 후 다시 시도해 주세요."
-EXPIRED_KO = "요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."
+UNAVAILABLE_KO = ko("msg.unavailable")
+EXPIRED_KO = ko("msg.expired")
 
 NAV_SIGNED_IN = (
     ("/onboarding", "nav.onboarding"),
     ("/coach", "nav.coach"),
+    ("/values", "nav.values"),
     ("/results", "nav.results"),
     ("/roadmap", "nav.roadmap"),
+    ("/news", "nav.news"),
     ("/trends", "nav.trends"),
     ("/account", "nav.account"),
 )
+NAV_SIGNED_OUT = (("/trends", "nav.trends"), ("/auth/login", "nav.login"))
+PUBLIC_SCOPES = ("trends:read", "news:read")
 NAV_ADMIN = ("/admin", "nav.admin")
 
 
@@ -52,10 +59,13 @@ def is_admin(request: Request) -> bool:
     return session is not None and session.is_admin
 
 
-def nav_items(request: Request) -> list[dict[str, Any]]:
+def nav_items(request: Request, signed: bool = True) -> list[dict[str, Any]]:
     """The navigation links (message ids), the current one marked; 관리 for admins only."""
     path = request.url.path
-    links = list(NAV_SIGNED_IN) + ([NAV_ADMIN] if is_admin(request) else [])
+    if not signed:
+        links = list(NAV_SIGNED_OUT)
+    else:
+        links = list(NAV_SIGNED_IN) + ([NAV_ADMIN] if is_admin(request) else [])
     return [
         {
             "href": href,
@@ -67,8 +77,14 @@ def nav_items(request: Request) -> list[dict[str, Any]]:
     ]
 
 
+def fc_way(forecast: dict[str, Any]) -> str:
+    """A forecast's direction by its interval (``up``, ``down``, ``uncertain``, ``flat``)."""
+    return direction(float(forecast["point"]), float(forecast["lo"]), float(forecast["hi"]))
+
+
 GLOBALS: dict[str, Any] = {
     **i18n.GLOBALS,
+    "fc_way": fc_way,
     "signed_in": signed_in,
     "is_admin": is_admin,
     "nav_items": nav_items,
@@ -151,6 +167,33 @@ async def call(
     except ApiError as exc:
         log.warning("web: %s %s %s failed: %s", service, method, path, exc.message)
         return Answer(503)
+    return _answer(resp, service, method, path)
+
+
+async def public_call(
+    request: Request, service: str, method: str, path: str, **kwargs: Any
+) -> Answer:
+    """Call ``service`` for a visitor who may not be signed in: as the user when they are,
+    otherwise with the dashboard's own read-only service token (trends and news only)."""
+    session = await websession.current(request)
+    if session is not None:
+        return await call(request, session, service, method, path, **kwargs)
+    try:
+        headers = await service_tokens(runtime_of(request), "web").headers(PUBLIC_SCOPES)
+    except ApiError as exc:
+        log.warning("web: no public token: %s", exc.message)
+        return Answer(503)
+    try:
+        resp = await runtime_of(request).clients.request(
+            service, method, path, headers=headers, **kwargs
+        )
+    except ApiError as exc:
+        log.warning("web: %s %s %s failed: %s", service, method, path, exc.message)
+        return Answer(503)
+    return _answer(resp, service, method, path)
+
+
+def _answer(resp: Any, service: str, method: str, path: str) -> Answer:
     if resp.status_code == 204 or not resp.content:
         return Answer(resp.status_code)
     try:

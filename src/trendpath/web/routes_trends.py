@@ -1,83 +1,121 @@
-"""Trend explorer: every trend with search, and one trend's velocity, contributions and news."""
+"""Trend explorer: public pages (no sign-in) to search, filter and sort every trend, and one
+trend's Velocity chart, forecast, contributions, skills, related trends and news.
+
+Signed-in visitors call the trends and news services with their own token; everyone else with
+the dashboard's read-only service token (``pages.public_call``). Every page has a stable,
+shareable URL: the filters live in the query string.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from trendpath.web import session as websession
-from trendpath.web.charts import contribution_bars, meter, sparkline
-from trendpath.web.pages import UNAVAILABLE_KO, call, lang_of, render, to_login
+from trendpath.kit.wording import score_100
+from trendpath.web.charts import contribution_bars, velocity_chart
+from trendpath.web.pages import UNAVAILABLE_KO, lang_of, public_call, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 DETAIL_WEEKS = 52
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SKILL = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+STATUSES = ("surging", "rising", "steady", "falling")
+SORTS = ("velocity", "forecast", "name")
 
 
 def _int(value: str | None, default: int, top: int) -> int:
     return max(0, min(top, int(value))) if value and value.isdigit() else default
 
 
+def filters_of(request: Request) -> dict[str, str]:
+    """The explorer's filters from the query string; unknown or malformed values are dropped."""
+    qp = request.query_params
+    status, sort = qp.get("status") or "", qp.get("sort") or ""
+    chosen = {
+        "q": " ".join((qp.get("q") or "").split())[:80],
+        "status": status if status in STATUSES else "",
+        "category": qp.get("category") or "",
+        "skill": qp.get("skill") or "",
+        "sort": sort if sort in SORTS else "",
+    }
+    if not SKILL.match(chosen["category"]):
+        chosen["category"] = ""
+    if not SKILL.match(chosen["skill"]):
+        chosen["skill"] = ""
+    return chosen
+
+
+def page_link(filters: dict[str, str], offset: int = 0) -> str:
+    """The explorer URL for ``filters`` at ``offset`` (empty filters left out)."""
+    params = {k: v for k, v in filters.items() if v}
+    if offset:
+        params["offset"] = str(offset)
+    return "/trends" + ("?" + urlencode(params) if params else "")
+
+
 @router.get("/trends")
 async def explorer(request: Request) -> Response:
-    """All trends, fastest first; ``q`` searches names and keywords."""
-    session = await websession.current(request)
-    if session is None:
-        return to_login(request)
-    q = (request.query_params.get("q") or "").strip()[:80]
+    """Every trend, fastest first; search, status, category and skill filters, sorting."""
+    chosen = filters_of(request)
     offset = _int(request.query_params.get("offset"), 0, 10_000)
-    params: dict[str, Any] = {"limit": PAGE_SIZE, "offset": offset}
-    if q:
-        params["q"] = q
-    page = await call(request, session, "trends", "GET", "/v1/trends", params=params)
-    context: dict[str, Any] = {"q": q, "offset": offset, "page_size": PAGE_SIZE}
+    params: dict[str, Any] = {k: v for k, v in chosen.items() if v}
+    params.update(limit=PAGE_SIZE, offset=offset)
+    page = await public_call(request, "trends", "GET", "/v1/trends", params=params)
+    context: dict[str, Any] = {"f": chosen, "offset": offset, "page_size": PAGE_SIZE}
     if not page.ok:
         context["error"] = UNAVAILABLE_KO
         return render(request, "trends.html", context, 503)
-    context["total"] = page.body["total"]
-    context["items"] = page.body["items"]
+    body = page.body
+    context.update(
+        total=body["total"],
+        items=body["items"],
+        categories=body.get("categories", []),
+        skills=body.get("skills", []),
+        prev_link=page_link(chosen, max(0, offset - PAGE_SIZE)) if offset > 0 else None,
+        next_link=page_link(chosen, offset + PAGE_SIZE)
+        if offset + PAGE_SIZE < body["total"]
+        else None,
+        statuses=STATUSES,
+        sorts=SORTS,
+    )
     return render(request, "trends.html", context)
 
 
-async def _detail_parts(
-    request: Request, session: websession.WebSession, slug: str
-) -> tuple[Any, Any, Any]:
+async def _detail_parts(request: Request, slug: str) -> tuple[Any, Any, Any]:
     return await asyncio.gather(
-        call(request, session, "trends", "GET", f"/v1/trends/{slug}"),
-        call(request, session, "trends", "GET", f"/v1/trends/{slug}/velocity"),
-        call(request, session, "news", "GET", f"/v1/trends/{slug}/articles", params={"limit": 5}),
+        public_call(request, "trends", "GET", f"/v1/trends/{slug}"),
+        public_call(request, "trends", "GET", f"/v1/trends/{slug}/velocity"),
+        public_call(request, "news", "GET", f"/v1/trends/{slug}/articles", params={"limit": 5}),
     )
 
 
 @router.get("/trends/{slug}")
 async def trend(request: Request, slug: str) -> Response:
     """One trend: what it is, its Velocity history and forecast, why it moves, related news."""
-    session = await websession.current(request)
-    if session is None:
-        return to_login(request)
     if not SLUG.match(slug):
         return render(request, "trend.html", {"missing": True}, 404)
-    detail, history, news = await _detail_parts(request, session, slug)
+    detail, history, news = await _detail_parts(request, slug)
     if detail.status == 404:
         return render(request, "trend.html", {"missing": True}, 404)
     if not detail.ok:
         return render(request, "trend.html", {"error": UNAVAILABLE_KO}, 503)
     lang = lang_of(request)
-    points = history.body.get("points", [])[-DETAIL_WEEKS:] if history.ok else []
-    scores = [float(p["score"]) for p in points]
+    points = history.body.get("points", []) if history.ok else []
     velocity = detail.body.get("velocity") or {}
     context = {
         "trend": detail.body,
-        "chart": sparkline(scores, detail.body.get("forecast"), 640, 180),
+        "chart": velocity_chart(points, detail.body.get("forecast"), DETAIL_WEEKS),
         "history_error": None if history.ok else UNAVAILABLE_KO,
         "bars": contribution_bars(detail.body.get("contributions", []), label=f"label_{lang}"),
-        "stability": meter(velocity.get("stability")),
+        "stability": score_100(velocity.get("stability")),
         "news": news.body.get("items", []) if news.ok else [],
         "news_error": None if news.ok else "관련 뉴스를 불러올 수 없습니다.",
+        "share_url": str(request.url.replace(query="")),
     }
     return render(request, "trend.html", context)
