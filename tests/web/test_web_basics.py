@@ -193,10 +193,10 @@ def test_a_coach_answer_over_the_limit_is_refused_with_the_limit(
     sid = re.search(r'name="session_id" value="([^"]+)"', talk).group(1)  # type: ignore[union-attr]
     long = "가" * 5000
     posted = client.post("/coach/send", data={"csrf_token": csrf, "session_id": sid, "text": long})
-    assert posted.status_code == 413
+    assert posted.status_code == 422
     assert "4,000자까지" in posted.text and "5,000자" in posted.text
     streamed = client.post(
         "/coach/stream", data={"csrf_token": csrf, "session_id": sid, "text": long}
     )
-    assert streamed.status_code == 413 and "4,000자까지" in streamed.text
+    assert streamed.status_code == 422 and "4,000자까지" in streamed.text
     assert client.get("/coach").text.count('<li class="msg ') == 1  # nothing was sent
