@@ -162,7 +162,8 @@ def test_value_profile_shows_scores_with_the_persons_words(
     assert finished.status_code == 303
     page = client.get("/values")
     assert page.status_code == 200
-    assert page.text.count('<tr data-axis="') == 9
+    assert page.text.count('<tr data-axis="') == 9  # every value, the unknown ones as such
+    assert 0 < page.text.count("아직 몰라요") < 9
     assert words in page.text  # the person's own words as evidence
     assert "work24.go.kr" in page.text and "직업가치관검사" in page.text
     assert re.search(r"<strong>\d{1,3}점</strong>", page.text)  # 0–100, not raw decimals

@@ -155,6 +155,7 @@ PAGE_MESSAGES: dict[str, tuple[str, str]] = {
     "values.col_score": ("점수", "Score"),
     "values.col_evidence": ("나의 말", "My words"),
     "values.no_evidence": ("대화에서 직접 드러나지 않았어요.", "Not stated in the talk."),
+    "values.unknown": ("아직 몰라요", "Not known yet"),
     "values.top": ("가장 중요하게 여기는 가치", "What matters most"),
     "values.matches": ("추천에 어떻게 쓰이나요?", "How this shapes my trends"),
     "values.matches_text": (

@@ -25,9 +25,12 @@ MAX_QUOTES = 3
 
 
 def rows(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """The nine axes strongest first, as 0–100 points with up to three quotes each."""
+    """The nine axes: those the talk spoke to strongest first (0–100 points, up to three quotes
+    each), then those it never touched, shown as not yet known rather than as a neutral 50."""
     axes = values.get("axes", {})
-    order = values.get("ranked") or list(axes)
+    ranked = list(values.get("ranked") or [])
+    unknown = set(values.get("unknown") or [])
+    order = ranked + [a for a in axes if a not in ranked]
     out = []
     for slug in order:
         axis = axes.get(slug)
@@ -39,6 +42,7 @@ def rows(values: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "slug": slug,
                 "label": axis.get("label_ko", slug),
+                "known": slug not in unknown,
                 "score": score_100(axis.get("score")) or 0,
                 "confidence": score_100(axis.get("confidence")),
                 "quotes": list(dict.fromkeys(quotes))[:MAX_QUOTES],
