@@ -85,18 +85,17 @@ def import_csv(
     same file changes nothing) and rejected rows are listed with their reasons.
     """
     from trendpath.cli import command_runtime, fail
+    from trendpath.trends.chain import import_and_recompute
     from trendpath.trends.csvio import CsvFormatError, write_rejects
-    from trendpath.trends.csvio import import_csv as run_import
-    from trendpath.trends.recompute import recompute_all
 
     try:
         with command_runtime("trends-import") as runtime, runtime.db.session_scope() as session:
-            report = run_import(session, file.read_bytes(), source=f"csv:{file.name}")
-            scores = recompute_all(session) if report.written else 0
+            report, scores = import_and_recompute(session, file.read_bytes(), file.name)
     except CsvFormatError as exc:
         raise fail(f"{file}: {exc}") from None
     typer.echo(
-        f"{report.accepted} rows accepted, {report.written} written or changed, "
+        f"{report.accepted} rows accepted, {report.written} written or changed "
+        f"({report.new} new, {report.revised} revised), "
         f"{report.rejected_total} rejected; {scores} Velocity Scores recomputed"
     )
     if report.rejected_total:

@@ -8,6 +8,17 @@ Format (UTF-8, header required; UTF-8 with BOM and CP949/EUC-KR files are accept
 ``week`` is the Monday of an ISO week (``YYYY-MM-DD``) or an ISO week label (``2025-W10``).
 Import validates every row first, then writes all accepted rows in one transaction: a crash
 mid-way leaves nothing half-written, and re-importing the same file changes nothing.
+
+The import rules (collected API rows follow the same ones, see docs/sources.md):
+
+* a row for an **unknown trend** or indicator, a **future week** (after the current ISO week,
+  Korean time), a non-Monday date or a non-finite value is rejected with its reason;
+* a **duplicate** (same trend, indicator and week twice in one file) is rejected, named as a
+  duplicate when the value is the same and as a conflict when it differs;
+* a **revision** (a stored week with a different value or origin) replaces the stored value and
+  is counted as revised; an identical row changes nothing;
+* every stored value remembers its origin: the file name and line (``import_file``,
+  ``import_row``) and the ``source`` the file claimed (``csv:<file>`` when it claimed none).
 """
 
 from __future__ import annotations
@@ -24,6 +35,8 @@ from sqlalchemy.orm import Session
 
 from trendpath.trends import store
 from trendpath.trends.indicators import INDICATORS
+from trendpath.trends.sources.base import iso_monday
+from trendpath.trends.sources.ratelimit import korean_today
 
 REQUIRED = ("trend", "week", "indicator", "value")
 MAX_REJECTS_KEPT = 1000
@@ -44,6 +57,8 @@ class ImportReport:
 
     accepted: int = 0
     written: int = 0
+    new: int = 0
+    revised: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     rejected_total: int = 0
 
@@ -101,15 +116,34 @@ def _reader(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
 
 
+@dataclass(frozen=True)
+class _Context:
+    trend_ids: dict[str, int]
+    default_source: str
+    last_week: date
+    file_name: str | None
+
+
 def validate(
-    text: str, trend_ids: dict[str, int], default_source: str, report: ImportReport
+    text: str,
+    trend_ids: dict[str, int],
+    default_source: str,
+    report: ImportReport,
+    *,
+    today: date | None = None,
+    file_name: str | None = None,
 ) -> list[store.IndicatorRow]:
-    """Check every row; return the accepted ones and fill ``report.rejected`` with the rest."""
+    """Check every row; return the accepted ones and fill ``report.rejected`` with the rest.
+
+    Weeks after ``today``'s ISO week (default: today in Korea) are rejected as future weeks.
+    """
+    day = today or korean_today()
+    ctx = _Context(trend_ids, default_source, iso_monday(day), file_name)
     seen: dict[tuple[int, str, date], tuple[int, float]] = {}
     accepted: list[store.IndicatorRow] = []
     for line, raw in _reader(text):
         try:
-            row = _row(raw, trend_ids, default_source)
+            row = _row(raw, ctx, line)
         except ValueError as exc:
             report.reject(line, str(exc), raw)
             continue
@@ -125,9 +159,9 @@ def validate(
     return accepted
 
 
-def _row(raw: dict[str, str], trend_ids: dict[str, int], default_source: str) -> store.IndicatorRow:
+def _row(raw: dict[str, str], ctx: _Context, line: int) -> store.IndicatorRow:
     slug, indicator = raw.get("trend", ""), raw.get("indicator", "")
-    if slug not in trend_ids:
+    if slug not in ctx.trend_ids:
         raise ValueError(f"unknown trend {slug!r}")
     if indicator not in INDICATORS:
         raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(INDICATORS)}")
@@ -135,21 +169,37 @@ def _row(raw: dict[str, str], trend_ids: dict[str, int], default_source: str) ->
         week = parse_week(raw.get("week", ""))
     except ValueError as exc:
         raise ValueError(f"bad week {raw.get('week', '')!r}: {exc}") from None
+    if week > ctx.last_week:
+        raise ValueError(f"week {week.isoformat()} is in the future (current week {ctx.last_week})")
     try:
         value = _parse_value(raw.get("value", ""))
     except ValueError as exc:
         raise ValueError(f"bad value {raw.get('value', '')!r}: {exc}") from None
-    source = raw.get("source") or default_source
+    source = raw.get("source") or ctx.default_source
     if len(source) > 80:
         raise ValueError("source longer than 80 characters")
-    return store.IndicatorRow(trend_ids[slug], indicator, week, value, source)
+    return store.IndicatorRow(
+        ctx.trend_ids[slug], indicator, week, value, source, ctx.file_name, line
+    )
 
 
-def import_csv(session: Session, raw: bytes, *, source: str) -> ImportReport:
-    """Validate and upsert a CSV of indicator values (caller commits; nothing written on error)."""
+def import_csv(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    file_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Validate and upsert a CSV of indicator values (caller commits; nothing written on error).
+
+    ``file_name`` is recorded with every row (with its line) as the values' origin.
+    """
     report = ImportReport()
-    rows = validate(decode(raw), store.trend_ids(session), source, report)
-    report.written = store.upsert_indicators(session, rows)
+    trend_ids = store.trend_ids(session)
+    rows = validate(decode(raw), trend_ids, source, report, today=today, file_name=file_name)
+    report.new, report.revised = store.upsert_indicators_counted(session, rows)
+    report.written = report.new + report.revised
     return report
 
 

@@ -112,6 +112,7 @@ def forecast_view(forecast: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "model_version": forecast.get("model_version"),
         "direction": direction,
         "label_ko": f"{horizon}주 뒤 {point:+.1f}점 (예측 범위 {lo:+.1f} ~ {hi:+.1f})",
+        "synthetic_share": forecast.get("synthetic_share"),
     }
 
 

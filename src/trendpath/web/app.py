@@ -15,6 +15,7 @@ from trendpath.web.routes import router
 from trendpath.web.routes_account import router as account_router
 from trendpath.web.routes_admin import router as admin_router
 from trendpath.web.routes_coach import router as coach_router
+from trendpath.web.routes_live import router as live_router
 from trendpath.web.routes_onboarding import router as onboarding_router
 from trendpath.web.routes_results import router as results_router
 from trendpath.web.routes_roadmap import router as roadmap_router
@@ -35,6 +36,7 @@ SPEC = ServiceSpec(
         results_router,
         roadmap_router,
         trends_router,
+        live_router,
         admin_router,
     ),
 )

@@ -10,6 +10,7 @@ the Korean sentences the dashboard's Python code hands to templates (errors, exp
 from __future__ import annotations
 
 from trendpath.web.messages_admin import ADMIN_MESSAGES
+from trendpath.web.messages_data import DATA_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- chrome -----------------------------------------------------------------------------
@@ -363,3 +364,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "msg.answer_needed": ("답변을 입력해 주세요.", "Please write an answer."),
 }
 MESSAGES.update(ADMIN_MESSAGES)
+MESSAGES.update(DATA_MESSAGES)

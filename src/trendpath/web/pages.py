@@ -36,6 +36,7 @@ NAV_SIGNED_IN = (
     ("/results", "nav.results"),
     ("/roadmap", "nav.roadmap"),
     ("/trends", "nav.trends"),
+    ("/inbox", "nav.inbox"),
     ("/account", "nav.account"),
 )
 NAV_ADMIN = ("/admin", "nav.admin")

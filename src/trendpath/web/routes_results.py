@@ -33,11 +33,23 @@ def card(item: dict[str, Any], scores: list[float]) -> dict[str, Any]:
     stability = item.get("stability") or {}
     return {
         **item,
+        "share": data_share(item),
         "similarity_pct": meter(item.get("similarity")),
         "chart": sparkline(scores, item.get("forecast")),
         "stability_index": meter(stability.get("index")),
         "stability_preference": meter(stability.get("preference")),
     }
+
+
+def data_share(item: dict[str, Any]) -> float | None:
+    """The largest share of demo-synthetic inputs behind a card's numbers (None: unknown)."""
+    shares = [
+        part.get("synthetic_share")
+        for part in (item.get("velocity"), item.get("forecast"))
+        if isinstance(part, dict)
+    ]
+    known = [float(s) for s in shares if s is not None]
+    return max(known) if known else None
 
 
 def _match_error(answer: Answer) -> dict[str, Any]:
@@ -58,8 +70,7 @@ async def results(request: Request) -> Response:
         return render(request, "results.html", context, 503 if "error" in context else 200)
     items = match.body.get("items", [])[:3]
     histories = await asyncio.gather(*(_history(request, session, i["slug"]) for i in items))
-    context = {
-        "match": match.body,
-        "cards": [card(i, h) for i, h in zip(items, histories, strict=True)],
-    }
+    cards = [card(i, h) for i, h in zip(items, histories, strict=True)]
+    shares = [c["share"] for c in cards if c["share"] is not None]
+    context = {"match": match.body, "cards": cards, "share": max(shares) if shares else None}
     return render(request, "results.html", context)

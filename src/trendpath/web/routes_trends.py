@@ -41,17 +41,34 @@ async def explorer(request: Request) -> Response:
         return render(request, "trends.html", context, 503)
     context["total"] = page.body["total"]
     context["items"] = page.body["items"]
+    shares = [(i.get("velocity") or {}).get("synthetic_share") for i in context["items"]]
+    context["share"] = max((float(x) for x in shares if x is not None), default=None)
     return render(request, "trends.html", context)
 
 
 async def _detail_parts(
     request: Request, session: websession.WebSession, slug: str
-) -> tuple[Any, Any, Any]:
+) -> tuple[Any, Any, Any, Any]:
     return await asyncio.gather(
         call(request, session, "trends", "GET", f"/v1/trends/{slug}"),
         call(request, session, "trends", "GET", f"/v1/trends/{slug}/velocity"),
         call(request, session, "news", "GET", f"/v1/trends/{slug}/articles", params={"limit": 5}),
+        call(request, session, "trends", "GET", f"/v1/trends/{slug}/laws", params={"limit": 10}),
     )
+
+
+def _sources(provenance: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per indicator, its origins for the sources card (the newest origin first)."""
+    return [
+        {
+            "indicator": p["indicator"],
+            "label_ko": p["label_ko"],
+            "label_en": p.get("label_en") or p["label_ko"],
+            "share": p.get("synthetic_share"),
+            "uses": p.get("sources", [])[:3],
+        }
+        for p in provenance
+    ]
 
 
 @router.get("/trends/{slug}")
@@ -62,7 +79,7 @@ async def trend(request: Request, slug: str) -> Response:
         return to_login(request)
     if not SLUG.match(slug):
         return render(request, "trend.html", {"missing": True}, 404)
-    detail, history, news = await _detail_parts(request, session, slug)
+    detail, history, news, laws = await _detail_parts(request, session, slug)
     if detail.status == 404:
         return render(request, "trend.html", {"missing": True}, 404)
     if not detail.ok:
@@ -79,5 +96,8 @@ async def trend(request: Request, slug: str) -> Response:
         "stability": meter(velocity.get("stability")),
         "news": news.body.get("items", []) if news.ok else [],
         "news_error": None if news.ok else "관련 뉴스를 불러올 수 없습니다.",
+        "laws": laws.body.get("items", []) if laws.ok else [],
+        "share": velocity.get("synthetic_share"),
+        "sources": _sources(detail.body.get("provenance", [])),
     }
     return render(request, "trend.html", context)
