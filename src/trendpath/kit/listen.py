@@ -5,7 +5,8 @@ its workers (``kit.jobqueue``), the dashboard's live streams learn which pages c
 (``web.live``). Every replica listens on the same database, so a change written by any process
 reaches the streams and workers of all of them. Notifications are hints, not the record: each
 consumer re-reads the state (the queue table, the page) and treats a reconnection as "anything
-may have changed" (``on_reconnect``), because notifications sent while disconnected are lost.
+may have changed" (``on_reconnect``, called after every reconnection but not the first
+connection), because notifications sent while disconnected are lost.
 """
 
 from __future__ import annotations
@@ -48,11 +49,13 @@ class Listener:
 
     def __init__(self, url: str) -> None:
         self.url = libpq_url(url)
+        self.loop = asyncio.get_running_loop()
         self.channels: dict[str, _Channel] = {}
         self.connected = asyncio.Event()
         self._conn: psycopg.AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self._was_connected = False
 
     def subscribe(
         self, channel: str, callback: Callback, on_reconnect: Callable[[], None] | None = None
@@ -83,7 +86,7 @@ class Listener:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database restarted or the network failed
-                log.warning("listener disconnected", extra={"error": str(exc)[:200]})
+                log.warning("listener disconnected: %s", str(exc)[:200])
             finally:
                 self.connected.clear()
                 await self._close()
@@ -103,7 +106,9 @@ class Listener:
             if first:
                 first = False
                 self.connected.set()
-                self._reconnected()
+                if self._was_connected:  # notifications may have been lost in between
+                    self._reconnected()
+                self._was_connected = True
             self._changed.clear()
             # Wake at least every second to pick up new channels.
             async for note in self._conn.notifies(timeout=1.0):
@@ -147,6 +152,6 @@ def listener(runtime: Runtime) -> Listener:
     loop = asyncio.get_running_loop()
     per_loop: dict[int, Listener] = runtime.extras.setdefault("kit.listeners", {})  # type: ignore[assignment]
     found = per_loop.get(id(loop))
-    if found is None:
+    if found is None or found.loop is not loop:  # a closed loop's id can be reused
         found = per_loop[id(loop)] = Listener(runtime.db.url)
     return found

@@ -39,7 +39,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from trendpath.kit import live
-from trendpath.kit.listen import listener
+from trendpath.kit.listen import Listener, listener
 from trendpath.kit.metrics import REGISTRY
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.settings import Settings
@@ -99,6 +99,8 @@ class Hub:
             maxlen=settings.live_replay_events
         )
         self.ids: dict[str, int] = {}
+        self.loop = asyncio.get_running_loop()
+        self.listener: Listener | None = None
 
     def on_notify(self, payload: str) -> None:
         """A notification arrived: record it for replay and wake the streams it concerns."""
@@ -174,12 +176,13 @@ class Hub:
 
 def hub(runtime: Runtime) -> Hub:
     """The process's hub for the running loop, listening from first use."""
-    loop_id = id(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
     hubs: dict[int, Hub] = runtime.extras.setdefault("web.live", {})  # type: ignore[assignment]
-    found = hubs.get(loop_id)
-    if found is None:
-        found = hubs[loop_id] = Hub(runtime.settings)
-        listener(runtime).subscribe(live.CHANNEL, found.on_notify, found.on_reconnect)
+    found = hubs.get(id(loop))
+    if found is None or found.loop is not loop:  # a closed loop's id can be reused
+        found = hubs[id(loop)] = Hub(runtime.settings)
+        found.listener = listener(runtime)
+        found.listener.subscribe(live.CHANNEL, found.on_notify, found.on_reconnect)
     return found
 
 
@@ -213,9 +216,8 @@ class EventStream(Response):
         finally:
             watcher.cancel()
             self.hub.leave(self.stream)
-        if not gone.is_set():
-            with contextlib.suppress(Stalled):
-                await self._write(send, b"", more=False)
+        # Returning without ending the body makes the server close the connection: for a
+        # stalled client that is the point; a departed one is gone already.
 
     async def _write(self, send: Send, data: bytes, more: bool = True) -> None:
         try:
@@ -226,6 +228,10 @@ class EventStream(Response):
 
     async def _pump(self, send: Send, gone: asyncio.Event) -> None:
         settings = self.hub.settings
+        if self.hub.listener is not None:
+            # Changes made before the listener is up would be missed: say "connected" after.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.hub.listener.connected.wait(), 10)
         await self._write(send, b"retry: 3000\n: connected\n\n")
         if self.last_event_id is not None:
             await self._replay(send)
