@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from trendpath.kit import live
@@ -33,6 +34,7 @@ from trendpath.kit.service import run_abandonable
 from trendpath.kit.settings import Settings
 from trendpath.trends import store, store_chain
 from trendpath.trends.csvio import ImportReport, import_csv
+from trendpath.trends.demo import DEMO_SOURCE
 from trendpath.trends.forecasting import ForecastRun, refresh
 from trendpath.trends.movement import LOOKBACK_WEEKS, movement
 from trendpath.trends.recompute import recompute_all
@@ -117,6 +119,22 @@ def import_and_recompute(session: Session, raw: bytes, file_name: str) -> tuple[
     if not report.written:
         return report, 0
     return report, velocity_step(session).rows
+
+
+def drop_demo(session: Session) -> tuple[int, int]:
+    """Remove every demo-synthetic value, and the scores and forecasts of trends left without
+    data; then the Velocity step. (values removed, scores written)."""
+    removed = session.execute(
+        text("DELETE FROM trends.indicator_value WHERE source = :demo"), {"demo": DEMO_SOURCE}
+    ).rowcount  # type: ignore[attr-defined]
+    for table in ("velocity", "forecast"):
+        session.execute(
+            text(
+                f"DELETE FROM trends.{table} WHERE trend_id NOT IN "
+                "(SELECT DISTINCT trend_id FROM trends.indicator_value)"
+            )
+        )
+    return int(removed), velocity_step(session).rows
 
 
 def refresh_forecasts(runtime: Runtime) -> ForecastRun | None:

@@ -107,6 +107,22 @@ def import_csv(
         raise typer.Exit(1)
 
 
+@app.command("drop-demo")
+def drop_demo(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete every demo-synthetic indicator value (collected and imported values stay) and
+    recompute; trends left without data lose their demo scores and forecasts too."""
+    from trendpath.cli import command_runtime
+    from trendpath.trends.chain import drop_demo as run_drop
+
+    if not yes and not typer.confirm("Delete all demo-synthetic indicator values?"):
+        raise typer.Exit(1)
+    with command_runtime("trends-drop-demo") as runtime, runtime.db.session_scope() as session:
+        removed, scores = run_drop(session)
+    typer.echo(f"{removed} demo values deleted; {scores} Velocity Scores recomputed")
+
+
 @app.command("export")
 def export_csv(
     file: Annotated[Path, typer.Argument(dir_okay=False)],
