@@ -344,6 +344,7 @@ SUBCOMMANDS = {
     "trends": "trendpath.trends.cli",
     "forecast": "trendpath.trends.forecast.cli",
     "news": "trendpath.news.cli",
+    "users": "trendpath.users.cli",
     "llm": "trendpath.ai.finetune.cli",
 }
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -35,9 +35,11 @@ from trendpath.kit.settings import Settings
 from trendpath.trends import store, store_chain
 from trendpath.trends.csvio import ImportReport, import_csv
 from trendpath.trends.demo import DEMO_SOURCE
-from trendpath.trends.forecasting import ForecastRun, refresh
 from trendpath.trends.movement import LOOKBACK_WEEKS, movement
 from trendpath.trends.recompute import recompute_all
+
+if TYPE_CHECKING:
+    from trendpath.trends.forecasting import ForecastRun
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,9 @@ def drop_demo(session: Session) -> tuple[int, int]:
 def refresh_forecasts(runtime: Runtime) -> ForecastRun | None:
     """Refresh every trend's forecast from the stored panel (the one call the chain makes into
     forecasting; it must be idempotent: a re-run replaces what the last one stored)."""
+    # Imported here: the forecasting stack loads torch, which Velocity-only workers never need.
+    from trendpath.trends.forecasting import refresh
+
     return refresh(runtime.db, runtime.settings)
 
 

@@ -107,6 +107,34 @@ def import_csv(
         raise typer.Exit(1)
 
 
+@app.command()
+def work(
+    once: Annotated[bool, typer.Option("--once", help="Run the due jobs, then exit")] = False,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only jobs of this kind (repeatable)")
+    ] = None,
+) -> None:
+    """Run the trend service's job queue (the chain's Velocity and forecast steps) in this
+    process, as the service's background worker does; any number may run at once."""
+    from trendpath.cli import command_runtime
+    from trendpath.trends.chain import worker
+
+    with command_runtime("trends-worker") as runtime:
+        queue_worker = worker(runtime.settings)
+
+        async def run() -> int:
+            try:
+                if once:
+                    return await queue_worker.drain(runtime, kinds=kind or None)
+                await queue_worker.run(runtime)
+                return 0
+            finally:
+                await runtime.clients.aclose()
+
+        done = asyncio.run(run())
+    typer.echo(f"{done} jobs run")
+
+
 @app.command("drop-demo")
 def drop_demo(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
