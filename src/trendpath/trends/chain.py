@@ -20,6 +20,7 @@ affected users) and announced with ``NOTIFY trendpath_trend_events``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 VELOCITY = "velocity"
 FORECAST = "forecast"
+ALL_TRENDS = "all-trends"
+TREND_KEY = "trend:"
 EVENT_KEEP_DAYS = 30
 
 
@@ -53,9 +56,22 @@ def queue(settings: Settings) -> JobQueue:
     return JobQueue("trends", RetryPolicy.from_settings(settings))
 
 
-def enqueue_velocity(session: Session, reason: str) -> None:
-    """Ask for a Velocity recompute once this transaction commits (coalesces with pending)."""
-    JobQueue("trends").enqueue(session, VELOCITY, payload={reason[:100]: True})
+def enqueue_velocity(session: Session, reason: str, trend_ids: Iterable[int] | None = None) -> None:
+    """Ask for a Velocity recompute of ``trend_ids`` (None: every trend) once this transaction
+    commits; it coalesces with a pending one (the payload collects the trends)."""
+    payload: dict[str, Any] = {reason[:100]: True}
+    if trend_ids is None:
+        payload[ALL_TRENDS] = True
+    else:
+        payload.update({f"{TREND_KEY}{tid}": True for tid in trend_ids})
+    JobQueue("trends").enqueue(session, VELOCITY, payload=payload)
+
+
+def _payload_trends(payload: dict[str, Any]) -> set[int] | None:
+    if ALL_TRENDS in payload:
+        return None
+    ids = {int(k[len(TREND_KEY) :]) for k in payload if k.startswith(TREND_KEY)}
+    return ids or None
 
 
 @dataclass
@@ -66,17 +82,19 @@ class StepReport:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _latest(session: Session) -> dict[int, Any]:
-    return {tid: rows for tid, rows in store_chain.recent_velocity(session, LOOKBACK_WEEKS).items()}
+def velocity_step(session: Session, trend_ids: Iterable[int] | None = None) -> StepReport:
+    """Recompute the scores of ``trend_ids`` (None: every trend; a trend's scores depend on its
+    own values only); events and live notices for trends whose latest score changed; the
+    forecast refresh enqueued. The caller's transaction holds it all.
 
-
-def velocity_step(session: Session) -> StepReport:
-    """Recompute every score; events and live notices for trends whose latest score changed;
-    the forecast refresh enqueued. The caller's transaction holds it all."""
-    JobQueue("trends").discard_pending(session, VELOCITY)
-    before = {tid: rows[-1] for tid, rows in _latest(session).items()}
-    report = StepReport(rows=recompute_all(session))
-    for tid, rows in _latest(session).items():
+    A pending Velocity job is taken over when this step covers it (every trend, or the job's
+    trends are among ``trend_ids``)."""
+    ids = None if trend_ids is None else sorted(set(trend_ids))
+    _take_over_pending(session, ids)
+    recent = store_chain.recent_velocity(session, LOOKBACK_WEEKS, ids)
+    before = {tid: rows[-1] for tid, rows in recent.items()}
+    report = StepReport(rows=recompute_all(session, trend_ids=ids))
+    for tid, rows in store_chain.recent_velocity(session, LOOKBACK_WEEKS, ids).items():
         last, old = rows[-1], before.get(tid)
         if (
             old is not None
@@ -106,6 +124,20 @@ def velocity_step(session: Session) -> StepReport:
     return report
 
 
+def _take_over_pending(session: Session, ids: list[int] | None) -> None:
+    pending = session.execute(
+        text(
+            "SELECT payload FROM trends.job WHERE kind = :kind AND key = '' AND state = 'pending'"
+        ),
+        {"kind": VELOCITY},
+    ).scalar()
+    if pending is None:
+        return
+    wanted = _payload_trends(dict(pending))
+    if ids is None or (wanted is not None and wanted <= set(ids)):
+        JobQueue("trends").discard_pending(session, VELOCITY)
+
+
 def _announce(session: Session, events: list[dict[str, Any]]) -> None:
     newest = store_chain.insert_events(session, events)
     if newest is None:
@@ -120,7 +152,7 @@ def import_and_recompute(session: Session, raw: bytes, file_name: str) -> tuple[
     report = import_csv(session, raw, source=f"csv:{file_name}", file_name=file_name)
     if not report.written:
         return report, 0
-    return report, velocity_step(session).rows
+    return report, velocity_step(session, report.trend_ids).rows
 
 
 def drop_demo(session: Session) -> tuple[int, int]:
@@ -160,7 +192,7 @@ async def _run_velocity(runtime: Runtime, job: Job) -> None:
 
     def step() -> None:
         with runtime.db.session_scope() as session:
-            report = velocity_step(session)
+            report = velocity_step(session, _payload_trends(job.payload))
             q.complete(session, job)
             store_chain.prune_events(session, EVENT_KEEP_DAYS)
         log.info("velocity recomputed", extra={"rows": report.rows, "events": len(report.events)})

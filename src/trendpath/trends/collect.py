@@ -223,7 +223,7 @@ def _write(db: Database, rows: list[store.IndicatorRow], source: str) -> int:
     with db.session_scope() as session:
         changed = store.upsert_indicators(session, rows)
         if changed:
-            chain.enqueue_velocity(session, f"collect:{source}")
+            chain.enqueue_velocity(session, f"collect:{source}", {r.trend_id for r in rows})
         return changed
 
 

@@ -59,6 +59,8 @@ class ImportReport:
     written: int = 0
     new: int = 0
     revised: int = 0
+    trend_ids: set[int] = field(default_factory=set)
+    """The trends of the accepted rows."""
     rejected: list[Rejected] = field(default_factory=list)
     rejected_total: int = 0
 
@@ -198,6 +200,7 @@ def import_csv(
     report = ImportReport()
     trend_ids = store.trend_ids(session)
     rows = validate(decode(raw), trend_ids, source, report, today=today, file_name=file_name)
+    report.trend_ids = {r.trend_id for r in rows}
     report.new, report.revised = store.upsert_indicators_counted(session, rows)
     report.written = report.new + report.revised
     return report

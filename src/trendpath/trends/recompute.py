@@ -22,13 +22,15 @@ def load_panel(session: Session) -> tuple[list[int], list[date], np.ndarray]:
 
 
 def load_panel_origin(
-    session: Session,
+    session: Session, trend_ids: Sequence[int] | None = None
 ) -> tuple[list[int], list[date], np.ndarray, np.ndarray]:
     """:func:`load_panel` plus a boolean array of the same shape: True where the value is
-    demo-synthetic."""
-    rows = store.panel_values(session)
+    demo-synthetic. With ``trend_ids``, only those trends, on the whole panel's week axis (so
+    their scores are exactly what a full recompute gives them)."""
+    rows = store.panel_values(session, trend_ids)
     ids = sorted({r.trend_id for r in rows})
-    weeks = sorted({r.week for r in rows})
+    # A subset keeps the whole panel's week axis, so its scores equal a full recompute's.
+    weeks = sorted({r.week for r in rows}) if trend_ids is None else store.panel_weeks(session)
     tix = {t: i for i, t in enumerate(ids)}
     wix = {w: i for i, w in enumerate(weeks)}
     iix = {name: i for i, name in enumerate(INDICATORS)}
@@ -83,10 +85,17 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def recompute_all(session: Session, cfg: VelocityConfig | None = None) -> int:
-    """Recompute and store every trend's Velocity history; returns the number of rows written."""
+def recompute_all(
+    session: Session, cfg: VelocityConfig | None = None, trend_ids: Sequence[int] | None = None
+) -> int:
+    """Recompute and store the Velocity history of every trend (or of ``trend_ids``: a trend's
+    scores depend on its own values only); returns the number of rows written."""
     cfg = cfg or VelocityConfig()
-    ids, weeks, values, synthetic = load_panel_origin(session)
+    ids, weeks, values, synthetic = load_panel_origin(session, trend_ids)
+    if trend_ids is not None:
+        gone = sorted(set(trend_ids) - set(ids))
+        if gone:  # trends left without values have no scores either
+            store.replace_velocity(session, gone, [])
     if not ids:
         return 0
     rows = velocity_rows(ids, weeks, values, cfg, synthetic)

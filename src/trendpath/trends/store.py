@@ -239,11 +239,20 @@ def velocity_history(
     return list(session.execute(stmt.where(*conds).order_by(v.c.week)))
 
 
-def panel_values(session: Session) -> list[Row[Any]]:
-    """Every indicator value (trend id, indicator, week, value, source) for recomputation."""
+def panel_values(session: Session, trend_ids: Sequence[int] | None = None) -> list[Row[Any]]:
+    """Indicator values (trend id, indicator, week, value, source) of every trend, or of some,
+    for recomputation."""
     iv = m.indicator_value
     stmt = select(iv.c.trend_id, iv.c.indicator, iv.c.week, iv.c.value, iv.c.source)
+    if trend_ids is not None:
+        stmt = stmt.where(iv.c.trend_id.in_(list(trend_ids)))
     return list(session.execute(stmt.order_by(iv.c.trend_id, iv.c.week)))
+
+
+def panel_weeks(session: Session) -> list[date]:
+    """Every week that has an indicator value of any trend (the panel's week axis)."""
+    iv = m.indicator_value
+    return list(session.execute(select(iv.c.week).distinct().order_by(iv.c.week)).scalars())
 
 
 def indicator_rows(session: Session, trend_ids: Sequence[int]) -> list[Row[Any]]:

@@ -17,18 +17,22 @@ EVENTS_CHANNEL = "trendpath_trend_events"
 """NOTIFYed (payload: the newest event id) when trend events are committed."""
 
 
-def recent_velocity(session: Session, weeks: int) -> dict[int, list[Row[Any]]]:
-    """The last ``weeks`` Velocity rows of every trend, oldest first, with slug."""
+def recent_velocity(
+    session: Session, weeks: int, trend_ids: Sequence[int] | None = None
+) -> dict[int, list[Row[Any]]]:
+    """The last ``weeks`` Velocity rows of every trend (or of ``trend_ids``), oldest first,
+    with the trend's slug and Korean name."""
+    where = "WHERE t.id = ANY(:ids)" if trend_ids is not None else ""
     rows = session.execute(
         text(
             "SELECT t.id AS trend_id, t.slug, t.name_ko, r.week, r.score, r.contributions, "
             "r.synthetic_share "
             "FROM trends.trend t CROSS JOIN LATERAL ("
             "  SELECT week, score, contributions, synthetic_share FROM trends.velocity v "
-            "  WHERE v.trend_id = t.id ORDER BY week DESC LIMIT :n) r "
+            f"  WHERE v.trend_id = t.id ORDER BY week DESC LIMIT :n) r {where} "
             "ORDER BY t.id, r.week"
         ),
-        {"n": weeks},
+        {"n": weeks, "ids": list(trend_ids or [])},
     )
     out: dict[int, list[Row[Any]]] = {}
     for r in rows:
@@ -39,22 +43,8 @@ def recent_velocity(session: Session, weeks: int) -> dict[int, list[Row[Any]]]:
 def recent_velocity_of(
     session: Session, trend_ids: Sequence[int], weeks: int
 ) -> dict[int, list[Row[Any]]]:
-    """Like :func:`recent_velocity` for some trends only."""
-    if not trend_ids:
-        return {}
-    rows = session.execute(
-        text(
-            "SELECT t.id AS trend_id, r.week, r.score, r.contributions "
-            "FROM unnest(CAST(:ids AS integer[])) AS t(id) CROSS JOIN LATERAL ("
-            "  SELECT week, score, contributions FROM trends.velocity v "
-            "  WHERE v.trend_id = t.id ORDER BY week DESC LIMIT :n) r ORDER BY t.id, r.week"
-        ),
-        {"ids": list(trend_ids), "n": weeks},
-    )
-    out: dict[int, list[Row[Any]]] = {}
-    for r in rows:
-        out.setdefault(r.trend_id, []).append(r)
-    return out
+    """Like :func:`recent_velocity` for some trends only (none asked: none answered)."""
+    return recent_velocity(session, weeks, trend_ids) if trend_ids else {}
 
 
 # --- trend events (outbox) -----------------------------------------------------------------------
