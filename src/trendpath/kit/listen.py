@@ -153,5 +153,7 @@ def listener(runtime: Runtime) -> Listener:
     per_loop: dict[int, Listener] = runtime.extras.setdefault("kit.listeners", {})  # type: ignore[assignment]
     found = per_loop.get(id(loop))
     if found is None or found.loop is not loop:  # a closed loop's id can be reused
-        found = per_loop[id(loop)] = Listener(runtime.db.url)
+        # LISTEN needs a real session: PgBouncer in transaction mode would drop it silently.
+        url = runtime.settings.database_listen_url or runtime.db.url
+        found = per_loop[id(loop)] = Listener(url)
     return found

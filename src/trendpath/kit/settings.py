@@ -260,6 +260,11 @@ class Settings(BaseSettings):
     # --- end ai ---
 
     # --- chain and live updates --- (job queues, trend events, SSE; see docs/operations.md)
+    database_listen_url: str | None = Field(
+        default=None,
+        description="Direct PostgreSQL URL for LISTEN (not through PgBouncer in transaction "
+        "mode); unset = the database URL",
+    )
     jobs_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts before parking")
     jobs_backoff_base_s: float = Field(default=5.0, ge=0, description="First retry delay")
     jobs_backoff_max_s: float = Field(default=900.0, ge=0, description="Longest retry delay")

@@ -109,13 +109,17 @@ def _parse_value(text: str) -> float:
 
 def _reader(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise CsvFormatError(f"missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED)}")
-    reader.fieldnames = header
-    for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            need = ", ".join(REQUIRED)
+            raise CsvFormatError(f"missing column(s) {', '.join(missing)}; need {need}")
+        reader.fieldnames = header
+        for row in reader:
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end: not CSV
+        raise CsvFormatError(f"not readable as CSV (line {reader.line_num}): {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,8 @@ def _row(raw: dict[str, str], ctx: _Context, line: int) -> store.IndicatorRow:
     source = raw.get("source") or ctx.default_source
     if len(source) > 80:
         raise ValueError("source longer than 80 characters")
+    if any(ord(ch) < 32 for ch in source):  # PostgreSQL text cannot hold NUL; none are names
+        raise ValueError("source contains control characters")
     return store.IndicatorRow(
         ctx.trend_ids[slug], indicator, week, value, source, ctx.file_name, line
     )

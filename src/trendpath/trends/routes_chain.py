@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["trends"], dependencies=[require_scopes("
 @router.get("/events", response_model=TrendEventPage, summary="Trend changes after a cursor")
 def events(
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Last event id already handled")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Last event id already handled")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> TrendEventPage:
     """New Velocity Scores and forecasts, oldest first. Follow with ``after = next_after``;

@@ -40,7 +40,7 @@ class InboxOut(BaseModel):
 class ReadIn(BaseModel):
     """Which notices to mark read (all when omitted)."""
 
-    ids: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, max_length=500)
+    ids: list[Annotated[int, Field(ge=1, le=2**62)]] | None = Field(default=None, max_length=500)
 
 
 class ReadOut(BaseModel):
