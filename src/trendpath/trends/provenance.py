@@ -19,7 +19,7 @@ reads the same span, so it carries the share of its origin week's score.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
@@ -109,13 +109,3 @@ def _trailing_sum(x: np.ndarray, span: int) -> np.ndarray:
     shifted = np.zeros_like(csum)
     shifted[:, span:] = csum[:, :-span]
     return csum - shifted
-
-
-def badge_needed(share: float | None) -> bool:
-    """Whether numbers with this synthetic share must carry the demo-data badge."""
-    return share is not None and share > 0
-
-
-def span_start(week: date) -> date:
-    """The first week whose values feed the score of ``week``."""
-    return week - timedelta(weeks=INPUT_SPAN_WEEKS - 1)
