@@ -72,7 +72,7 @@ class Events:
             resp = self._conn.getresponse()
             self.status = resp.status
             self._read(resp)
-        except Exception:  # noqa: BLE001 - the test hung up mid-read: any read error ends it
+        except Exception:  # the test hung up mid-read: any read error ends the stream
             pass
         finally:
             self.opened.set()
