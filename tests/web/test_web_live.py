@@ -194,6 +194,8 @@ def test_bad_requests_get_precise_answers(viewer: Visitor, live_server: LiveServ
 
 
 def test_the_hub_fans_out_in_constant_work_per_notification() -> None:
+    """10,000 notifications to a page open 50 times: one wake-up per stream, well within 1 s."""
+
     async def scenario() -> None:
         hub = Hub(Settings(env="test", live_max_streams_per_user=100))
         streams = [hub.admit(f"u{i}", frozenset({"trend:a"})) for i in range(50)]
@@ -201,6 +203,7 @@ def test_the_hub_fans_out_in_constant_work_per_notification() -> None:
         started = time.perf_counter()
         for i in range(10_000):
             hub.on_notify(json.dumps({"id": f"t{i}", "topics": ["trend:a", "trends"]}))
+        hub.flush()  # the scheduled batch, now
         took = time.perf_counter() - started
         assert took < 1.0, f"10,000 notifications took {took:.2f} s"
         for s in streams:

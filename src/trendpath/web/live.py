@@ -7,9 +7,10 @@ changes something (``kit.live``); every dashboard process listens on one connect
 marked ``data-live``. Because every replica listens to the same database, a change made
 anywhere reaches every open page.
 
-* **Coalescing**: a stream keeps a *set* of changed topics and sends at most one event per
-  ``TRENDPATH_LIVE_COALESCE_S``; a storm of notifications costs a set insert each and becomes
-  one event per page.
+* **Coalescing**: the hub keeps the newest id per changed topic and wakes the topic's streams
+  every :data:`FLUSH_S` at most; a stream keeps a *set* of changed topics and sends at most one
+  event per ``TRENDPATH_LIVE_COALESCE_S``. A storm of notifications costs a dict write each and
+  becomes one event per page, whatever the number of open pages.
 * **Slow clients**: each write waits at most ``TRENDPATH_LIVE_WRITE_TIMEOUT_S``; a client that
   stops reading is dropped (its stream ends, its slot is freed). Writes of one stream never wait
   for another: the fan-out only marks sets and sets events.
@@ -58,6 +59,8 @@ NOTIFIED = Counter(
 )
 SENT = Counter("trendpath_live_events_total", "Events written to streams.", registry=REGISTRY)
 REFRESH = "refresh"
+FLUSH_S = 0.05
+"""Notifications are handed to streams in batches this far apart (a bound on fan-out work)."""
 
 
 @dataclass(eq=False)
@@ -101,6 +104,8 @@ class Hub:
         self.ids: dict[str, int] = {}
         self.loop = asyncio.get_running_loop()
         self.listener: Listener | None = None
+        self.dirty: dict[str, str] = {}
+        self.flush_pending = False
 
     def on_notify(self, payload: str) -> None:
         """A notification arrived: record it for replay and wake the streams it concerns."""
@@ -114,7 +119,21 @@ class Hub:
             self.ids.pop(self.log[0][1], None)
         self.log.append((self.seq, event_id, tuple(topics)))
         self.ids[event_id] = self.seq
+        # Only the newest id per topic is kept here; streams are woken by the next flush, so a
+        # storm costs O(1) per notification and O(open streams) per flush, not their product.
         for topic in topics:
+            if topic in self.by_topic:
+                self.dirty[topic] = event_id
+        if self.dirty and not self.flush_pending:
+            self.flush_pending = True
+            # Never later than the coalescing window itself (0 = wake at once).
+            self.loop.call_later(min(FLUSH_S, self.settings.live_coalesce_s), self.flush)
+
+    def flush(self) -> None:
+        """Wake the streams of every topic that changed since the last flush."""
+        dirty, self.dirty = self.dirty, {}
+        self.flush_pending = False
+        for topic, event_id in dirty.items():
             for stream in self.by_topic.get(topic, ()):
                 stream.mark(topic, event_id)
 
