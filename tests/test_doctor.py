@@ -40,7 +40,7 @@ def test_a_demo_install_is_reported_as_such_with_fixes(demo: Database, settings:
     assert "TRENDPATH_TREND_NAVER_CLIENT_ID" in naver.detail
     assert naver.fix.startswith("set TRENDPATH_TREND_NAVER_CLIENT_ID")
     search = found["demo data search_volume_growth"]
-    assert search.level == "warn" and search.detail.startswith("100.0% of ")
+    assert search.level == "warn" and "(100.0%) are demo-synthetic" in search.detail
     assert "drop-demo" in search.fix
     assert found["coach"].level == "warn" and "scripted" in found["coach"].detail
     assert "TRENDPATH_AI_LLM_BASE_URL" in found["coach"].fix

@@ -161,7 +161,28 @@ def forecast_check(settings: Settings, session: Session) -> tuple[str, Level, st
             f"{detail}; {figure} (does not beat the naive forecast)",
             "trendpath forecast train, then trendpath trends forecast",
         )
+    share = _forecast_share(session, serving.model_version, serving.latest_week)
+    if share:
+        return (
+            "forecast",
+            "warn",
+            f"{detail}; validation {figure}, but its inputs are {100 * share:.0f}% demo data",
+            "collect or import real indicators; the chain refreshes the forecasts",
+        )
     return ("forecast", "ok", f"{detail}; validation {figure} (naive = 1.0)", "")
+
+
+def _forecast_share(session: Session, version: str, week: dt.date) -> float:
+    """Mean synthetic share behind the served forecasts (their origin week's scores)."""
+    found = session.execute(
+        text(
+            "SELECT avg(v.synthetic_share) FROM trends.forecast f JOIN trends.velocity v "
+            "ON v.trend_id = f.trend_id AND v.week = f.week "
+            "WHERE f.model_version = :version AND f.week = :week"
+        ),
+        {"version": version, "week": week},
+    ).scalar()
+    return float(found or 0.0)
 
 
 def demo_checks(session: Session) -> Iterator[tuple[str, Level, str, str]]:
@@ -183,7 +204,7 @@ def demo_checks(session: Session) -> Iterator[tuple[str, Level, str, str]]:
             yield (
                 f"demo data {indicator}",
                 "warn",
-                f"{pct:.1f}% of {total} values are demo-synthetic (not statistics)",
+                f"{demo:,} of {total:,} values ({pct:.1f}%) are demo-synthetic, not statistics",
                 "collect or import real values (they replace demo weeks); "
                 "trendpath trends drop-demo removes the rest",
             )
@@ -199,9 +220,15 @@ def feed_checks(session: Session) -> Iterator[tuple[str, Level, str, str]]:
             "WHERE enabled AND (parked OR error_count > 0) ORDER BY parked DESC, error_count DESC"
         )
     ).all()
-    total = session.execute(text("SELECT count(*) FROM news.feed WHERE enabled")).scalar_one()
+    total, unfetched = session.execute(
+        text(
+            "SELECT count(*), count(*) FILTER (WHERE last_success_at IS NULL) "
+            "FROM news.feed WHERE enabled"
+        )
+    ).one()
     if not rows:
-        yield ("feeds", "ok", f"{total} enabled feeds, none failing", "")
+        waiting = f" ({unfetched} not fetched successfully yet)" if unfetched else ""
+        yield ("feeds", "ok", f"{total} enabled feeds, none failing{waiting}", "")
         return
     parked = sum(1 for r in rows if r.parked)
     worst = "; ".join(f"{r.url} ({(r.last_error or '')[:60]})" for r in rows[:3])
