@@ -106,10 +106,12 @@ def drop_when_real(session: Session, feed_id: int, new_articles: int) -> None:
     """Real articles arrived (from a feed that is not the sample feed): samples go."""
     if new_articles <= 0:
         return
-    session.execute(
-        text("DELETE FROM news.feed WHERE url = :url AND id <> :feed_id"),
-        {"url": SAMPLE_FEED_URL, "feed_id": feed_id},
-    )
+    # A plain read first: once the samples are gone (nearly always) this takes no write lock.
+    sample = session.execute(
+        text("SELECT id FROM news.feed WHERE url = :url"), {"url": SAMPLE_FEED_URL}
+    ).scalar()
+    if sample is not None and sample != feed_id:
+        session.execute(text("DELETE FROM news.feed WHERE id = :id"), {"id": sample})
 
 
 def _reset(session: Session) -> None:
