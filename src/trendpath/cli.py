@@ -309,7 +309,8 @@ def admin(
 
 @app.command()
 def doctor() -> None:
-    """Print what is configured and what is missing (database, models, fonts, browser)."""
+    """Print what is configured and what is missing, each with its fix; exit 1 on a failure
+    (with TRENDPATH_ENV=prod, also when sources, coach, encoder or forecasts are not real)."""
     from trendpath.doctor import run_checks
 
     settings = load_settings()
@@ -318,6 +319,8 @@ def doctor() -> None:
         mark = {"ok": "✔", "warn": "!", "fail": "✘"}[check.level]
         colour = {"ok": "green", "warn": "yellow", "fail": "red"}[check.level]
         typer.secho(f"{mark} {check.name:<12} {check.detail}", fg=colour)
+        if check.fix and check.level != "ok":
+            typer.echo(f"    → {check.fix}")
         ok = ok and check.level != "fail"
     if not ok:
         raise typer.Exit(1)
@@ -327,6 +330,7 @@ SUBCOMMANDS = {
     "trends": "trendpath.trends.cli",
     "forecast": "trendpath.trends.forecast.cli",
     "news": "trendpath.news.cli",
+    "users": "trendpath.users.cli",
     "llm": "trendpath.ai.finetune.cli",
 }
 

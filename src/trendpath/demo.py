@@ -30,9 +30,10 @@ class DemoLoader:
 
 def loaders() -> list[DemoLoader]:
     """Every registered demo loader, in dependency order."""
+    from trendpath.news.samples import LOADER as NEWS
     from trendpath.trends.demo_data import LOADER as TRENDS
 
-    return [TRENDS]
+    return [TRENDS, NEWS]
 
 
 def ensure_demo(runtime: Runtime, *, reset: bool = False, force: bool = False) -> Iterator[str]:

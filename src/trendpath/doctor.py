@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from trendpath import doctor_data
 from trendpath.kit.errors import ConfigError
 from trendpath.kit.settings import Settings
 
@@ -18,28 +19,75 @@ Level = Literal["ok", "warn", "fail"]
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the doctor's report."""
+    """One line of the doctor's report, with the command or setting that fixes it."""
 
     name: str
     level: Level
     detail: str
+    fix: str = ""
 
 
 def run_checks(settings: Settings) -> Iterator[Check]:
-    """Run every check; database first since everything needs it."""
-    yield _database(settings)
-    yield _state_dir(settings)
-    yield _data_dir(settings)
-    yield _module("torch", "forecasting models (GRU / Time-Series Transformer)", required=True)
-    yield _module("kiwipiepy", "Korean morphology for keywords and value cues", required=True)
-    yield _module(
-        "transformers", "LLM fine-tuning and local inference (extra: llm)", required=False
+    """Run every check; database first since everything needs it.
+
+    With ``TRENDPATH_ENV=prod`` a warning about something production needs (source keys, a
+    real coach, no demo data, a served forecast model) is a failure.
+    """
+    database = _database(settings)
+    yield from (
+        database,
+        _state_dir(settings),
+        _data_dir(settings),
+        _module("torch", "forecasting models (GRU / Time-Series Transformer)", required=True),
+        _module("kiwipiepy", "Korean morphology for keywords and value cues", required=True),
+        _module("transformers", "LLM fine-tuning and local inference (extra: llm)", required=False),
+        _module("bitsandbytes", "4-bit QLoRA (extra: llm)", required=False),
+        _fonts(),
+        _chromium(),
     )
-    yield _module("bitsandbytes", "4-bit QLoRA (extra: llm)", required=False)
     yield _values_method(settings)
     yield _encoder(settings)
-    yield _fonts()
-    yield _chromium()
+    checks = list(doctor_data.ai_checks(settings))
+    if database.level != "fail":
+        checks += _with_database(settings)
+    for name, level, detail, fix in checks:
+        if (
+            settings.env == "prod"
+            and level == "warn"
+            and name.startswith(doctor_data.REQUIRED_IN_PROD)
+        ):
+            level = "fail"
+        yield Check(name, level, detail, fix)
+
+
+def _with_database(settings: Settings) -> list[tuple[str, Level, str, str]]:
+    """The checks that read the data; the doctor never starts a stopped embedded server."""
+    from trendpath.kit.embedded import embedded_running
+    from trendpath.kit.migrate import at_head
+    from trendpath.kit.runtime import open_runtime
+
+    if settings.embedded and not embedded_running(settings.state_dir):
+        return [
+            (
+                "data",
+                "warn",
+                "embedded database stopped: sources, data and jobs not checked",
+                "run the doctor while `trendpath run` is running",
+            )
+        ]
+    try:
+        runtime = open_runtime(settings, name="doctor")
+    except ConfigError as exc:
+        return [("data", "fail", f"database unreachable: {exc}", "check TRENDPATH_DATABASE_URL")]
+    try:
+        with runtime.db.engine.connect() as conn:
+            current = at_head(conn)
+        if not current:
+            return [("schema", "warn", "not at the latest migration", "trendpath migrate")]
+        with runtime.db.session_scope() as session:
+            return list(doctor_data.database_checks(settings, session))
+    finally:
+        runtime.close()
 
 
 def _database(settings: Settings) -> Check:

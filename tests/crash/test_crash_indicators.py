@@ -43,6 +43,8 @@ from trendpath.trends.sources.ratelimit import korean_today
 from trendpath.trends.velocity import VelocityConfig
 
 SLUGS = tuple(t.slug for t in load_catalog()[:5])
+STEP_READ = "SELECT t.id AS trend_id"
+"""The Velocity step's first read of the scores (``trends.chain.velocity_step``)."""
 END_WEEK = dt.date(2025, 6, 30)
 
 
@@ -133,7 +135,7 @@ def test_import_killed_before_its_commit_leaves_nothing_and_reruns_to_the_same_e
     with Blocker(crash_db, "LOCK TABLE trends.velocity IN ACCESS EXCLUSIVE MODE"):
         proc = spawn("trends", "import", str(csv_file))
         wait_until(
-            lambda: waiting_on_lock(crash_db, "trends-import", "DELETE FROM trends.velocity"),
+            lambda: waiting_on_lock(crash_db, "trends-import", STEP_READ),
             90,
             "the import to reach the end of its transaction",
             proc,
@@ -146,7 +148,8 @@ def test_import_killed_before_its_commit_leaves_nothing_and_reruns_to_the_same_e
 
     rerun = spawn("trends", "import", str(csv_file))
     assert rerun.finish() == 0, rerun.output
-    assert "3000 rows accepted, 3000 written or changed, 0 rejected" in rerun.output
+    assert "3000 rows accepted, 3000 written or changed (1000 new, 2000 revised)" in rerun.output
+    assert "0 rejected" in rerun.output
     expected = {key: (value, "seed") for key, (value, _, _) in before_iv.items()}
     expected.update({key: (value, "crash-test") for key, value in imported.items()})
     assert {key: (v, s) for key, (v, s, _) in indicators(crash_db).items()} == expected
@@ -216,7 +219,7 @@ def test_collect_killed_before_the_velocity_recompute_is_repaired_by_the_next_ru
     with Blocker(crash_db, "LOCK TABLE trends.velocity IN ACCESS EXCLUSIVE MODE"):
         proc = spawn(*command, **env)
         wait_until(
-            lambda: waiting_on_lock(crash_db, "trends-collect", "DELETE FROM trends.velocity"),
+            lambda: waiting_on_lock(crash_db, "trends-collect", STEP_READ),
             90,
             "the collection to reach its Velocity recompute",
             proc,
@@ -229,6 +232,9 @@ def test_collect_killed_before_the_velocity_recompute_is_repaired_by_the_next_ru
     assert table_lock_free(crash_db, "trends.velocity")
     assert funding() == committed, "committed values were lost"
     assert velocity(crash_db) == before_v  # the recompute died with the process: now stale
+    # ... but its job was committed with the values: any worker repairs it, no person needed.
+    pending = rows(crash_db, "SELECT kind, state FROM trends.job")
+    assert [(r.kind, r.state) for r in pending] == [("velocity", "pending")]
 
     rerun = spawn(*command, **env)
     assert rerun.finish() == 0, rerun.output

@@ -312,6 +312,28 @@ class Settings(BaseSettings):
     ai_max_sessions_per_user: int = Field(default=20, ge=1, le=1000)
     # --- end ai ---
 
+    # --- chain and live updates --- (job queues, trend events, SSE; see docs/operations.md)
+    database_listen_url: str | None = Field(
+        default=None,
+        description="Direct PostgreSQL URL for LISTEN (not through PgBouncer in transaction "
+        "mode); unset = the database URL",
+    )
+    jobs_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts before parking")
+    jobs_backoff_base_s: float = Field(default=5.0, ge=0, description="First retry delay")
+    jobs_backoff_max_s: float = Field(default=900.0, ge=0, description="Longest retry delay")
+    jobs_lease_s: float = Field(default=60.0, ge=1, description="A claim without heartbeat expires")
+    jobs_poll_s: float = Field(default=30.0, gt=0, description="Queue poll when no NOTIFY arrives")
+    users_trend_events_interval_s: float = Field(
+        default=30.0, gt=0, description="Poll of the trend events when no NOTIFY arrives"
+    )
+    live_max_streams_per_user: int = Field(default=4, ge=1, le=100)
+    live_max_streams: int = Field(default=2000, ge=1, description="Open streams per process")
+    live_coalesce_s: float = Field(default=0.5, ge=0, le=10, description="Changes merged per page")
+    live_heartbeat_s: float = Field(default=15.0, gt=0)
+    live_write_timeout_s: float = Field(default=10.0, gt=0, description="Drop a client that stalls")
+    live_replay_events: int = Field(default=10_000, ge=10, description="Kept for Last-Event-ID")
+    # --- end chain and live updates ---
+
     demo_on_first_run: bool = True
 
     @field_validator("state_dir", "data_dir")

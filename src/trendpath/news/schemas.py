@@ -97,6 +97,9 @@ class ArticleOut(BaseModel):
     keywords: list[str]
     copies: int = Field(description="Articles of the same story (near-duplicates) collapsed here")
     deal: DealOut | None
+    sample: bool = Field(
+        default=False, description="A sample written for the offline demo, not a real report"
+    )
 
     @staticmethod
     def fields(row: Any, copies: int) -> dict[str, Any]:
@@ -120,6 +123,7 @@ class ArticleOut(BaseModel):
             "keywords": list(row.keywords),
             "copies": copies,
             "deal": deal,
+            "sample": bool(getattr(row, "sample", False)),
         }
 
 

@@ -37,7 +37,8 @@ _STORY = "coalesce(a.near_key, 'id:' || a.id)"
 _COLUMNS = (
     "a.id, a.feed_id, f.title AS source, a.url, a.title, a.summary, a.published_at, a.keywords, "
     "a.near_key, d.round AS deal_round, d.amount_krw AS deal_amount_krw, "
-    "d.currency AS deal_currency, d.amount_text AS deal_amount_text"
+    "d.currency AS deal_currency, d.amount_text AS deal_amount_text, "
+    "coalesce((a.meta->>'sample')::boolean, false) AS sample"
 )
 _JOINS = "JOIN news.feed f ON f.id = a.feed_id LEFT JOIN news.deal d ON d.article_id = a.id"
 

@@ -9,6 +9,8 @@ report, so one wire story republished by ten outlets is one article and one deal
 * ``deals``: stories tagged with the trend that report a funding deal, ``amount_krw`` summing
   each story's stated size (the largest among its copies; stories with no stated size add 0).
 
+Sample articles of the offline demo (``meta.sample``) never count.
+
 Copies are matched within a look-back of ``LOOKBACK`` before the requested range, so a story
 republished more than that later counts again.
 """
@@ -31,6 +33,7 @@ _ARTICLES = text(
         SELECT t.slug, coalesce(a.near_key, 'id:' || a.id) AS story, a.published_at
         FROM news.article_trend t JOIN news.article a ON a.id = t.article_id
         WHERE a.published_at >= :lo AND a.published_at < :hi
+          AND NOT coalesce((a.meta->>'sample')::boolean, false)
     ), stories AS (
         SELECT slug, story, min(published_at) AS first_at, count(*) AS copies
         FROM tagged GROUP BY slug, story
@@ -52,6 +55,7 @@ _DEALS = text(
         JOIN news.article a ON a.id = d.article_id
         JOIN news.article_trend t ON t.article_id = a.id
         WHERE a.published_at >= :lo AND a.published_at < :hi
+          AND NOT coalesce((a.meta->>'sample')::boolean, false)
     ), stories AS (
         SELECT slug, story, min(published_at) AS first_at, max(amount_krw) AS amount_krw
         FROM tagged GROUP BY slug, story

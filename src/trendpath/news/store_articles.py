@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from trendpath.news import models as m
 from trendpath.news.analysis import Analysed
 from trendpath.news.embedder import storable
+from trendpath.news.samples import drop_when_real
 from trendpath.news.tagging import TrendTag
 
 UNEMBEDDABLE = "unembeddable"
@@ -101,6 +102,7 @@ def insert_articles(
     ]
     if deals:
         session.execute(insert(m.deal).on_conflict_do_nothing(), deals)
+    drop_when_real(session, feed_id, len(fresh))  # real news replaces the demo's samples
     return len(fresh)
 
 

@@ -85,18 +85,17 @@ def import_csv(
     Every row is checked first; accepted rows are written in one transaction (re-importing the
     same file changes nothing) and rejected rows are listed with their reasons.
     """
+    from trendpath.trends.chain import import_and_recompute
     from trendpath.trends.csvio import CsvFormatError, write_rejects
-    from trendpath.trends.csvio import import_csv as run_import
-    from trendpath.trends.recompute import recompute_all
 
     try:
         with command_runtime("trends-import") as runtime, runtime.db.session_scope() as session:
-            report = run_import(session, file.read_bytes(), source=f"csv:{file.name}")
-            scores = recompute_all(session) if report.written else 0
+            report, scores = import_and_recompute(session, file.read_bytes(), file.name)
     except CsvFormatError as exc:
         raise fail(f"{file}: {exc}") from None
     typer.echo(
-        f"{report.accepted} rows accepted, {report.written} written or changed, "
+        f"{report.accepted} rows accepted, {report.written} written or changed "
+        f"({report.new} new, {report.revised} revised), "
         f"{report.rejected_total} rejected; {scores} Velocity Scores recomputed"
     )
     if report.rejected_total:
@@ -106,6 +105,48 @@ def import_csv(
             typer.echo(f"  line {r.line}: {r.reason}", err=True)
         typer.echo(f"rejected rows with reasons: {out}", err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def work(
+    once: Annotated[bool, typer.Option("--once", help="Run the due jobs, then exit")] = False,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only jobs of this kind (repeatable)")
+    ] = None,
+) -> None:
+    """Run the trend service's job queue (the chain's Velocity and forecast steps) in this
+    process, as the service's background worker does; any number may run at once."""
+    from trendpath.trends.chain import worker
+
+    with command_runtime("trends-worker") as runtime:
+        queue_worker = worker(runtime.settings)
+
+        async def run() -> int:
+            try:
+                if once:
+                    return await queue_worker.drain(runtime, kinds=kind or None)
+                await queue_worker.run(runtime)
+                return 0
+            finally:
+                await runtime.clients.aclose()
+
+        done = asyncio.run(run())
+    typer.echo(f"{done} jobs run")
+
+
+@app.command("drop-demo")
+def drop_demo(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete every demo-synthetic indicator value (collected and imported values stay) and
+    recompute; trends left without data lose their demo scores and forecasts too."""
+    from trendpath.trends.chain import drop_demo as run_drop
+
+    if not yes and not typer.confirm("Delete all demo-synthetic indicator values?"):
+        raise typer.Exit(1)
+    with command_runtime("trends-drop-demo") as runtime, runtime.db.session_scope() as session:
+        removed, scores = run_drop(session)
+    typer.echo(f"{removed} demo values deleted; {scores} Velocity Scores recomputed")
 
 
 @app.command("export")

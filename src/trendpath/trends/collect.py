@@ -22,18 +22,19 @@ from functools import partial
 from trendpath.kit.auth import service_tokens
 from trendpath.kit.db import Database
 from trendpath.kit.runtime import Runtime
-from trendpath.trends import store
+from trendpath.trends import chain, store, store_chain
 from trendpath.trends.catalog import Trend, load_catalog
 from trendpath.trends.collect_report import CollectReport, SourceReport
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.indicators import INDICATOR_META
-from trendpath.trends.recompute import recompute_all, velocity_stale
+from trendpath.trends.recompute import velocity_stale
 from trendpath.trends.sources.base import (
     Problem,
     Source,
     SourceNotConfigured,
     SourceResult,
     check_weeks,
+    iso_monday,
     recent_weeks,
 )
 from trendpath.trends.sources.funding import NewsFundingSource
@@ -72,6 +73,7 @@ async def collect(
     ids = await asyncio.to_thread(_trend_ids, runtime.db, chosen)
     for source, outcome in zip(active, results, strict=True):
         report.sources.append(await _store(runtime.db, source, outcome, ids, len(chosen)))
+    await asyncio.to_thread(_record_runs, runtime.db, report)
     # Indicators and Velocity are separate units of work: a run killed between them leaves
     # Velocity behind, and the next run (which finds every value already stored) repairs it.
     if report.rows or await asyncio.to_thread(_velocity_stale, runtime.db):
@@ -132,7 +134,9 @@ async def _store(
     rows = _rows(outcome, ids, report.problems)
     report.values = len(rows)
     if rows:
-        report.rows = await asyncio.to_thread(_write, db, rows)
+        report.rows = await asyncio.to_thread(_write, db, rows, source.name)
+    if outcome.documents:
+        await asyncio.to_thread(_write_documents, db, outcome.documents, ids)
     report.settle()
     log.log(
         logging.INFO if report.status == "ok" else logging.WARNING,
@@ -152,11 +156,15 @@ def _rows(
     result: SourceResult, ids: dict[str, int], problems: list[Problem]
 ) -> list[store.IndicatorRow]:
     counts = INDICATOR_META[result.indicator].kind == "count"
+    current = iso_monday(korean_today())
     rows: list[store.IndicatorRow] = []
     unknown: set[str] = set()
     for (slug, week), value in sorted(result.values.items()):
         if slug not in ids:
             unknown.add(slug)
+            continue
+        if week > current:  # the import rules: a future week is refused, never stored
+            problems.append(Problem(slug, f"dropped value for future week {week}"))
             continue
         if not math.isfinite(value) or (counts and value < 0):
             problems.append(Problem(slug, f"dropped invalid value {value!r} for {week}"))
@@ -166,9 +174,37 @@ def _rows(
     return rows
 
 
-def _write(db: Database, rows: list[store.IndicatorRow]) -> int:
+def _write(db: Database, rows: list[store.IndicatorRow], source: str) -> int:
+    # The Velocity job is enqueued with the values: a run killed before its own recompute
+    # leaves the job behind for the service's worker.
     with db.session_scope() as session:
-        return store.upsert_indicators(session, rows)
+        changed = store.upsert_indicators(session, rows)
+        if changed:
+            chain.enqueue_velocity(session, f"collect:{source}", {r.trend_id for r in rows})
+        return changed
+
+
+def _write_documents(db: Database, documents: dict[str, list[dict]], ids: dict[str, int]) -> None:
+    with db.session_scope() as session:
+        for slug, docs in documents.items():
+            if slug in ids:
+                store_chain.upsert_policy_documents(session, ids[slug], docs)
+
+
+def _record_runs(db: Database, report: CollectReport) -> None:
+    with db.session_scope() as session:
+        for s in report.sources:
+            store_chain.record_source_run(
+                session,
+                {
+                    "source": s.source,
+                    "status": s.status,
+                    "values": s.values,
+                    "changed": s.rows,
+                    "problems": len(s.problems),
+                    "detail": (s.detail or "; ".join(p.message for p in s.problems[:3]))[:500],
+                },
+            )
 
 
 def _velocity_stale(db: Database) -> bool:
@@ -178,4 +214,4 @@ def _velocity_stale(db: Database) -> bool:
 
 def _recompute(db: Database) -> int:
     with db.session_scope() as session:
-        return recompute_all(session)
+        return chain.velocity_step(session).rows

@@ -15,6 +15,11 @@ source at most 80); the row cannot be read as CSV; or it repeats an earlier row'
 and week. On export, text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
 ``@``, tab, CR) are prefixed with ``'``.
 
+A **revision** (a stored week with a different value or origin) replaces the stored value and is
+counted as revised; an identical row changes nothing. Every stored value remembers its origin: the
+file name and line (``import_file``, ``import_row``) and the ``source`` the file claimed
+(``csv:<file>`` when it claimed none). Collected API rows follow the same week and value rules.
+
 Import validates every row first, then writes all accepted rows in one transaction: a crash
 mid-way leaves nothing half-written, and re-importing the same file changes nothing.
 """
@@ -59,6 +64,10 @@ class ImportReport:
 
     accepted: int = 0
     written: int = 0
+    new: int = 0
+    revised: int = 0
+    trend_ids: set[int] = field(default_factory=set)
+    """The trends of the accepted rows."""
     rejected: list[Rejected] = field(default_factory=list)
     rejected_total: int = 0
 
@@ -135,15 +144,28 @@ def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+@dataclass(frozen=True)
+class _Context:
+    trend_ids: dict[str, int]
+    default_source: str
+    today: date
+    file_name: str | None
+
+
 def validate(
     text: str,
     trend_ids: dict[str, int],
     default_source: str,
     report: ImportReport,
+    *,
     today: date | None = None,
+    file_name: str | None = None,
 ) -> list[store.IndicatorRow]:
-    """Check every row; return the accepted ones and fill ``report.rejected`` with the rest."""
-    today = today or korean_today()
+    """Check every row; return the accepted ones and fill ``report.rejected`` with the rest.
+
+    ``today`` (default: today in Korea) bounds the weeks; ``file_name`` is recorded with each row.
+    """
+    ctx = _Context(trend_ids, default_source, today or korean_today(), file_name)
     seen: dict[tuple[int, str, date], tuple[int, float]] = {}
     accepted: list[store.IndicatorRow] = []
     for line, raw in _reader(text):
@@ -151,7 +173,7 @@ def validate(
             report.reject(line, raw, {})
             continue
         try:
-            row = _row(raw, trend_ids, default_source, today)
+            row = _row(raw, ctx, line)
         except ValueError as exc:
             report.reject(line, str(exc), raw)
             continue
@@ -167,28 +189,28 @@ def validate(
     return accepted
 
 
-def _row(
-    raw: dict[str, str], trend_ids: dict[str, int], default_source: str, today: date
-) -> store.IndicatorRow:
+def _row(raw: dict[str, str], ctx: _Context, line: int) -> store.IndicatorRow:
     _check_fields(raw)
     slug, indicator = raw.get("trend", ""), raw.get("indicator", "")
-    if slug not in trend_ids:
+    if slug not in ctx.trend_ids:
         raise ValueError(f"unknown trend {slug!r}")
     if indicator not in INDICATORS:
         raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(INDICATORS)}")
     try:
         week = parse_week(raw.get("week", ""))
-        check_week(week, today)
+        check_week(week, ctx.today)
     except ValueError as exc:
         raise ValueError(f"bad week {raw.get('week', '')!r}: {exc}") from None
     try:
         value = _parse_value(raw.get("value", ""), indicator)
     except ValueError as exc:
         raise ValueError(f"bad value {raw.get('value', '')!r}: {exc}") from None
-    source = raw.get("source") or default_source[:MAX_SOURCE_CHARS]
+    source = raw.get("source") or ctx.default_source[:MAX_SOURCE_CHARS]
     if len(source) > MAX_SOURCE_CHARS:
         raise ValueError(f"source longer than {MAX_SOURCE_CHARS} characters")
-    return store.IndicatorRow(trend_ids[slug], indicator, week, value, source)
+    return store.IndicatorRow(
+        ctx.trend_ids[slug], indicator, week, value, source, ctx.file_name, line
+    )
 
 
 def _check_fields(raw: dict[str, str]) -> None:
@@ -199,11 +221,24 @@ def _check_fields(raw: dict[str, str]) -> None:
             raise ValueError(f"field {name!r} contains a control character")
 
 
-def import_csv(session: Session, raw: bytes, *, source: str) -> ImportReport:
-    """Validate and upsert a CSV of indicator values (caller commits; nothing written on error)."""
+def import_csv(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    file_name: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Validate and upsert a CSV of indicator values (caller commits; nothing written on error).
+
+    ``file_name`` is recorded with every row (with its line) as the values' origin.
+    """
     report = ImportReport()
-    rows = validate(decode(raw), store.trend_ids(session), source, report)
-    report.written = store.upsert_indicators(session, rows)
+    trend_ids = store.trend_ids(session)
+    rows = validate(decode(raw), trend_ids, source, report, today=today, file_name=file_name)
+    report.trend_ids = {r.trend_id for r in rows}
+    report.new, report.revised = store.upsert_indicators_counted(session, rows)
+    report.written = report.new + report.revised
     return report
 
 

@@ -44,6 +44,8 @@ indicator_value = Table(
     Column("week", Date, primary_key=True),
     Column("value", Float, nullable=False),
     Column("source", Text, nullable=False),
+    Column("import_file", Text),
+    Column("import_row", Integer),
     Column("ingested_at", DateTime(timezone=True)),
 )
 
@@ -57,6 +59,7 @@ velocity = Table(
     Column("stability", Float),
     Column("config_version", Text, nullable=False),
     Column("computed_at", DateTime(timezone=True)),
+    Column("synthetic_share", Float),
 )
 
 trend_vector = Table(

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import Row
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.auth import require_scopes
@@ -17,9 +18,10 @@ from trendpath.kit.db import SessionDep
 from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.service import runtime_of
 from trendpath.kit.taxonomy import Taxonomy, load_taxonomy
-from trendpath.trends import explore, store, vectors
+from trendpath.trends import explore, provenance, store, store_chain, vectors
 from trendpath.trends.catalog import load_categories
 from trendpath.trends.indicators import INDICATOR_META, INDICATORS
+from trendpath.trends.movement import LOOKBACK_WEEKS, movement
 from trendpath.trends.schemas import (
     Contribution,
     CoreSkill,
@@ -29,10 +31,12 @@ from trendpath.trends.schemas import (
     ForecastPage,
     IndicatorHistory,
     IndicatorPoint,
+    IndicatorProvenance,
     IndicatorSeries,
     NearestIn,
     NearestItem,
     NearestOut,
+    SourceUse,
     TrendDetail,
     TrendPage,
     TrendSummary,
@@ -67,10 +71,20 @@ def contributions(points: Sequence[float] | None) -> list[Contribution]:
     return sorted(items, key=lambda c: abs(c.points), reverse=True)
 
 
-def _velocity(row: Row[Any]) -> VelocityNow | None:
+def _velocity(row: Row[Any], move: dict[str, Any] | None = None) -> VelocityNow | None:
     if row.score is None:
         return None
-    return VelocityNow(week=row.week, score=row.score, stability=row.stability)
+    return VelocityNow(
+        week=row.week,
+        score=row.score,
+        stability=row.stability,
+        synthetic_share=_share(row.synthetic_share),
+        movement=move,
+    )
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 def _forecast(row: Row[Any] | None) -> ForecastNow | None:
@@ -83,11 +97,24 @@ def _forecast(row: Row[Any] | None) -> ForecastNow | None:
         lo=round(row.lo, 3),
         hi=round(row.hi, 3),
         model_version=row.model_version,
+        synthetic_share=_share(row.synthetic_share),
     )
 
 
+def movements(session: Session, trend_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+    """Each trend's recent movement (streak and the indicator behind it)."""
+    recent = store_chain.recent_velocity_of(session, trend_ids, LOOKBACK_WEEKS)
+    return {
+        tid: movement([r.score for r in rows], [list(r.contributions) for r in rows])
+        for tid, rows in recent.items()
+    }
+
+
 def _summary(
-    row: Row[Any], forecast: Row[Any] | None = None, categories: Mapping[str, Any] | None = None
+    row: Row[Any],
+    forecast: Row[Any] | None = None,
+    categories: Mapping[str, Any] | None = None,
+    move: dict[str, Any] | None = None,
 ) -> TrendSummary:
     fc = _forecast(forecast)
     category = (categories or {}).get(row.category)
@@ -97,7 +124,7 @@ def _summary(
         name_en=row.name_en,
         category=row.category,
         interest_tags=row.attrs.get("interest_tags", []),
-        velocity=_velocity(row),
+        velocity=_velocity(row, move),
         forecast=fc,
         category_ko=category.ko if category else row.category,
         category_en=category.en if category else row.category,
@@ -204,9 +231,10 @@ def list_trends(
     data_dir = runtime_of(request).settings.data_dir
     cats = load_categories(data_dir)
     page = [by_slug[e.slug] for e in chosen[offset : offset + limit]]
+    moves = movements(session, [r.id for r, _ in page])
     return TrendPage(
         total=len(chosen),
-        items=[_summary(r, f, cats) for r, f in page],
+        items=[_summary(r, f, cats, moves.get(r.id)) for r, f in page],
         **_facets(entries, load_taxonomy(data_dir), cats),
     )
 
@@ -246,8 +274,9 @@ def trend_detail(request: Request, session: SessionDep, slug: Slug) -> TrendDeta
     near = explore.related(target, entries) if target is not None else []
     cats = load_categories(runtime_of(request).settings.data_dir)
     forecast = store.latest_forecasts(session, [row.id]).get(row.id)
+    move = movements(session, [row.id]).get(row.id)
     return TrendDetail(
-        **_summary(row, forecast, cats).model_dump(),
+        **_summary(row, forecast, cats, move).model_dump(),
         related=[_summary(by_slug[e.slug][0], by_slug[e.slug][1], cats) for e in near],
         description_ko=row.description_ko,
         description_en=row.description_en,
@@ -256,7 +285,42 @@ def trend_detail(request: Request, session: SessionDep, slug: Slug) -> TrendDeta
         keywords_en=attrs.get("keywords_en", []),
         sources=attrs.get("sources", []),
         contributions=contributions(row.contributions),
+        provenance=indicator_provenance(store_chain.origin_summary(session, row.id)),
     )
+
+
+def indicator_provenance(rows: Sequence[Row[Any]]) -> list[IndicatorProvenance]:
+    """Per indicator, its values' origins (most recent first) and the share of demo values."""
+    out = []
+    for name in INDICATORS:
+        mine = [r for r in rows if r.indicator == name]
+        total = sum(r.n for r in mine)
+        demo = sum(r.n for r in mine if provenance.origin_of(r.source, r.import_file) == "demo")
+        uses = []
+        for r in mine:
+            info = provenance.describe(r.source, r.import_file, None, r.fetched_at)
+            uses.append(
+                SourceUse(
+                    origin=info["origin"],
+                    source=r.source,
+                    label_ko=str(info["label_ko"]),
+                    url=info["url"],
+                    import_file=r.import_file,
+                    values=r.n,
+                    last_week=r.last_week,
+                    fetched_at=r.fetched_at,
+                )
+            )
+        out.append(
+            IndicatorProvenance(
+                indicator=name,
+                label_ko=INDICATOR_META[name].ko,
+                label_en=INDICATOR_META[name].en,
+                synthetic_share=round(demo / total, 4) if total else None,
+                sources=uses,
+            )
+        )
+    return out
 
 
 @router.get(
@@ -274,7 +338,15 @@ def indicator_history(
     by_indicator: dict[str, list[IndicatorPoint]] = {name: [] for name in INDICATORS}
     for r in store.indicator_history(session, trend.id, start, end):
         by_indicator[r.indicator].append(
-            IndicatorPoint(week=r.week, value=r.value, source=r.source)
+            IndicatorPoint(
+                week=r.week,
+                value=r.value,
+                source=r.source,
+                origin=provenance.origin_of(r.source, r.import_file),
+                import_file=r.import_file,
+                import_row=r.import_row,
+                fetched_at=r.ingested_at,
+            )
         )
     series = [
         IndicatorSeries(indicator=name, label_ko=INDICATOR_META[name].ko, points=points)
@@ -302,6 +374,7 @@ def velocity_history(
             score=r.score,
             stability=r.stability,
             contributions=contributions(r.contributions),
+            synthetic_share=_share(r.synthetic_share),
         )
         for r in rows
     ]
@@ -330,13 +403,18 @@ async def nearest_trends(body: NearestIn, request: Request) -> NearestOut:
     query = np.asarray(body.vector, dtype=np.float32)
     query /= np.linalg.norm(query)
 
-    def lookup() -> tuple[list[Row[Any]], dict[int, Row[Any]], dict[int, Row[Any]]]:
+    def lookup() -> tuple[list[Row[Any]], dict[int, Row[Any]], dict[int, Row[Any]], Any]:
         with runtime.db.sessions() as session:
             rows = vectors.nearest(session, query, body.k)
             ids = [r.id for r in rows]
-            return rows, store.latest_velocity(session, ids), store.latest_forecasts(session, ids)
+            return (
+                rows,
+                store.latest_velocity(session, ids),
+                store.latest_forecasts(session, ids),
+                movements(session, ids),
+            )
 
-    rows, velocity, forecasts = await run_in_threadpool(lookup)
+    rows, velocity, forecasts, moves = await run_in_threadpool(lookup)
     items = []
     for r in rows:
         if r.version != space["version"]:
@@ -350,7 +428,7 @@ async def nearest_trends(body: NearestIn, request: Request) -> NearestOut:
                 name_en=r.name_en,
                 similarity=round(float(query @ trend_vec), 6),
                 blocks=vectors.block_contributions(query, trend_vec, space["blocks"]),
-                velocity=_velocity(v) if v is not None else None,
+                velocity=_velocity(v, moves.get(r.id)) if v is not None else None,
                 forecast=_forecast(forecasts.get(r.id)),
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -15,7 +15,9 @@ from trendpath.kit.service import runtime_of
 from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.trends import store
 from trendpath.trends.catalog import CatalogError, Trend, load_categories, parse_trend
+from trendpath.trends.chain import import_and_recompute
 from trendpath.trends.collect import collect
+from trendpath.trends.csvio import CsvFormatError, ImportReport
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.forecast import PanelError, RegistryError
 from trendpath.trends.forecasting import refresh
@@ -109,6 +111,54 @@ async def trigger_collect(request: Request, body: CollectIn) -> JobOut:
         weeks = recent_weeks(body.weeks, korean_today())
     report = await collect(runtime, names=body.sources, weeks=weeks)
     return JobOut(lines=report.lines())
+
+
+class ImportOut(BaseModel):
+    """What a CSV import did (rejected rows with their line and reason)."""
+
+    accepted: int
+    new: int
+    revised: int
+    rejected: int
+    velocity_rows: int
+    rejects: list[dict[str, Any]]
+
+
+FileName = Annotated[
+    str,
+    Query(pattern=r"^[\w.\-]{1,80}$", description="Name recorded as the values' origin"),
+]
+
+
+@router.post(
+    "/indicators/import",
+    response_model=ImportOut,
+    responses=error_responses(422),
+    summary="Import indicator values (CSV)",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def import_indicators(request: Request, file_name: FileName = "upload.csv") -> ImportOut:
+    """The CSV import of ``trendpath trends import`` (same rules) over HTTP; changed values
+    start the chain at once: Velocity, events, live pages, then forecasts and matches."""
+    runtime = runtime_of(request)
+    raw = await request.body()
+
+    def run() -> tuple[ImportReport, int]:
+        with runtime.db.session_scope() as session:
+            return import_and_recompute(session, raw, file_name)
+
+    try:
+        report, scores = await run_in_threadpool(run)
+    except CsvFormatError as exc:
+        raise ApiError(422, "validation_error", str(exc)) from None
+    return ImportOut(
+        accepted=report.accepted,
+        new=report.new,
+        revised=report.revised,
+        rejected=report.rejected_total,
+        velocity_rows=scores,
+        rejects=[{"line": r.line, "reason": r.reason} for r in report.rejected[:100]],
+    )
 
 
 @router.post("/recompute", response_model=JobOut, summary="Recompute Velocity and forecasts")

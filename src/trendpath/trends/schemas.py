@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -18,12 +18,27 @@ class Contribution(BaseModel):
     points: float
 
 
+class Movement(BaseModel):
+    """Which way the score has moved lately and which indicator moved it most."""
+
+    direction: Literal["up", "down", "flat"]
+    weeks: int = Field(ge=0, description="Consecutive weeks of moves in that direction")
+    change: float = Field(description="Score points gained or lost over those weeks")
+    indicator: str | None = None
+    label_ko: str | None = None
+    points: float | None = Field(default=None, description="That indicator's contribution change")
+
+
 class VelocityNow(BaseModel):
     """The latest Velocity Score of a trend."""
 
     week: date
     score: float = Field(ge=0, le=100)
     stability: float | None = Field(ge=0, le=1, description="None: too little policy data")
+    synthetic_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of demo-synthetic values behind the score"
+    )
+    movement: Movement | None = None
 
 
 class ForecastNow(BaseModel):
@@ -35,6 +50,9 @@ class ForecastNow(BaseModel):
     lo: float
     hi: float
     model_version: str
+    synthetic_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of demo-synthetic values behind the inputs"
+    )
 
 
 class CoreSkill(BaseModel):
@@ -94,14 +112,42 @@ class TrendDetail(TrendSummary):
     related: list[TrendSummary] = Field(
         default_factory=list, description="Trends sharing interests, skills or the category"
     )
+    provenance: list[IndicatorProvenance] = Field(default_factory=list)
 
 
 class IndicatorPoint(BaseModel):
-    """One weekly value."""
+    """One weekly value and where it came from."""
 
     week: date
     value: float
     source: str
+    origin: Literal["demo", "csv", "api"]
+    import_file: str | None = None
+    import_row: int | None = None
+    fetched_at: datetime | None = None
+
+
+class SourceUse(BaseModel):
+    """One origin of an indicator's stored values."""
+
+    origin: Literal["demo", "csv", "api"]
+    source: str
+    label_ko: str
+    url: str | None = Field(description="Public page of the source (None: not public)")
+    import_file: str | None = None
+    values: int
+    last_week: date
+    fetched_at: datetime | None
+
+
+class IndicatorProvenance(BaseModel):
+    """Where one indicator's values come from, most recent origin first."""
+
+    indicator: str
+    label_ko: str
+    label_en: str
+    synthetic_share: float | None = Field(ge=0, le=1, description="Share of demo values")
+    sources: list[SourceUse]
 
 
 class IndicatorSeries(BaseModel):
@@ -126,6 +172,7 @@ class VelocityPoint(BaseModel):
     score: float
     stability: float | None
     contributions: list[Contribution]
+    synthetic_share: float | None = None
 
 
 class VelocityHistory(BaseModel):
@@ -183,3 +230,42 @@ class ForecastPage(BaseModel):
     """The latest forecast of every trend."""
 
     items: list[ForecastItem]
+
+
+class TrendEvent(BaseModel):
+    """A change of a trend the chain made: a new Velocity Score or forecast."""
+
+    id: int
+    kind: Literal["velocity", "forecast"]
+    slug: str
+    week: date | None
+    data: dict[str, object]
+    created_at: datetime
+
+
+class TrendEventPage(BaseModel):
+    """Trend events after a cursor, oldest first; ``next_after`` is the cursor to send next."""
+
+    items: list[TrendEvent]
+    next_after: int
+
+
+class LawItem(BaseModel):
+    """A law or administrative rule behind ``policy_change_frequency``."""
+
+    target: str = Field(description="eflaw (laws, decrees) or admrul (administrative rules)")
+    serial: str
+    title: str
+    kind: str | None = Field(description="제정, 일부개정, 전부개정, 폐지, ...")
+    promulgated: date | None = Field(description="공포일자 (laws) or 발령일자 (rules)")
+    effective: date | None = Field(description="시행일자")
+    link: str | None
+
+
+class LawPage(BaseModel):
+    """The laws found for a trend by the law.go.kr source, newest first."""
+
+    slug: str
+    source: str
+    source_url: str
+    items: list[LawItem]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select, text, true
+from sqlalchemy import ColumnElement, Row, delete, func, literal_column, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,10 @@ class IndicatorRow:
     week: date
     value: float
     source: str
+    import_file: str | None = None
+    """The CSV file a value was imported from (None: collected or generated)."""
+    import_row: int | None = None
+    """The line of that file."""
 
 
 def upsert_trends(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -42,33 +46,52 @@ def upsert_trends(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str,
 
 def upsert_indicators(session: Session, rows: Iterable[IndicatorRow], batch: int = 5000) -> int:
     """Idempotent upsert of indicator values; returns how many rows were inserted or changed."""
-    count = 0
+    return sum(upsert_indicators_counted(session, rows, batch))
+
+
+def upsert_indicators_counted(
+    session: Session, rows: Iterable[IndicatorRow], batch: int = 5000
+) -> tuple[int, int]:
+    """Like :func:`upsert_indicators`, counted apart: (new rows, revised rows).
+
+    A revision is a stored (trend, indicator, week) whose value or origin changed.
+    """
+    new = revised = 0
     chunk: list[dict[str, Any]] = []
     for row in rows:
         chunk.append(row.__dict__.copy())
         if len(chunk) >= batch:
-            count += _upsert_indicator_chunk(session, chunk)
-            chunk = []
+            counts = _upsert_indicator_chunk(session, chunk)
+            new, revised, chunk = new + counts[0], revised + counts[1], []
     if chunk:
-        count += _upsert_indicator_chunk(session, chunk)
-    return count
+        counts = _upsert_indicator_chunk(session, chunk)
+        new, revised = new + counts[0], revised + counts[1]
+    return new, revised
 
 
-def _upsert_indicator_chunk(session: Session, chunk: list[dict[str, Any]]) -> int:
-    stmt = insert(m.indicator_value).values(chunk)
+def _upsert_indicator_chunk(session: Session, chunk: list[dict[str, Any]]) -> tuple[int, int]:
+    iv = m.indicator_value
+    stmt = insert(iv).values(chunk)
     stmt = stmt.on_conflict_do_update(
         index_elements=["trend_id", "indicator", "week"],
         set_={
             "value": stmt.excluded.value,
             "source": stmt.excluded.source,
+            "import_file": stmt.excluded.import_file,
+            "import_row": stmt.excluded.import_row,
             "ingested_at": func.now(),
         },
-        where=(m.indicator_value.c.value != stmt.excluded.value)
-        | (m.indicator_value.c.source != stmt.excluded.source),
+        where=(iv.c.value != stmt.excluded.value)
+        | (iv.c.source != stmt.excluded.source)
+        | iv.c.import_file.is_distinct_from(stmt.excluded.import_file)
+        | iv.c.import_row.is_distinct_from(stmt.excluded.import_row),
     )
     # Unchanged rows hit the WHERE and return nothing: the count is what really changed.
-    changed = session.execute(stmt.returning(m.indicator_value.c.trend_id))
-    return len(changed.all())
+    # xmax = 0 marks a freshly inserted row; an updated one carries the updating transaction.
+    inserted: Any = literal_column("(xmax = 0)").label("inserted")
+    flags = session.execute(stmt.returning(inserted)).scalars().all()
+    new = sum(1 for f in flags if f)
+    return new, len(flags) - new
 
 
 def copy_indicators(session: Session, rows: Iterable[IndicatorRow]) -> int:
@@ -78,7 +101,15 @@ def copy_indicators(session: Session, rows: Iterable[IndicatorRow]) -> int:
     return copy_rows(session, "trends.indicator_value", columns, data)
 
 
-VELOCITY_COLUMNS = ("trend_id", "week", "score", "contributions", "stability", "config_version")
+VELOCITY_COLUMNS = (
+    "trend_id",
+    "week",
+    "score",
+    "contributions",
+    "stability",
+    "config_version",
+    "synthetic_share",
+)
 
 
 def replace_velocity(
@@ -86,7 +117,7 @@ def replace_velocity(
 ) -> None:
     """Replace the stored Velocity history of ``trend_ids`` with ``rows``."""
     session.execute(delete(m.velocity).where(m.velocity.c.trend_id.in_(list(trend_ids))))
-    data = ([r[c] for c in VELOCITY_COLUMNS] for r in rows)
+    data = ([r.get(c) for c in VELOCITY_COLUMNS] for r in rows)
     copy_rows(session, "trends.velocity", VELOCITY_COLUMNS, data)
 
 
@@ -117,7 +148,7 @@ def _latest_velocity() -> Any:
     # LATERAL + LIMIT 1 walks the (trend_id, week) primary key backwards: one index probe a trend.
     v = m.velocity
     return (
-        select(v.c.week, v.c.score, v.c.stability, v.c.contributions)
+        select(v.c.week, v.c.score, v.c.stability, v.c.contributions, v.c.synthetic_share)
         .where(v.c.trend_id == m.trend.c.id)
         .order_by(v.c.week.desc())
         .limit(1)
@@ -152,7 +183,7 @@ def list_trends(
     total = session.execute(select(func.count()).select_from(t).where(*conds)).scalar_one()
     v = _latest_velocity()
     stmt = (
-        select(t, v.c.week, v.c.score, v.c.stability, v.c.contributions)
+        select(t, v.c.week, v.c.score, v.c.stability, v.c.contributions, v.c.synthetic_share)
         .outerjoin(v, true())
         .where(*conds)
         .order_by(v.c.score.desc().nulls_last(), t.c.slug)
@@ -166,7 +197,7 @@ def get_trend(session: Session, slug: str) -> Row[Any] | None:
     """One trend with its latest Velocity, or None."""
     t, v = m.trend, _latest_velocity()
     stmt = (
-        select(t, v.c.week, v.c.score, v.c.stability, v.c.contributions)
+        select(t, v.c.week, v.c.score, v.c.stability, v.c.contributions, v.c.synthetic_share)
         .outerjoin(v, true())
         .where(t.c.slug == slug)
     )
@@ -183,7 +214,15 @@ def indicator_history(
         conds.append(iv.c.week >= start)
     if end:
         conds.append(iv.c.week <= end)
-    stmt = select(iv.c.indicator, iv.c.week, iv.c.value, iv.c.source).where(*conds)
+    stmt = select(
+        iv.c.indicator,
+        iv.c.week,
+        iv.c.value,
+        iv.c.source,
+        iv.c.import_file,
+        iv.c.import_row,
+        iv.c.ingested_at,
+    ).where(*conds)
     return list(session.execute(stmt.order_by(iv.c.week, iv.c.indicator)))
 
 
@@ -197,15 +236,31 @@ def velocity_history(
         conds.append(v.c.week >= start)
     if end:
         conds.append(v.c.week <= end)
-    stmt = select(v.c.week, v.c.score, v.c.stability, v.c.contributions, v.c.config_version)
+    stmt = select(
+        v.c.week,
+        v.c.score,
+        v.c.stability,
+        v.c.contributions,
+        v.c.config_version,
+        v.c.synthetic_share,
+    )
     return list(session.execute(stmt.where(*conds).order_by(v.c.week)))
 
 
-def panel_values(session: Session) -> list[Row[Any]]:
-    """Every indicator value (trend id, indicator, week, value) for recomputation."""
+def panel_values(session: Session, trend_ids: Sequence[int] | None = None) -> list[Row[Any]]:
+    """Indicator values (trend id, indicator, week, value, source) of every trend, or of some,
+    for recomputation."""
     iv = m.indicator_value
-    stmt = select(iv.c.trend_id, iv.c.indicator, iv.c.week, iv.c.value)
+    stmt = select(iv.c.trend_id, iv.c.indicator, iv.c.week, iv.c.value, iv.c.source)
+    if trend_ids is not None:
+        stmt = stmt.where(iv.c.trend_id.in_(list(trend_ids)))
     return list(session.execute(stmt.order_by(iv.c.trend_id, iv.c.week)))
+
+
+def panel_weeks(session: Session) -> list[date]:
+    """Every week that has an indicator value of any trend (the panel's week axis)."""
+    iv = m.indicator_value
+    return list(session.execute(select(iv.c.week).distinct().order_by(iv.c.week)).scalars())
 
 
 def indicator_rows(session: Session, trend_ids: Sequence[int]) -> list[Row[Any]]:
@@ -220,17 +275,25 @@ def latest_velocity(session: Session, trend_ids: Sequence[int]) -> dict[int, Row
     """The latest Velocity row of each given trend."""
     t, v = m.trend, _latest_velocity()
     stmt = (
-        select(t.c.id, v.c.week, v.c.score, v.c.stability)
+        select(t.c.id, v.c.week, v.c.score, v.c.stability, v.c.synthetic_share)
         .join(v, true())
         .where(t.c.id.in_(list(trend_ids)))
     )
-    return {r.id: r for r in session.execute(stmt)}
+    rows: list[Row[Any]] = list(session.execute(stmt))
+    return {r.id: r for r in rows}
 
 
 def _latest_forecast() -> Any:
-    f = m.forecast
+    f, v = m.forecast, m.velocity
+    # A forecast reads the inputs of its origin week's score: it carries that score's share.
+    share = (
+        select(v.c.synthetic_share)
+        .where(v.c.trend_id == f.c.trend_id, v.c.week == f.c.week)
+        .scalar_subquery()
+        .label("synthetic_share")
+    )
     return (
-        select(f.c.week, f.c.horizon_weeks, f.c.point, f.c.lo, f.c.hi, f.c.model_version)
+        select(f.c.week, f.c.horizon_weeks, f.c.point, f.c.lo, f.c.hi, f.c.model_version, share)
         .where(f.c.trend_id == m.trend.c.id)
         .order_by(f.c.week.desc(), f.c.created_at.desc())
         .limit(1)

@@ -125,6 +125,7 @@ def forecast_view(forecast: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "model_version": forecast.get("model_version"),
         "direction": direction,
         "label_ko": forecast_ko(point, lo, hi, horizon),
+        "synthetic_share": forecast.get("synthetic_share"),
     }
 
 

@@ -156,6 +156,21 @@ event_cursor = Table(
     Column("last_id", BigInteger, nullable=False),
 )
 
+notification = Table(
+    "notification",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("trend_slug", Text, nullable=False),
+    Column("roadmap_id", Uuid),
+    Column("message_ko", Text, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Column("dedup_key", Text, nullable=False),
+    _ts("created_at"),
+    _ts("read_at"),
+)
+
 USER_TABLES = (
     profile,
     profile_history,
@@ -165,5 +180,6 @@ USER_TABLES = (
     progress,
     progress_event,
     ab_event,
+    notification,
 )
 """Every table keyed by ``user_id``: what account deletion empties."""

@@ -8,6 +8,9 @@ started) and the user's latest match:
 * ``better_match`` — the latest match ranks another trend first with a similarity at least
   ``margin`` above the similarity the roadmap's trend had at the start.
 * ``dropped`` — the roadmap's trend is no longer among the latest top 3.
+* ``slowing`` / ``accelerating`` — the trend's Velocity Score has moved the same way for at least
+  :data:`NOTICE_WEEKS` weeks in a row; the notice names the indicator that moved it most
+  (the trend service's ``velocity.movement``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,28 @@ from typing import Any
 
 from trendpath.kit.josa import josa
 from trendpath.kit.wording import signed
+from trendpath.users.inbox import KINDS, momentum_message
+
+NOTICE_WEEKS = 3
+"""Streaks shorter than this are normal noise, not news."""
+
+
+def momentum_noteworthy(move: Mapping[str, Any] | None) -> bool:
+    """A streak long enough to tell the user about."""
+    return bool(
+        move and move.get("direction") in KINDS and int(move.get("weeks") or 0) >= NOTICE_WEEKS
+    )
+
+
+def _momentum(name: str, item: Mapping[str, Any]) -> dict | None:
+    move = (item.get("velocity") or {}).get("movement")
+    if move is None or not momentum_noteworthy(move):
+        return None
+    return {
+        "kind": KINDS[move["direction"]],
+        "message_ko": momentum_message(name, move) + ". 로드맵은 그대로 두었어요.",
+        "data": dict(move),
+    }
 
 
 def _forecast_down(name: str, basis: Mapping[str, Any], item: Mapping[str, Any]) -> dict | None:
@@ -84,6 +109,9 @@ def roadmap_notices(
         down = _forecast_down(name, basis, item)
         if down:
             out.append(down)
+        moving = _momentum(name, item)
+        if moving:
+            out.append(moving)
     better = _better(name, basis, latest, margin)
     if better:
         out.append(better)

@@ -30,12 +30,27 @@ class Explanation(BaseModel):
     top_block_ko: str
 
 
+class MovementView(BaseModel):
+    """Which way the score has moved lately and the indicator that moved it most."""
+
+    direction: Literal["up", "down", "flat"]
+    weeks: int
+    change: float
+    indicator: str | None = None
+    label_ko: str | None = None
+    points: float | None = None
+
+
 class VelocityView(BaseModel):
     """The trend's latest Velocity Score."""
 
     week: dt.date
     score: float
     stability: float | None
+    synthetic_share: float | None = Field(
+        default=None, description="Share of demo-synthetic values behind the score"
+    )
+    movement: MovementView | None = None
 
 
 class ForecastView(BaseModel):
@@ -49,6 +64,7 @@ class ForecastView(BaseModel):
     model_version: str | None
     direction: Literal["up", "flat", "down"]
     label_ko: str
+    synthetic_share: float | None = None
 
 
 class StabilityView(BaseModel):
@@ -254,7 +270,7 @@ class StepMarkIn(StrictModel):
 class Notice(BaseModel):
     """Something changed behind the roadmap (it is not rewritten)."""
 
-    kind: Literal["forecast_down", "better_match", "dropped"]
+    kind: Literal["forecast_down", "better_match", "dropped", "slowing", "accelerating"]
     message_ko: str
     data: dict[str, object]
 

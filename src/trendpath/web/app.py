@@ -17,6 +17,7 @@ from trendpath.web.routes_admin import router as admin_router
 from trendpath.web.routes_coach import router as coach_router
 from trendpath.web.routes_info import install_error_pages
 from trendpath.web.routes_info import router as info_router
+from trendpath.web.routes_live import router as live_router
 from trendpath.web.routes_news import router as news_router
 from trendpath.web.routes_onboarding import router as onboarding_router
 from trendpath.web.routes_results import router as results_router
@@ -42,6 +43,7 @@ SPEC = ServiceSpec(
         values_router,
         news_router,
         info_router,
+        live_router,
         admin_router,
     ),
 )

@@ -12,6 +12,7 @@ privacy, errors) live in :mod:`trendpath.web.messages_pages`, the admin pages' i
 from __future__ import annotations
 
 from trendpath.web.messages_admin import ADMIN_MESSAGES
+from trendpath.web.messages_data import DATA_MESSAGES
 from trendpath.web.messages_pages import PAGE_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -271,6 +272,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 MESSAGES.update(PAGE_MESSAGES)
 MESSAGES.update(ADMIN_MESSAGES)
+
+MESSAGES.update(DATA_MESSAGES)
 
 
 def ko(key: str) -> str:

@@ -41,6 +41,7 @@ NAV_SIGNED_IN = (
     ("/roadmap", "nav.roadmap"),
     ("/news", "nav.news"),
     ("/trends", "nav.trends"),
+    ("/inbox", "nav.inbox"),
     ("/account", "nav.account"),
 )
 NAV_SIGNED_OUT = (("/trends", "nav.trends"), ("/auth/login", "nav.login"))

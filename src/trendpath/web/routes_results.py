@@ -46,6 +46,7 @@ def card(item: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
     stability = item.get("stability") or {}
     return {
         **item,
+        "share": data_share(item),
         "similarity_pct": meter(item.get("similarity")),
         "chart": velocity_chart(points, item.get("forecast"), HISTORY_WEEKS),
         "stability_index": score_100(stability.get("index")),
@@ -85,6 +86,17 @@ async def send_event(
     return await call(request, session, "users", "POST", "/v1/events", json=body)
 
 
+def data_share(item: dict[str, Any]) -> float | None:
+    """The largest share of demo-synthetic inputs behind a card's numbers (None: unknown)."""
+    shares = [
+        part.get("synthetic_share")
+        for part in (item.get("velocity"), item.get("forecast"))
+        if isinstance(part, dict)
+    ]
+    known = [float(s) for s in shares if s is not None]
+    return max(known) if known else None
+
+
 def _match_error(answer: Answer) -> dict[str, Any]:
     if answer.status == 409 or answer.status == 404:
         return {"need_profile": True}
@@ -112,10 +124,13 @@ async def results(request: Request) -> Response:
         *(_history(request, session, i["slug"]) for i in items),
         *(send_event(request, session, "viewed", i["slug"], match_id) for i in items),
     )
+    cards = [card(i, h) for i, h in zip(items, histories[: len(items)], strict=True)]
+    shares = [c["share"] for c in cards if c["share"] is not None]
     context = {
         "match": match.body,
         "recomputed": recomputed_at(match.body),
-        "cards": [card(i, h) for i, h in zip(items, histories[: len(items)], strict=True)],
+        "cards": cards,
+        "share": max(shares) if shares else None,
     }
     return render(request, "results.html", context)
 

@@ -84,15 +84,32 @@ async def explorer(request: Request) -> Response:
         statuses=STATUSES,
         sorts=SORTS,
     )
+    shares = [(i.get("velocity") or {}).get("synthetic_share") for i in body["items"]]
+    context["share"] = max((float(x) for x in shares if x is not None), default=None)
     return render(request, "trends.html", context)
 
 
-async def _detail_parts(request: Request, slug: str) -> tuple[Any, Any, Any]:
+async def _detail_parts(request: Request, slug: str) -> tuple[Any, Any, Any, Any]:
     return await asyncio.gather(
         public_call(request, "trends", "GET", f"/v1/trends/{slug}"),
         public_call(request, "trends", "GET", f"/v1/trends/{slug}/velocity"),
         public_call(request, "news", "GET", f"/v1/trends/{slug}/articles", params={"limit": 5}),
+        public_call(request, "trends", "GET", f"/v1/trends/{slug}/laws", params={"limit": 10}),
     )
+
+
+def _sources(provenance: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per indicator, its origins for the sources card (the newest origin first)."""
+    return [
+        {
+            "indicator": p["indicator"],
+            "label_ko": p["label_ko"],
+            "label_en": p.get("label_en") or p["label_ko"],
+            "share": p.get("synthetic_share"),
+            "uses": p.get("sources", [])[:3],
+        }
+        for p in provenance
+    ]
 
 
 @router.get("/trends/{slug}")
@@ -100,7 +117,7 @@ async def trend(request: Request, slug: str) -> Response:
     """One trend: what it is, its Velocity history and forecast, why it moves, related news."""
     if not SLUG.match(slug):
         return render(request, "trend.html", {"missing": True}, 404)
-    detail, history, news = await _detail_parts(request, slug)
+    detail, history, news, laws = await _detail_parts(request, slug)
     if detail.status == 404:
         return render(request, "trend.html", {"missing": True}, 404)
     if not detail.ok:
@@ -117,5 +134,8 @@ async def trend(request: Request, slug: str) -> Response:
         "news": news.body.get("items", []) if news.ok else [],
         "news_error": None if news.ok else "관련 뉴스를 불러올 수 없습니다.",
         "share_url": str(request.url.replace(query="")),
+        "laws": laws.body.get("items", []) if laws.ok else [],
+        "share": velocity.get("synthetic_share"),
+        "sources": _sources(detail.body.get("provenance", [])),
     }
     return render(request, "trend.html", context)

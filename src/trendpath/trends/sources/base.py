@@ -71,6 +71,10 @@ class SourceResult:
     indicator: str
     values: dict[tuple[str, dt.date], float] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    documents: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    """Per trend slug, the documents behind its values where the source names them (the laws
+    behind ``policy_change_frequency``: target, serial, title, kind, promulgated, effective,
+    link); stored for the trend page."""
 
     def add_trend(self, slug: str, weeks: Mapping[dt.date, float]) -> None:
         """Record one trend's weekly values."""

@@ -38,6 +38,7 @@ from trendpath.trends.sources.base import (
     SourceAuthError,
     SourceNotConfigured,
     SourceResponseError,
+    SourceResult,
     WeekValues,
     parse_day,
     week_span,
@@ -72,13 +73,25 @@ class Target:
     date: str
     date_param: str
     extra: tuple[tuple[str, str], ...] = ()
+    title: str = "법령명한글"
+    link: str = "https://www.law.go.kr/LSW/lsInfoP.do?lsiSeq={serial}"
+    """The public page of a version (the API's own detail link carries the OC key)."""
 
 
 TARGETS: dict[str, Target] = {
     "eflaw": Target(
         "eflaw", "LawSearch", "law", "법령일련번호", "공포일자", "ancYd", (("nw", "1,2,3"),)
     ),
-    "admrul": Target("admrul", "AdmRulSearch", "admrul", "행정규칙일련번호", "발령일자", "prmlYd"),
+    "admrul": Target(
+        "admrul",
+        "AdmRulSearch",
+        "admrul",
+        "행정규칙일련번호",
+        "발령일자",
+        "prmlYd",
+        title="행정규칙명",
+        link="https://www.law.go.kr/LSW/admRulInfoP.do?admRulSeq={serial}",
+    ),
 }
 
 
@@ -89,8 +102,18 @@ def check(response: RawResponse) -> None:
         raise Transient("law.go.kr answered an empty body or an HTML page instead of XML")
 
 
-def parse_page(body: bytes, target: Target) -> Page[tuple[str, dt.date]]:
-    """One list page as (target:serial, promulgation date) pairs plus the total count."""
+@dataclass(frozen=True)
+class LawVersion:
+    """One listed enactment, amendment or repeal."""
+
+    key: str
+    day: dt.date
+    document: dict[str, object]
+
+
+def parse_versions(body: bytes, target: Target) -> Page[LawVersion]:
+    """One list page as versions (key ``target:serial``, promulgation date, the document as
+    the trend page shows it) plus the total count."""
     what = f"law-go-kr {target.name}"
     root = parse_xml(body, what)
     if root.tag != target.root:
@@ -100,15 +123,31 @@ def parse_page(body: bytes, target: Target) -> Page[tuple[str, dt.date]]:
             raise SourceAuthError(f"{what}: refused: {text!r}; {OC_HINT}")
         raise SourceResponseError(f"{what}: unexpected answer <{root.tag}>: {text!r}")
     total = xml_int(root, "totalCnt", what)
-    items: list[tuple[str, dt.date]] = []
+    items: list[LawVersion] = []
     for node in root.iterfind(target.item):
         serial = xml_text(node, target.serial)
         day = parse_day(xml_text(node, target.date))
         if not serial:
             raise SourceResponseError(f"{what}: <{target.item}> without <{target.serial}>")
-        if day is not None:
-            items.append((f"{target.name}:{serial}", day))
+        if day is None:
+            continue
+        document: dict[str, object] = {
+            "target": target.name,
+            "serial": serial,
+            "title": (xml_text(node, target.title) or "").strip() or f"{target.name} {serial}",
+            "kind": xml_text(node, "제개정구분명") or None,
+            "promulgated": day,
+            "effective": parse_day(xml_text(node, "시행일자")),
+            "link": target.link.format(serial=serial),
+        }
+        items.append(LawVersion(f"{target.name}:{serial}", day, document))
     return Page(items, total)
+
+
+def parse_page(body: bytes, target: Target) -> Page[tuple[str, dt.date]]:
+    """One list page as (target:serial, promulgation date) pairs plus the total count."""
+    page = parse_versions(body, target)
+    return Page([(v.key, v.day) for v in page.items], page.total)
 
 
 class LawGoKrSource(PerTrendSource):
@@ -164,19 +203,31 @@ class LawGoKrSource(PerTrendSource):
             max_pages=settings.trend_source_max_pages,
         )
 
+    async def fetch(self, trends: Sequence[Trend], weeks: Sequence[dt.date]) -> SourceResult:
+        """Values per trend and week, and the laws behind them (``documents``)."""
+        self._documents: dict[str, list[dict[str, object]]] = {}
+        result = await super().fetch(trends, weeks)
+        result.documents = {s: d for s, d in self._documents.items() if d}
+        return result
+
     async def fetch_trend(self, trend: Trend, weeks: Sequence[dt.date]) -> WeekValues:
         """Policy_change_frequency (changes per week) of one trend, per week."""
         start, end = week_span(weeks)
-        found: dict[str, dt.date] = {}
+        found: dict[str, LawVersion] = {}
         for target in self.targets:
             for keyword in trend.keywords_ko[: self.max_keywords]:
-                for key, day in await self._search(target, keyword, start, end, trend.slug):
-                    found[key] = min(day, found.get(key, day))
-        return weekly_counts(found.values(), weeks)
+                for version in await self._search(target, keyword, start, end, trend.slug):
+                    seen = found.get(version.key)
+                    if seen is None or version.day < seen.day:
+                        found[version.key] = version
+        documents = getattr(self, "_documents", None)
+        if documents is not None:
+            documents[trend.slug] = [v.document for v in found.values()]
+        return weekly_counts((v.day for v in found.values()), weeks)
 
     async def _search(
         self, target: Target, keyword: str, start: dt.date, end: dt.date, slug: str
-    ) -> list[tuple[str, dt.date]]:
+    ) -> list[LawVersion]:
         params = {
             "OC": self.oc,
             "target": target.name,
@@ -188,9 +239,9 @@ class LawGoKrSource(PerTrendSource):
             **dict(target.extra),
         }
 
-        async def page(number: int) -> Page[tuple[str, dt.date]]:
+        async def page(number: int) -> Page[LawVersion]:
             body = await self.client.get(self.url, {**params, "page": str(number)})
-            return parse_page(body, target)
+            return parse_versions(body, target)
 
         what = f"law-go-kr {target.name} {slug} {keyword!r}"
         return await collect_pages(page, self.page_size, self.max_pages, what)
