@@ -2,7 +2,7 @@
 each Velocity Score, per-source collection runs, and the laws behind policy_change_frequency.
 
 Revision ID: 0015_provenance_chain_a
-Revises: 0008_persona_halfvec
+Revises: 0014_dashboard
 Create Date: 2026-12-01
 """
 
