@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from sources.sources_fakeapi import (
-    WEEKS,
     FakeApi,
     Reply,
     Request,
@@ -147,7 +146,7 @@ def test_bad_imports_get_precise_errors(admin: httpx.Client, db: Database) -> No
     )
     assert control.status_code == 200
     assert control.json()["rejects"] == [
-        {"line": 2, "reason": "source contains control characters"}
+        {"line": 2, "reason": "field 'source' contains a control character"}
     ]
     undecodable = admin.post(
         f"{API}/admin/indicators/import",
@@ -208,9 +207,16 @@ def test_parked_jobs_show_their_reason_and_can_be_retried(
 
 
 def _lawgo(request: Request) -> Reply:
+    # Real recorded answers (tests/trends/sources/fixtures/README.md): 소득세법 versions of
+    # 2009-12..2010-04 and one 고시 of 2025-12-30.
     if request.query["target"] == "admrul":
-        return xml(fixture("lawgo_admrul.xml"))
-    return xml(fixture(f"lawgo_eflaw_p{request.query['page']}.xml"))
+        return xml(fixture("lawgo_admrul_abridged_recorded.xml"))
+    return xml(fixture("lawgo_eflaw_recorded.xml"))
+
+
+LAW_WEEKS = [dt.date(2009, 12, 28) + dt.timedelta(weeks=i) for i in range(19)] + [
+    dt.date(2025, 12, 29)
+]
 
 
 def test_the_laws_behind_policy_changes_are_stored_and_served(
@@ -224,11 +230,10 @@ def test_the_laws_behind_policy_changes_are_stored_and_served(
             trend_lawgo_oc="secret-oc", trend_lawgo_url=api.url + "/DRF/lawSearch.do"
         )
         src = LawGoKrSource.from_settings(settings)
-        src.page_size = 2
 
         async def go() -> dict:
             try:
-                return (await src.fetch(catalog_trends(SLUG), WEEKS)).documents
+                return (await src.fetch(catalog_trends(SLUG), LAW_WEEKS)).documents
             finally:
                 await src.aclose()
 
@@ -240,10 +245,10 @@ def test_the_laws_behind_policy_changes_are_stored_and_served(
     laws = admin.get(f"{API}/trends/{SLUG}/laws").json()
     assert laws["source_url"] == "https://www.law.go.kr/"
     titles = {item["title"]: item for item in laws["items"]}
-    act = titles["인공지능 발전과 신뢰 기반 조성 등에 관한 기본법"]
-    assert act["promulgated"] == "2025-09-16"
+    act = titles["소득세법"]
+    assert (act["promulgated"], act["kind"]) == ("2009-12-31", "일부개정")
     assert act["link"].startswith("https://www.law.go.kr/LSW/lsInfoP.do?lsiSeq=")
     assert all("secret-oc" not in (item["link"] or "") for item in laws["items"])
-    rule = titles["생성형 인공지능 서비스 이용자 보호 가이드라인"]
-    assert (rule["target"], rule["kind"]) == ("admrul", "제정")
+    rule = titles["장기요양급여 제공기준 및 급여비용 산정방법 등에 관한 고시"]
+    assert (rule["target"], rule["promulgated"]) == ("admrul", "2025-12-30")
     assert admin.get(f"{API}/trends/no-such-trend/laws").status_code == 404

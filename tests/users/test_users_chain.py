@@ -131,11 +131,11 @@ def test_a_rematch_tells_the_users_live_pages(seeded: Served, person: User) -> N
 
         listen = listener(side)
         listen.subscribe(live.CHANNEL, got)
-        await asyncio.wait_for(listen.connected.wait(), 10)
+        await asyncio.wait_for(listen.connected.wait(), 30)
         try:
             await chain.sync_trend_events(side)
             await chain.worker(side.settings).drain(side)
-            await asyncio.wait_for(done.wait(), 5)
+            await asyncio.wait_for(done.wait(), 30)
         finally:
             await listen.aclose()
             await side.clients.aclose()

@@ -8,12 +8,12 @@ Format (UTF-8, header required; UTF-8 with BOM and CP949/EUC-KR files are accept
 ``week`` is the Monday of an ISO week (``YYYY-MM-DD``) or an ISO week label (``2025-W10``).
 
 A row is rejected, with its reason, when: the trend or indicator is unknown; the week is not a
-Monday, lies before 2000-01-03 or more than 7 days after today; the value is not a finite number or
-lies outside its indicator's range (growth rates in [-100, 100000] %, counts in [0, 1000000]); any
-field holds a control character (NUL included) or more than :data:`MAX_FIELD_CHARS` characters (the
-source at most 80); the row cannot be read as CSV; or it repeats an earlier row's trend, indicator
-and week. On export, text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
-``@``, tab, CR) are prefixed with ``'``.
+Monday, lies before 2000-01-03 or after the current ISO week (Korean time); the value is not a
+finite number or lies outside its indicator's range (growth rates in [-100, 100000] %, counts in
+[0, 1000000]); any field holds a control character (NUL included) or more than
+:data:`MAX_FIELD_CHARS` characters (the source at most 80); the row cannot be read as CSV; or it
+repeats an earlier row's trend, indicator and week. On export, text cells that a spreadsheet
+would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) are prefixed with ``'``.
 
 A **revision** (a stored week with a different value or origin) replaces the stored value and is
 counted as revised; an identical row changes nothing. Every stored value remembers its origin: the

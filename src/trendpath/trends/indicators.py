@@ -162,8 +162,6 @@ def indicator_index(slug: str) -> int:
 
 EARLIEST_WEEK = date(2000, 1, 3)
 """The first Monday of 2000: older weeks are refused (no source we read goes back further)."""
-FUTURE_WEEKS_ALLOWED = timedelta(days=7)
-"""A week may start at most this far after today (the current ISO week, a clock a day ahead)."""
 GROWTH_RANGE: tuple[float, float] = (-100.0, 100_000.0)
 """A 4-over-4 growth rate can fall by at most 100 %; a thousand-fold rise is already absurd."""
 COUNT_RANGE: tuple[float, float] = (0.0, 1_000_000.0)
@@ -171,11 +169,18 @@ COUNT_RANGE: tuple[float, float] = (0.0, 1_000_000.0)
 
 
 def check_week(week: date, today: date) -> None:
-    """Raise ValueError when a week lies before 2000 or more than 7 days after ``today``."""
+    """Raise ValueError when a week lies before 2000 or has not begun by ``today``.
+
+    A value for a week that has not started cannot have been measured; the current week (its
+    Monday at or before ``today``) is accepted, as a partial week is for 4-over-4 rates.
+    """
     if week < EARLIEST_WEEK:
         raise ValueError(f"week {week.isoformat()} is before {EARLIEST_WEEK.isoformat()}")
-    if week > today + FUTURE_WEEKS_ALLOWED:
-        raise ValueError(f"week {week.isoformat()} is in the future (today is {today.isoformat()})")
+    current = today - timedelta(days=today.weekday())
+    if week > current:
+        raise ValueError(
+            f"week {week.isoformat()} is in the future (current week {current.isoformat()})"
+        )
 
 
 def check_value(indicator: str, value: float) -> None:

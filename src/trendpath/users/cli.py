@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from trendpath.kit.commands import command_runtime
+
 app = typer.Typer(
     name="users",
     help="User Service: the chain's re-match worker (사용자 서비스).",
@@ -28,7 +30,6 @@ def work(
     """Follow the trend service's events and re-match the users who follow changed trends
     (inbox notices, live pages), as the service's background worker does. The other services
     are reached over HTTP (``TRENDPATH_<SERVICE>_URL``) or in this process."""
-    from trendpath.cli import command_runtime
     from trendpath.users import chain
 
     with command_runtime("users-worker") as runtime:

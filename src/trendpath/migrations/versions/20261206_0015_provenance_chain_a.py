@@ -26,7 +26,7 @@ _STATEMENTS = (
     CREATE TABLE trends.source_run (
         id          bigserial PRIMARY KEY,
         source      text NOT NULL,
-        status      text NOT NULL CHECK (status IN ('ok', 'skipped', 'failed')),
+        status      text NOT NULL CHECK (status IN ('ok', 'partial', 'skipped', 'failed')),
         "values"    integer NOT NULL DEFAULT 0 CHECK ("values" >= 0),
         changed     integer NOT NULL DEFAULT 0 CHECK (changed >= 0),
         problems    integer NOT NULL DEFAULT 0 CHECK (problems >= 0),
