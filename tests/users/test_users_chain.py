@@ -115,7 +115,9 @@ def test_a_falling_trend_rematches_its_followers_and_tells_them_once(
 
 
 def test_a_rematch_tells_the_users_live_pages(seeded: Served, person: User) -> None:
-    slug = person.api.get("/match").json()["items"][0]["slug"]
+    # The second of the top 3: the test above already made the first one fall, and a trend
+    # that keeps falling the same way writes no new event.
+    slug = person.api.get("/match").json()["items"][1]["slug"]
     _fall(seeded, slug, step=-12.0)
     side = side_runtime(seeded)
     seen: list[str] = []

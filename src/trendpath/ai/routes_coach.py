@@ -29,8 +29,8 @@ from trendpath.ai.values import rank_axes
 from trendpath.ai.values_method import values_method, values_method_of
 from trendpath.kit.auth import Principal, require_scopes
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
 router = APIRouter(prefix="/v1", tags=["coach"])

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Row
 from starlette.concurrency import run_in_threadpool
 
@@ -33,8 +33,8 @@ from trendpath.ai.schemas import (
 from trendpath.ai.values_method import values_method, values_method_of
 from trendpath.kit.auth import CurrentUser, Principal, require_scopes
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import RuntimeDep
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["persona"])
 
@@ -46,17 +46,20 @@ def _floats(vector: np.ndarray) -> list[float]:
     return [round(float(x), 7) for x in vector]
 
 
-async def _version(request: Request) -> str:
+async def _version(runtime: RuntimeDep) -> str:
     """The space version: construction, encoder and the configured values method."""
-    return space.version((await values_method(runtime_of(request))).name)
+    return space.version((await values_method(runtime)).name)
+
+
+SpaceVersion = Annotated[str, Depends(_version)]
 
 
 @router.get("/persona/space", response_model=SpaceOut, summary="The persona space layout")
-async def persona_space(request: Request) -> SpaceOut:
+async def persona_space(version: SpaceVersion) -> SpaceOut:
     """Version, dimension and block layout shared by user and trend vectors."""
     blocks = space.layout()
     return SpaceOut(
-        version=await _version(request),
+        version=version,
         dim=max(b[1] for b in blocks.values()),
         blocks=blocks,
         encoder=EncoderOut(**space.state().details()),
@@ -64,7 +67,7 @@ async def persona_space(request: Request) -> SpaceOut:
 
 
 @router.post("/embed/profile", response_model=VectorOut, summary="Embed a profile (service)")
-async def embed_profile(body: ProfileIn, request: Request, _: EmbedCaller) -> VectorOut:
+async def embed_profile(body: ProfileIn, version: SpaceVersion, _: EmbedCaller) -> VectorOut:
     """A persona vector from interests, skills, the profile's free text and optional values/text.
 
     Nothing is stored; the answer carries the links found in ``field`` / ``target_role`` / ``text``.
@@ -87,14 +90,14 @@ async def embed_profile(body: ProfileIn, request: Request, _: EmbedCaller) -> Ve
     built = await space.persona(inputs)
     return VectorOut(
         vector=_floats(built.vector),
-        version=await _version(request),
+        version=version,
         blocks=space.layout(),
         links=[LinkOut(**link.model_dump()) for link in links],
     )
 
 
 @router.post("/embed/trends", response_model=TrendsOut, summary="Embed trends (service)")
-async def embed_trends(body: TrendsIn, request: Request, _: EmbedCaller) -> TrendsOut:
+async def embed_trends(body: TrendsIn, version: SpaceVersion, _: EmbedCaller) -> TrendsOut:
     """Trend vectors in the same space as personas."""
     inputs = [TrendInputs.model_validate(t.model_dump()) for t in body.trends]
     built = await space.trends(inputs)
@@ -102,7 +105,7 @@ async def embed_trends(body: TrendsIn, request: Request, _: EmbedCaller) -> Tren
         TrendVectorOut(slug=t.slug, vector=_floats(v.vector))
         for t, v in zip(inputs, built, strict=True)
     ]
-    return TrendsOut(version=await _version(request), items=items)
+    return TrendsOut(version=version, items=items)
 
 
 @router.post("/embed/texts", response_model=TextsOut, summary="Embed texts (service)")
@@ -159,9 +162,9 @@ def my_persona(session: SessionDep, user: CurrentUser) -> PersonaOut:
     responses=error_responses(404),
     summary="Rebuild my persona",
 )
-def rebuild_my_persona(session: SessionDep, request: Request, user: ChatUser) -> PersonaOut:
+def rebuild_my_persona(session: SessionDep, runtime: RuntimeDep, user: ChatUser) -> PersonaOut:
     """Recompute values and persona from the latest finished talk, in the current space."""
-    if not sessions.rebuild(session, user.user_id, values_method_of(runtime_of(request))):
+    if not sessions.rebuild(session, user.user_id, values_method_of(runtime)):
         raise ApiError(404, "not_found", "no finished talk yet: talk with the coach first")
     session.commit()
     row = store.get_persona(session, user.user_id)

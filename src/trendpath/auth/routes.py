@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trendpath.auth import accounts, clients, grants, keys, ratelimit, store
 from trendpath.auth import scopes as sc
-from trendpath.auth.routes_oauth import LocalPrincipal, client_ip, need_scopes, settings_of
+from trendpath.auth.routes_oauth import LocalPrincipal, client_ip, need_scopes
 from trendpath.auth.schemas import (
     AccountOut,
     ClientIn,
@@ -29,6 +29,7 @@ from trendpath.auth.schemas import (
 from trendpath.auth.store import Account
 from trendpath.kit.auth import Principal
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import settings_of
 from trendpath.kit.errors import ApiError, error_responses
 
 router = APIRouter(tags=["accounts"])

@@ -20,6 +20,7 @@ from trendpath.auth.oauth import OAuthError
 from trendpath.auth.schemas import OAuthErrorOut, RevokeForm, TokenForm, TokenOut
 from trendpath.kit.auth import ALLOWED_ALGS, BearerDoc, Principal, bearer_token, issuer_url
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import settings_of
 from trendpath.kit.errors import ApiError
 from trendpath.kit.settings import Settings
 
@@ -28,12 +29,6 @@ router = APIRouter(tags=["oauth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-def settings_of(request: Request) -> Settings:
-    """The settings of the app serving this request."""
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def client_ip(request: Request) -> str:

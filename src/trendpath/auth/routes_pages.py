@@ -18,9 +18,10 @@ from trendpath.auth import accounts, authorize, browser, clients, oauth, ratelim
 from trendpath.auth import scopes as sc
 from trendpath.auth.authorize import AuthorizationRequest, AuthorizeError
 from trendpath.auth.oauth import OAuthError
-from trendpath.auth.routes_oauth import FormItems, client_ip, settings_of
+from trendpath.auth.routes_oauth import FormItems, client_ip
 from trendpath.kit.auth import PRIVACY_NOTICE_VERSION, WEB_CLIENT_ID, dashboard_url, logout_hint_ok
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import settings_of
 from trendpath.kit.settings import Settings
 from trendpath.kit.wording import duration_ko
 

@@ -14,10 +14,11 @@ from fastapi.responses import Response
 
 from trendpath.auth import browser, mail, reset
 from trendpath.auth.accounts import AccountError
-from trendpath.auth.routes_oauth import FormItems, client_ip, settings_of
+from trendpath.auth.routes_oauth import FormItems, client_ip
 from trendpath.auth.routes_pages import message, render, root_of, safe_next
 from trendpath.kit.auth import dashboard_url, issuer_url
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import settings_of
 from trendpath.kit.errors import ApiError
 from trendpath.kit.wording import duration_ko
 

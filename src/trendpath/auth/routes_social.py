@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.auth import browser, social
-from trendpath.auth.routes_oauth import settings_of
 from trendpath.auth.routes_pages import message, safe_next
 from trendpath.kit.auth import issuer_url
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import settings_of
 
 router = APIRouter(include_in_schema=False)
 STATE_TTL_S = 600

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.jobqueue import JobQueue
-from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 
 

@@ -111,12 +111,6 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-def runtime_of(request: Request) -> Runtime:
-    """The runtime serving this request."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _health_router(name: str, checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     router = APIRouter(tags=["health"])
 

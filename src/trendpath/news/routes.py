@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.auth import CurrentPrincipal, Principal, require_scopes
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import RuntimeDep
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 from trendpath.news import search as find
 from trendpath.news import signals, store
 from trendpath.news.analysis import nouns
@@ -124,9 +124,8 @@ def list_feeds(
     responses=error_responses(409),
     summary="Add a feed",
 )
-async def add_feed(body: FeedIn, request: Request, who: FeedAdmin) -> FeedOut:
+async def add_feed(body: FeedIn, runtime: RuntimeDep, who: FeedAdmin) -> FeedOut:
     """Add a feed after checking its URL against the SSRF guard; it is fetched at the next cycle."""
-    runtime = runtime_of(request)
     try:
         url = await check_feed_url(body.url, allow_hosts(runtime.settings))
     except FeedURLError as exc:
@@ -205,9 +204,8 @@ def unpark_feed(session: SessionDep, feed_id: FeedId, _: FeedAdmin) -> FeedOut:
     responses=error_responses(404, 409),
     summary="Fetch a feed now",
 )
-async def fetch_now(request: Request, feed_id: FeedId, _: FeedAdmin) -> FetchOut:
+async def fetch_now(runtime: RuntimeDep, feed_id: FeedId, _: FeedAdmin) -> FetchOut:
     """Fetch, analyse and store the feed now (parked or not), whatever its schedule."""
-    runtime = runtime_of(request)
     report = await Worker(runtime).fetch_now(feed_id)
 
     def current() -> FeedOut:
@@ -241,7 +239,7 @@ def trend_articles(
 
 @router.get("/search", response_model=SearchOut, summary="Search articles")
 async def search_articles(
-    request: Request,
+    runtime: RuntimeDep,
     _: Reader,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Search text")],
     mode: Annotated[SearchMode, Query(description="hybrid, keyword or semantic")] = "hybrid",
@@ -250,7 +248,6 @@ async def search_articles(
     offset: Offset = 0,
 ) -> SearchOut:
     """Keyword, semantic or blended search over titles, summaries, keywords and embeddings."""
-    runtime = runtime_of(request)
     terms = find.query_terms(q, await run_in_threadpool(nouns, q))
     vector = None
     used: SearchMode = mode

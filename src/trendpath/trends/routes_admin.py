@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.trends import store
 from trendpath.trends.catalog import CatalogError, Trend, load_categories, parse_trend

@@ -18,7 +18,7 @@ from sqlalchemy import Row
 
 from trendpath.kit.auth import require_scopes
 from trendpath.kit.db import SessionDep
-from trendpath.kit.service import runtime_of
+from trendpath.kit.deps import runtime_of
 from trendpath.trends import store
 from trendpath.trends.forecast.registry import GATE_METRIC, list_models, passes_gate
 from trendpath.trends.forecasting import registry_dir

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import SettingsDep
 from trendpath.kit.errors import ApiError, error_responses
 from trendpath.kit.taxonomy import load_taxonomy
 from trendpath.users import abtest, store, store_learning
@@ -24,7 +25,6 @@ from trendpath.users.connectors.base import (
     ConnectorUnavailable,
 )
 from trendpath.users.profile import check_against_taxonomy
-from trendpath.users.routes_profile import settings_of
 from trendpath.users.schemas import ResourceOut
 from trendpath.users.schemas_match import AggregatesOut, ImportIn, ImportOut, ReportOut
 
@@ -42,11 +42,10 @@ def aggregates(session: SessionDep, admin: Admin) -> AggregatesOut:
 
 @router.get("/abtest/report", response_model=ReportOut, summary="A/B report")
 def report(
-    request: Request, session: SessionDep, admin: Admin, experiment: Experiment = None
+    settings: SettingsDep, session: SessionDep, admin: Admin, experiment: Experiment = None
 ) -> ReportOut:
     """Per-variant exposure and outcome rates, each variant tested against the control, with a
     verdict only once both arms reach the minimum sample."""
-    settings = settings_of(request)
     name = experiment or settings.users_ab_experiment
     order: list[str] = []
     if name == settings.users_ab_experiment:
@@ -89,13 +88,12 @@ def _row(item: CatalogItem, skills: list[str], level: int) -> dict[str, object]:
     responses=error_responses(502),
 )
 async def import_resources(
-    body: ImportIn, request: Request, session: SessionDep, admin: Admin
+    body: ImportIn, settings: SettingsDep, session: SessionDep, admin: Admin
 ) -> ImportOut:
     """Search K-MOOC, the ISBN registry or Aladin and store the hits, tagged with ``skills``.
 
     503 ``not_configured`` names the missing key; 502 when the API failed or answered nonsense.
     """
-    settings = settings_of(request)
     check_against_taxonomy(load_taxonomy(settings.data_dir), skills=dict.fromkeys(body.skills, 1))
     try:
         items = await connector(body.source, settings).search(body.query, body.limit)

@@ -5,19 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import RuntimeDep, SettingsDep
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import SLUG_PATTERN, load_taxonomy
 from trendpath.users import matcher, planner, store, store_learning, upstream
 from trendpath.users.access import Reader, Writer
 from trendpath.users.catalog import load_catalog
-from trendpath.users.routes_profile import settings_of
 from trendpath.users.schemas import (
     ProgressIn,
     ProgressSummaryOut,
@@ -41,7 +40,7 @@ SkillPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64)]
 
 @router.get("/catalog", response_model=ResourcePage, summary="Search learning resources")
 def catalog(
-    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     user: Reader,
     skill: Annotated[str | None, Query(pattern=SLUG_PATTERN, max_length=64)] = None,
@@ -51,7 +50,6 @@ def catalog(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> ResourcePage:
     """Shipped resources first, then imported ones; filtered by skill, text and kind."""
-    settings = settings_of(request)
     taxonomy = load_taxonomy(settings.data_dir)
     if skill is not None and skill not in taxonomy.skills:
         raise ApiError(422, "validation_error", f"skill: unknown skill {skill!r}")
@@ -78,19 +76,18 @@ def catalog(
     responses=error_responses(404),
 )
 def resource(
-    resource_id: ResourcePath, request: Request, session: SessionDep, user: Reader
+    resource_id: ResourcePath, settings: SettingsDep, session: SessionDep, user: Reader
 ) -> ResourceOut:
     """A shipped or imported resource."""
-    found = planner.find_resource(session, settings_of(request), resource_id)
+    found = planner.find_resource(session, settings, resource_id)
     if found is None:
         raise ApiError(404, "not_found", f"no learning resource {resource_id!r}")
     return ResourceOut.model_validate(found.as_dict())
 
 
 @router.get("/roadmaps", response_model=RoadmapList, summary="The user's roadmaps")
-def list_roadmaps(request: Request, session: SessionDep, user: Reader) -> RoadmapList:
+def list_roadmaps(settings: SettingsDep, session: SessionDep, user: Reader) -> RoadmapList:
     """Every started roadmap, live (steps, progress, timeline, notices)."""
-    settings = settings_of(request)
     rows = store_learning.roadmaps(session, user.user_id)
     items = [planner.view(session, settings, user.user_id, row) for row in rows]
     return RoadmapList(items=[RoadmapOut.model_validate(i) for i in items])
@@ -112,10 +109,9 @@ def _start(
     responses=error_responses(409, 502),
 )
 async def start_roadmap(
-    body: StartRoadmapIn, request: Request, response: Response, session: SessionDep, user: Writer
+    body: StartRoadmapIn, runtime: RuntimeDep, response: Response, session: SessionDep, user: Writer
 ) -> RoadmapOut:
     """Start the roadmap towards a trend of the current match (200 when already started)."""
-    runtime = runtime_of(request)
     match = await matcher.current_match(runtime, user.user_id)
     item = next((i for i in match["items"] if i["slug"] == body.trend_slug), None)
     if item is None:
@@ -141,13 +137,13 @@ async def start_roadmap(
     responses=error_responses(404),
 )
 def get_roadmap(
-    roadmap_id: RoadmapId, request: Request, session: SessionDep, user: Reader
+    roadmap_id: RoadmapId, settings: SettingsDep, session: SessionDep, user: Reader
 ) -> RoadmapOut:
     """404 for an unknown id and for another user's roadmap alike."""
     row = store_learning.roadmap(session, user.user_id, roadmap_id)
     if row is None:
         raise ApiError(404, "not_found", "no such roadmap")
-    view = planner.view(session, settings_of(request), user.user_id, row)
+    view = planner.view(session, settings, user.user_id, row)
     return RoadmapOut.model_validate(view)
 
 
@@ -175,7 +171,7 @@ def put_progress(
     roadmap_id: RoadmapId,
     resource_id: ResourcePath,
     body: ProgressIn,
-    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     user: Writer,
 ) -> ResourceProgressOut:
@@ -184,7 +180,7 @@ def put_progress(
     in progress takes exactly that top-up away."""
     row = planner.record_progress(
         session,
-        settings_of(request),
+        settings,
         user.user_id,
         roadmap_id,
         resource_id,
@@ -212,13 +208,12 @@ def put_step(
     roadmap_id: RoadmapId,
     skill: SkillPath,
     body: StepMarkIn,
-    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     user: Writer,
 ) -> RoadmapOut:
     """``open`` clears the mark. 404 for another user's roadmap; 422 for a skill that is no
     step of it. Skipped steps count in no time estimate."""
-    settings = settings_of(request)
     row = store_learning.roadmap(session, user.user_id, roadmap_id)
     if row is None:
         raise ApiError(404, "not_found", "no such roadmap")
@@ -236,7 +231,9 @@ def put_step(
 
 
 @router.get("/progress", response_model=ProgressSummaryOut, summary="Streak and weekly summary")
-def progress_summary(request: Request, session: SessionDep, user: Reader) -> ProgressSummaryOut:
+def progress_summary(
+    settings: SettingsDep, session: SessionDep, user: Reader
+) -> ProgressSummaryOut:
     """Consecutive study days, this week and last week against the weekly goal."""
-    body = planner.summary(session, settings_of(request), user.user_id)
+    body = planner.summary(session, settings, user.user_id)
     return ProgressSummaryOut.model_validate(body)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import RuntimeDep, SettingsDep
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.service import runtime_of
 from trendpath.users import abtest, matcher, store
 from trendpath.users.access import Reader, Writer
-from trendpath.users.routes_profile import settings_of
 from trendpath.users.schemas_match import (
     AssignmentOut,
     EventIn,
@@ -38,23 +37,23 @@ def _json(body: dict[str, Any]) -> JSONResponse:
 
 
 @router.get("/match", response_model=None, responses=_MATCH_DOC, summary="The user's top-3 trends")
-async def get_match(request: Request, user: Reader) -> Response:
+async def get_match(runtime: RuntimeDep, user: Reader) -> Response:
     """Stored while fresh (sent as stored: one query, no JSON round trip), recomputed when the
     profile, persona or forecasts changed.
 
     ``preliminary: true`` (with ``label_ko``) marks a match computed from the profile alone,
     before the first coach conversation.
     """
-    body = await matcher.current_match_json(runtime_of(request), user.user_id)
+    body = await matcher.current_match_json(runtime, user.user_id)
     return Response(body, media_type="application/json")
 
 
 @router.post(
     "/match/refresh", response_model=None, responses=_MATCH_DOC, summary="Recompute the match now"
 )
-async def refresh_match(request: Request, user: Writer) -> JSONResponse:
+async def refresh_match(runtime: RuntimeDep, user: Writer) -> JSONResponse:
     """Recompute now (a new match row only when the result changed)."""
-    body = await matcher.current_match(runtime_of(request), user.user_id, force=True)
+    body = await matcher.current_match(runtime, user.user_id, force=True)
     return _json(body)
 
 
@@ -80,9 +79,9 @@ def match_history(
 
 
 @router.get("/abtest/assignment", response_model=AssignmentOut, summary="The user's variant")
-def assignment(request: Request, user: Reader) -> AssignmentOut:
+def assignment(settings: SettingsDep, user: Reader) -> AssignmentOut:
     """Deterministic by user id; the same answer on every call and every server."""
-    chosen = abtest.assignment(settings_of(request), user.user_id)
+    chosen = abtest.assignment(settings, user.user_id)
     return AssignmentOut(
         active=chosen.experiment is not None,
         experiment=chosen.experiment,
@@ -119,11 +118,11 @@ def _record(session: Any, row: dict[str, Any]) -> bool:
     responses=error_responses(404, 409),
 )
 async def post_event(
-    body: EventIn, request: Request, session: SessionDep, user: Writer
+    body: EventIn, settings: SettingsDep, session: SessionDep, user: Writer
 ) -> EventOut:
     """Idempotent by ``event_id``: a replay is acknowledged (``duplicate: true``) and ignored;
     reusing an id for a different event is a 409. Needs a running experiment (else 409)."""
-    chosen = abtest.assignment(settings_of(request), user.user_id)
+    chosen = abtest.assignment(settings, user.user_id)
     if chosen.experiment is None:
         raise ApiError(409, "no_experiment", "no A/B experiment is running")
     if body.match_id is not None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path
 from sqlalchemy import Row
 
 from trendpath.kit.db import SessionDep
+from trendpath.kit.deps import SettingsDep
 from trendpath.kit.errors import ApiError, error_responses
-from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import SLUG_PATTERN, Taxonomy, load_taxonomy
 from trendpath.users import profile as prof
 from trendpath.users import store, store_learning
@@ -34,15 +34,12 @@ router = APIRouter(prefix="/v1", tags=["profile"])
 SkillPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=64, description="Skill slug")]
 
 
-def settings_of(request: Request) -> Settings:
-    """The settings of the running app."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def taxonomy_of(request: Request) -> Taxonomy:
+def taxonomy_of(settings: SettingsDep) -> Taxonomy:
     """The shared taxonomy (from the configured data folder)."""
-    return load_taxonomy(settings_of(request).data_dir)
+    return load_taxonomy(settings.data_dir)
+
+
+TaxonomyDep = Annotated[Taxonomy, Depends(taxonomy_of)]
 
 
 def profile_out(row: Row[Any], taxonomy: Taxonomy) -> ProfileOut:
@@ -71,9 +68,8 @@ def profile_out(row: Row[Any], taxonomy: Taxonomy) -> ProfileOut:
 
 
 @router.get("/taxonomy", response_model=TaxonomyOut, summary="What the onboarding form offers")
-def taxonomy(request: Request, user: Reader) -> TaxonomyOut:
+def taxonomy(tax: TaxonomyDep, user: Reader) -> TaxonomyOut:
     """Interest tags by group, skills with prerequisites, and the coded profile fields."""
-    tax = taxonomy_of(request)
     return TaxonomyOut(
         interest_groups=[
             TaxonomyGroup(
@@ -108,19 +104,18 @@ def taxonomy(request: Request, user: Reader) -> TaxonomyOut:
     summary="The signed-in user's profile",
     responses=error_responses(404),
 )
-def get_profile(request: Request, session: SessionDep, user: Reader) -> ProfileOut:
+def get_profile(tax: TaxonomyDep, session: SessionDep, user: Reader) -> ProfileOut:
     """404 until the profile is created."""
     row = store.get_profile(session, user.user_id)
     if row is None:
         raise ApiError(404, "not_found", "no profile yet: create it with PUT /v1/profile")
-    return profile_out(row, taxonomy_of(request))
+    return profile_out(row, tax)
 
 
 @router.put("/profile", response_model=ProfileOut, summary="Create or replace the profile")
-def put_profile(body: ProfileIn, request: Request, session: SessionDep, user: Writer) -> ProfileOut:
+def put_profile(body: ProfileIn, tax: TaxonomyDep, session: SessionDep, user: Writer) -> ProfileOut:
     """Every field is required; unknown interest tags or skills are a 422 and nothing changes.
     The persona is rebuilt with the new profile and the match recomputed by the re-match job."""
-    tax = taxonomy_of(request)
     prof.check_against_taxonomy(tax, body.interests, body.skills)
     values = body.model_dump()
     row, _ = store.save_profile(session, user.user_id, values)
@@ -135,10 +130,9 @@ def put_profile(body: ProfileIn, request: Request, session: SessionDep, user: Wr
     responses=error_responses(404),
 )
 def patch_profile(
-    body: ProfilePatch, request: Request, session: SessionDep, user: Writer
+    body: ProfilePatch, tax: TaxonomyDep, session: SessionDep, user: Writer
 ) -> ProfileOut:
     """Fields left out keep their value; ``skills`` is merged slider by slider."""
-    tax = taxonomy_of(request)
     prof.check_against_taxonomy(tax, body.interests, body.skills)
     current = store.get_profile(session, user.user_id, lock=True)
     if current is None:
@@ -176,10 +170,9 @@ def history(session: SessionDep, user: Reader) -> HistoryOut:
     responses=error_responses(404),
 )
 def rate_skill(
-    skill: SkillPath, body: SkillRatingIn, request: Request, session: SessionDep, user: Writer
+    skill: SkillPath, body: SkillRatingIn, tax: TaxonomyDep, session: SessionDep, user: Writer
 ) -> ProfileOut:
     """Moves the slider (and so every roadmap's gap for that skill); logged for streaks."""
-    tax = taxonomy_of(request)
     if skill not in tax.skills:
         prof.raise_if_problems([{"field": "skill", "message": f"unknown skill {skill!r}"}])
     current = store.get_profile(session, user.user_id, lock=True)

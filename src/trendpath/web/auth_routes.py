@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trendpath.kit.auth import WEB_CLIENT_ID, dashboard_url, logout_hint
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError
-from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 from trendpath.web import session as websession
 from trendpath.web.messages import ko

@@ -19,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 from trendpath import __version__
 from trendpath.kit.auth import service_tokens
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError
-from trendpath.kit.service import runtime_of
 from trendpath.kit.wording import direction
 from trendpath.web import i18n
 from trendpath.web import session as websession

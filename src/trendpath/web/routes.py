@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError
-from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import SERVICES
 from trendpath.web.pages import render, signed_in
 

@@ -17,8 +17,8 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError
-from trendpath.kit.service import runtime_of
 from trendpath.web import session as websession
 from trendpath.web.pages import (
     EXPIRED_KO,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from trendpath.kit import live as live_topics
-from trendpath.kit.service import runtime_of
+from trendpath.kit.deps import runtime_of
 from trendpath.web import session as websession
 from trendpath.web.live import EventStream, hub
 from trendpath.web.pages import (

@@ -38,8 +38,8 @@ from trendpath.kit.auth import (
     unverified_header,
     verifier_of,
 )
+from trendpath.kit.deps import runtime_of
 from trendpath.kit.errors import ApiError
-from trendpath.kit.service import runtime_of
 from trendpath.kit.settings import Settings
 
 SESSION_COOKIE = "tp_session"
