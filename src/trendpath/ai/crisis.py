@@ -22,7 +22,12 @@ _NOT_SYLLABLE = re.compile(r"[^가-힣]+")
 _TYPOS: tuple[tuple[str, str], ...] = (
     # Order matters: the slang verbs first, then the spelling slips.
     (r"(?:뒤|디|뒈)지고", "죽고"),
-    (r"(?:뒤|디|뒈)질래", "죽을래"),
+    (r"(?:뒤|디|뒈)질(?=래|까)", "죽을"),
+    # Spelled as heard: "주거버리고싶다", "죽어벌이고", "주글래", "쥬금 마렵다".
+    (r"주거(?=버리|벌이|버릴|버렸)", "죽어"),
+    (r"죽어벌이", "죽어버리"),
+    (r"주글(?=래|까|거)", "죽을"),
+    (r"(?:쥬|주)금(?=마렵|하고|각)", "죽음"),
     (r"(?:뒤|디|뒈)지는게", "죽는게"),
     (r"(?:뒤|디|뒈)져버리", "죽어버리"),
     (r"쥭", "죽"),
@@ -40,7 +45,7 @@ _KO_FAMILIES: dict[str, str] = {
     "die_wish": r"죽"
     + _WISH
     + r"|죽(?:을지|을때|으려|으면(?!서)|자고)|죽어(?:버리|버릴|버렸으면)|죽을래"
-    r"|죽을까(?!봐(?:걱정|무섭|무서|겁))|죽었으면(?:좋|해|하)"
+    r"|죽음마렵|죽을까(?!봐(?:걱정|무섭|무서|겁))|죽었으면(?:좋|해|하)"
     r"|죽는게(?:나|낫)|죽는것말고|죽음(?:만이|밖에)|죽어도싸|죽어야(?:해|돼|겠|마땅)"
     r"|(?:콱|그냥|걍|확|차라리)죽|(?:같이|다같이)죽자|(?:내|제)가죽(?:으면|어도)"
     r"|(?:죽는|죽을|떨어지는|뛰어내리는|사라지는)(?:상상|생각|방법|궁리)|(?:안아프게|편하게|쉽게|조용히)죽|죽을수있(?:을까|나|겠)",
@@ -206,7 +211,7 @@ _EN_MORE = re.compile(
     r"|\bnot\s+(?:be\s+)?around\s+(?:next|much\s+longer|anymore)|\btaking\s+all\s+my\s+pills"
     r"|\bpainless\s+ways?\b|\bleast\s+painful\s+way|\bbought\s+a\s+rope|\bburning\s+myself"
     r"|\btired\s+of\s+(?:being\s+alive|living)|\brather\s+be\s+dead|\bdone\s+with\s+life"
-    r"|\bnot\s+exist\b|\btried\s+to\s+(?:od|overdose|kill)",
+    r"|\bnot\s+exist\b|\btried\s+to\s+(?:od|overdose|kill)|\bjukgo\s*sip",
     re.I,
 )
 
@@ -219,6 +224,20 @@ def _english(text: str) -> bool:
 
 
 JAMO_SLANG = re.compile(r"ㅈㅅ\s*(?=하|할|마렵|각|시도|충동)")
+# Whole phrases typed as initial consonants: ㅈㄱㅅㄷ (죽고싶다), ㅅㄹㅈㄱㅅㄷ (사라지고싶다).
+_CHOSEONG = (
+    (re.compile(r"ㅅㄹㅈㄱㅅ[ㄷㅇ]"), "사라지고싶다"),
+    (re.compile(r"ㅈㄱㅅ[ㄷㅇㅍ]"), "죽고싶다"),
+)
+
+
+def expand_jamo(text: str) -> str:
+    """Jamo slang spelled out ("ㅈㅅ할래" → "자살할래", "ㅈㄱㅅㄷ" → "죽고싶다"), typed-apart
+    syllables folded back (:func:`recompose`); before NFKC, which changes the jamo."""
+    text = JAMO_SLANG.sub("자살", text)
+    for pattern, repl in _CHOSEONG:
+        text = pattern.sub(repl, text)
+    return recompose(text)
 
 
 _FINALS = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
@@ -243,7 +262,7 @@ def recompose(text: str) -> str:
 def compact(text: str) -> str:
     """Hangul syllables only, typos mended: the form the Korean families are matched on."""
     # Before NFKC, which turns compatibility jamo (ㅈ) into conjoining ones.
-    text = unicodedata.normalize("NFKC", recompose(JAMO_SLANG.sub("자살", text)))
+    text = unicodedata.normalize("NFKC", expand_jamo(text))
     squeezed = _NOT_SYLLABLE.sub("", text)
     for pattern, repl in TYPO_RES:
         squeezed = pattern.sub(repl, squeezed)

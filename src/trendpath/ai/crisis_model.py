@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trendpath.ai.crisis import JAMO_SLANG, TYPO_RES, recompose
+from trendpath.ai.crisis import TYPO_RES, expand_jamo
 from trendpath.ai.korean import kiwi
 
 FORMAT = "trendpath-crisis-logreg/2"
@@ -68,7 +68,7 @@ _SKIP_TAGS = ("SF", "SP", "SS", "SE", "SO", "SW", "SN", "SH", "SB", "W_", "UN", 
 
 def mend(text: str) -> str:
     """NFKC, lower case, jamo slang and typos mended; spacing kept (what Kiwi reads)."""
-    text = unicodedata.normalize("NFKC", recompose(JAMO_SLANG.sub("자살", text))).lower()
+    text = unicodedata.normalize("NFKC", expand_jamo(text)).lower()
     for pattern, repl in TYPO_RES:
         text = pattern.sub(repl, text)
     return text
