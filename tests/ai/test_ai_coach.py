@@ -12,7 +12,7 @@ from trendpath.ai.coach import COACH_SYSTEM_PROMPT, Coach, CoachEvent
 from trendpath.ai.coach_planner import CoachConfig, CoachState, UserContext
 from trendpath.ai.coach_script import FORCED_CHOICE_BY_ID, josa, parse_choice
 from trendpath.ai.llm.openai_compat import OpenAICompatBackend
-from trendpath.ai.safety import inspect_input, is_crisis
+from trendpath.ai.safety import CONCERN_CHECKIN, inspect_input, is_crisis
 from trendpath.ai.values import AXIS_LABELS_KO, extract_values
 
 CTX = UserContext(
@@ -178,6 +178,35 @@ def test_crisis_language_gets_help_lines_and_no_coaching(message: str) -> None:
         assert state.stage == stage and not reply.options
         state, after = await Coach().reply(state, "조금 나아졌어요. 계속할게요")
         assert not after.crisis
+
+    asyncio.run(go())
+
+
+def test_concern_adds_one_gentle_check_in_and_keeps_the_talk() -> None:
+    # "편해지고 싶어요" scores between the model's concern and crisis thresholds.
+    async def go() -> None:
+        coach = Coach()
+        state, _ = await coach.start(CTX)
+        state, _ = await coach.reply(state, "공부하면서 지내요")
+        state, reply = await coach.reply(state, "편해지고 싶어요")
+        assert reply.concern and not reply.crisis and not state.crisis_open
+        assert reply.text.startswith(CONCERN_CHECKIN) and "109" in reply.text
+        assert reply.text.count("109") == 1 and "1577-0199" not in reply.text
+        assert "?" in reply.text  # the career talk goes on
+        # At most once per talk: the same level of concern again gets no second check-in.
+        state, again = await coach.reply(state, "편해지고 싶어요")
+        assert not again.concern and CONCERN_CHECKIN not in again.text
+        # Risk that rises past the earlier check-in's score brings it back (streamed too).
+        state.concern_score = -1.0
+        events = [e async for e in coach.stream(state, "편해지고 싶어요")]
+        assert events[0].type == "delta" and events[0].text.startswith(CONCERN_CHECKIN)
+        done = events[-1]
+        assert done.reply is not None and done.reply.concern
+        assert done.reply.text == "".join(e.text for e in events[:-1])
+        # Crisis language after a check-in still gets the crisis reply.
+        assert done.state is not None
+        _, crisis = await coach.reply(done.state, "그냥 죽고 싶어요")
+        assert crisis.crisis and "1577-0199" in crisis.text
 
     asyncio.run(go())
 

@@ -7,7 +7,10 @@ its own words (the scripted backend says it verbatim). Whatever a model returns 
 about the person — or the draft is used; a model that fails or is too slow never blocks the talk.
 
 Crisis language (:mod:`trendpath.ai.crisis`) always wins: the person gets help lines and a
-check-in, and the coach asks no career question until they say they want to go on.
+check-in, and the coach asks no career question until they say they want to go on. A message of
+*concern* (below the crisis threshold, :func:`trendpath.ai.safety.assess`) keeps the talk going
+with one gentle check-in sentence before the reply (:data:`~trendpath.ai.safety.CONCERN_CHECKIN`),
+at most once per talk unless a later message scores higher.
 
 The state is a pydantic model the service stores after every turn, so a session can be resumed
 from the database; every call takes a state and returns a new one (the input is not changed).
@@ -50,7 +53,7 @@ from trendpath.ai.coach_replies import AFTER_DONE, CRISIS_CHECKINS, ENGLISH_NOTE
 from trendpath.ai.dialogue import Turn
 from trendpath.ai.llm.base import ChatMessage, LLMBackend, LLMError
 from trendpath.ai.llm.scripted import ScriptedBackend, draft_block, strip_draft_markers
-from trendpath.ai.safety import InspectedInput, crisis_reply, inspect_input
+from trendpath.ai.safety import CONCERN_CHECKIN, InspectedInput, crisis_reply, inspect_input
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class CoachReply(BaseModel):
     question_id: str | None = None
     options: list[str] = []
     crisis: bool = False
+    concern: bool = False
     notice: str | None = None
 
 
@@ -97,6 +101,7 @@ class _Prepared:
     state: CoachState
     plan: Plan | None = None
     fixed: CoachReply | None = None
+    checkin: str = ""
 
 
 _CONTINUE = re.compile(
@@ -143,7 +148,7 @@ class Coach:
         if prepared.fixed is not None or prepared.plan is None:
             return prepared.state, self._fixed(prepared)
         text = await self._render(prepared.state, prepared.plan)
-        return self._finish(prepared.state, prepared.plan, text)
+        return self._finish(prepared.state, prepared.plan, prepared.checkin + text)
 
     async def stream(
         self, state: CoachState, message: str, *, choice: int | None = None
@@ -161,6 +166,9 @@ class Coach:
             return
         plan, new_state = prepared.plan, prepared.state
         sources = self._sources(new_state, plan)
+        if prepared.checkin:
+            # The check-in is ours, never the model's: it is sent as it is, before the reply.
+            yield CoachEvent(type="delta", text=prepared.checkin)
         shown: list[str] = []
         full: list[str] = []
         problem: str | None = None
@@ -177,8 +185,10 @@ class Coach:
             await pieces.aclose()
         final = self._accept("".join(full), plan, sources, problem)
         if final != "".join(shown):
-            yield CoachEvent(type="replace" if shown else "delta", text=final)
-        new_state, reply = self._finish(new_state, plan, final)
+            # A replacement covers the whole reply; a first delta follows the check-in.
+            text = prepared.checkin + final if shown else final
+            yield CoachEvent(type="replace" if shown else "delta", text=text)
+        new_state, reply = self._finish(new_state, plan, prepared.checkin + final)
         yield CoachEvent(type="done", reply=reply, state=new_state)
 
     # ----------------------------------------------------------------- reading input
@@ -215,7 +225,17 @@ class Coach:
         if seen.injection_removed:
             notes.append("instructions_ignored")
         plan.notice = ",".join(notes) or None
-        return _Prepared(state, plan=plan)
+        return _Prepared(state, plan=plan, checkin=self._checkin(state, seen))
+
+    @staticmethod
+    def _checkin(state: CoachState, seen: InspectedInput) -> str:
+        """The concern check-in ("" when not needed): once per talk, again only if risk rises."""
+        if seen.concern is None:
+            return ""
+        if state.concern_score is not None and seen.concern <= state.concern_score:
+            return ""
+        state.concern_score = seen.concern
+        return CONCERN_CHECKIN + " "
 
     def _crisis(self, state: CoachState, said: str, text: str) -> _Prepared:
         """A fixed, supportive reply; the turn is kept out of scoring and counts as no answer."""
@@ -335,6 +355,7 @@ class Coach:
             question_id=plan.question_id,
             options=list(plan.options),
             notice=plan.notice,
+            concern=text.startswith(CONCERN_CHECKIN),
         )
         return state, reply
 

@@ -50,6 +50,8 @@ class CoachState(BaseModel):
     odd_streak: int = 0
     worries: list[str] = Field(default_factory=list)
     crisis_open: bool = False
+    concern_score: float | None = None
+    """The risk score of the message that last drew a concern check-in (None: none yet)."""
 
 
 @dataclass

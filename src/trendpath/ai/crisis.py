@@ -22,7 +22,12 @@ _NOT_SYLLABLE = re.compile(r"[^가-힣]+")
 _TYPOS: tuple[tuple[str, str], ...] = (
     # Order matters: the slang verbs first, then the spelling slips.
     (r"(?:뒤|디|뒈)지고", "죽고"),
-    (r"(?:뒤|디|뒈)질래", "죽을래"),
+    (r"(?:뒤|디|뒈)질(?=래|까)", "죽을"),
+    # Spelled as heard: "주거버리고싶다", "죽어벌이고", "주글래", "쥬금 마렵다".
+    (r"주거(?=버리|벌이|버릴|버렸)", "죽어"),
+    (r"죽어벌이", "죽어버리"),
+    (r"주글(?=래|까|거)", "죽을"),
+    (r"(?:쥬|주)금(?=마렵|하고|각)", "죽음"),
     (r"(?:뒤|디|뒈)지는게", "죽는게"),
     (r"(?:뒤|디|뒈)져버리", "죽어버리"),
     (r"쥭", "죽"),
@@ -40,13 +45,14 @@ _KO_FAMILIES: dict[str, str] = {
     "die_wish": r"죽"
     + _WISH
     + r"|죽(?:을지|을때|으려|으면(?!서)|자고)|죽어(?:버리|버릴|버렸으면)|죽을래"
-    r"|죽을까(?!봐(?:걱정|무섭|무서|겁))|죽었으면(?:좋|해|하)"
+    r"|죽음마렵|죽을까(?!봐(?:걱정|무섭|무서|겁))|죽었으면(?:좋|해|하)"
     r"|죽는게(?:나|낫)|죽는것말고|죽음(?:만이|밖에)|죽어도싸|죽어야(?:해|돼|겠|마땅)"
     r"|(?:콱|그냥|걍|확|차라리)죽|(?:같이|다같이)죽자|(?:내|제)가죽(?:으면|어도)"
     r"|(?:죽는|죽을|떨어지는|뛰어내리는|사라지는)(?:상상|생각|방법|궁리)|(?:안아프게|편하게|쉽게|조용히)죽|죽을수있(?:을까|나|겠)",
     # 자살 (not 자살골), 극단적 선택 with intent, ending one's life.
     "suicide": r"자살(?!골)|극단적?(?:인)?선택(?:을)?(?:하고싶|할까|하려|해버|하고말|할래|했)"
-    r"|스스로(?:목숨|생|삶)|목숨(?:을)?(?:끊|버리)|(?:생(?:을|이)|삶(?:을|이)?|인생(?:을|이)?)\w{0,10}?"
+    r"|스스로(?:목숨|생|삶)|목숨(?:을)?(?:끊|버리)|(?:(?<!인)생(?:을|이)|삶(?:을|이)?|"
+    r"(?<!야근)(?<!직장)(?<!회사)(?<!알바)(?<!취준)(?<!수험)(?<!백수)인생(?:을|이)?)\w{0,10}?"
     r"(?:마감|마치|끝내|끝냈|포기하|포기할|놓아버리|놓고싶|하직)|하직"
     r"|(?:세상|이승)(?:을|에서)?(?:떠나|등지|뜨|하직)(?:고싶|고파|려|고만|는편)|세상을?등지|(?:세상|이승)(?:을|에서)?(?:떠날래|뜰래)"
     r"|다음세상에서|(?:하늘나라|저세상|저승)(?:에|으로|로)?(?:가고싶|갈래|가려|가고파)",
@@ -82,17 +88,17 @@ _KO_FAMILIES: dict[str, str] = {
     r"|(?<![을를])(?:이제|이제다)끝내려|(?<![이가을를])(?:모든게|모든것이|다)끝났으면",
     # Plans and means.
     "method": r"투신|(?:뛰어내리|떨어지)" + _WISH + r"|뛰어내리고싶어지|뛰어내릴까|뛰어내리려"
-    r"|(?:한강|다리|옥상|베란다|창문)\w{0,4}?(?:뛰어|가보고싶|가고싶|가려|갈래|올라갈까|올라가고싶)|한강물온도"
+    r"|(?:한강(?!뷰)|다리|옥상|베란다|창문)\w{0,4}?(?:뛰어|가보고싶|가고싶|가려|갈래|올라갈까|올라가고싶)|한강물온도"
     r"|(?:다리|옥상|베란다)\w{0,3}?난간|(?:차에|트럭에|버스에|차에라도)\w{0,3}?(?:치였으면|치이고싶|치이면좋)"
     r"|가스\w{0,3}?(?:틀|켜|새게)\w{0,4}?(?:놓을까|놓고잘|고싶|려)|밤을?넘기(?:기|지)\w{0,3}?(?:힘들|어렵|못)"
     r"|보험금\w{0,4}?남기|남길(?:편지|말|유언)"
-    r"|(?:수면제|약|농약|번개탄|밧줄|청산가리)\w{0,6}?"
-    r"(?:모아|모으|모았|샀|사놨|사왔|사다|구했|구하|준비|한꺼번에|한통|다먹|마시|피우|알아보)"
+    r"|(?:수면제|약(?!국)|농약|번개탄|밧줄|청산가리)\w{0,6}?"
+    r"(?:모아|모으|모았|샀|사놨|사왔|사다|구했|구하|준비|한꺼번에|다먹|마시|피우|알아보)"
     r"|목(?:을)?(?:매고싶|매고파|맬|매려|매달고싶|매달까|매달려|매달아)"
     r"|(?:차에|차도로|열차에|지하철에|선로에)\w{0,3}?뛰어들"
     r"|(?:자살|극단|떨어질|뛰어내릴)\w{0,2}?방법",
     # Self-harm.
-    "self_harm": r"자해|(?:손목|팔|허벅지|다리|몸)\w{0,3}?(?:긋|그었|그어|그을)"
+    "self_harm": r"(?<!혼)자해|(?:손목|팔|허벅지|다리|몸)\w{0,3}?(?:긋|그었|그어|그을)"
     r"|(?:칼|커터|면도날)\w{0,3}?로\w{0,6}?(?:긋|그었|그어)"
     r"|(?:나|저|자신|스스로|몸)(?:를|을)?\w{0,2}?(?:아프게|해치|다치게|벌주|벌줘)"
     r"|(?:몸|팔|손목|다리|허벅지)에\w{0,4}?상처(?:를)?(?:내|냈)",
@@ -103,12 +109,61 @@ _KO_FAMILIES: dict[str, str] = {
     r"|(?:건강하세요|잘지내세요)\w{0,6}?(?:이만|먼저)(?:떠나|떠날|가겠|갈게)"
     r"|물건(?:들)?\w{0,8}?(?:다|모두)?나눠(?:줬|주)|마지막으로\w{0,6}?(?:얼굴|목소리)\w{0,4}?(?:보고싶|듣고싶)",
 }
+# Meaning frames added with the second writer's files (dev3, dev4): a self-directed concept (a
+# past attempt, a body part and a harming act, a means and a step towards it, a high place and
+# being there, a death or illness wished for, a farewell act) rather than a phrase. Each
+# alternation is backed by several dev phrases in different words.
+_BODY = (
+    r"(?:손목|팔|팔뚝|팔안쪽|손등|손바닥|손가락|손|허벅지"
+    r"|다리|발목|두피|머리|얼굴|혀|등|배|피부|몸)"
+)
+_FRAMES: dict[str, str] = {
+    # "두 번 시도했어요. 세 번째는 제대로", "약 먹고 응급실", "목을 맸다가".
+    "attempt": r"(?<![을를])(?:번|전에|예전에|작년에|지난번에|지난주에|그때|한번)"
+    r"시도(?:했|해봤|한적)"
+    r"(?=.*(?:이번|세번째|다음엔|다음번|제대로|확실|깨어났|살아났|실패|발견|응급실|그때))"
+    r"|(?:약|수면제)(?:을|를)?(?:먹고|삼키|삼켰)\w{0,10}?(?:응급실|실려|위세척|깨어)|위세척"
+    r"|목(?:을)?(?:맸|매었|매달았)|(?:한강|옥상|다리)\w{0,4}?갔다가\w{0,6}?(?:경찰|구조|데려)",
+    # "담뱃불로 손등 지졌어", "손목 그은 자국", "손톱으로 팔을 피 날 때까지 긁어요".
+    "harm_act": _BODY
+    + r"(?:을|를|에|이|도)?\w{0,8}?(?:긋|그었|그어|그은|그음|지졌|지짐|지져|지지는"
+    r"|찔러|찔렀|찌르)|(?:담뱃불|라이터|커터칼|칼날|면도날)\w{0,10}?(?:지졌|지짐|지져|긋|그었|그어|그음"
+    r"|자국|손목|팔|손등|허벅지)|담배빵"
+    r"|"
+    + _BODY
+    + r"\w{0,10}?(?:긁|때리|때렸|때려|박|물어|깨물|꼬집|뜯)\w{0,8}?(?:피가|피날|피나|멍|금이)"
+    r"|(?:일부러|세게)\w{0,6}?" + _BODY + r"\w{0,6}?(?:때|박|쳐|쳤|물|꼬집|찔|쥐|부었|데)"
+    r"|피날때까지|(?:손목|팔)\w{0,4}?(?:흉터|자국)",
+    # Means and the steps towards them: "번개탄 피울까", "타이레놀 모았어", "치사량".
+    "means": r"번개탄(?!고기|구이|불고기|집|숯불)|연탄(?:을)?피|치사량"
+    r"|(?:농약|제초제|청산가리)\w{0,6}?(?:마시|먹|살|사|구|한병)"
+    r"|(?:수면제|수면유도제|진통제|타이레놀|약(?!간|속|국|점|하))\w{0,8}?"
+    r"(?:모았|모아|모으|쌓아|한꺼번에|몇통|세통)"
+    r"|(?<!캠핑용)(?<!등산용)(?:밧줄|로프)\w{0,6}?(?:샀|사|주문|걸)|줄(?:을)?걸만한"
+    r"|(?:수심|수온|고통없이|안아프게|덜아프게|덜아픈|(?:다리|건물|아파트)\w{0,3}?높이)\w{0,8}?"
+    r"(?:검색|찾아|알아보|계산|물어)|몇층(?:이면|에서)\w{0,6}?(?:확실|즉사|죽|떨어)",
+    # A high place and being there: "지금 마포대교 위에 서 있어요", "난간을 잡고 서 있다".
+    "high_place": r"(?:대교|다리위|다리난간|다리에서|다리중간|옥상|난간|선로|철길|교각)(?!뷰)"
+    r"\w{0,8}?(?:서있|와있|한참|내려다|넘어가|매달|들이받|문이열리|비밀번호|잠기는지|잠겨있는지)"
+    r"|(?:창문|베란다|창밖)\w{0,8}?(?:내려다|넘어가|매달|밑에계속|몸을던)",
+    # A death, illness or accident wished for: "큰 병 걸려서 빨리 죽었으면", "암 나왔으면".
+    "passive": r"죽었으면(?!어|큰|어떡|어쩌|어떻)|(?:이대로|조용히|자다가)\w{0,4}?갔으면"
+    r"|(?:병|암|사고|심장마비|벼락|지진)\w{0,3}?(?:걸려|걸렸|걸리|나|났|나왔|와|왔|맞|생겨|생기)\w{0,6}?"
+    r"(?:었으면|았으면|으면좋|으면해|으면싶|길빌|기를|길바)"
+    r"|(?:심장이|숨이)\w{0,4}?(?:멈췄으면|멎었으면|멈추길|멎길|멈춰버렸으면)",
+    # Farewell acts: "저 죽고 나서 흔적 안 남기려고", "이제 저한테는 필요 없어서요".
+    "farewell_act": r"(?:제가|내가|저|나)(?:가)?(?:죽고|죽은|떠나고|떠난|없어지고|없어진)"
+    r"(?:나서|뒤|후|다음)"
+    r"|흔적(?:을)?(?:안|남기기싫|없애|지우)|작별편지|마지막(?:편지|게시물|연락)"
+    r"|(?:줬|주었|나눠|넘겼|넘겨|기부|보냈|돌려)\w{0,14}?(?:이제|저한테|저한텐|나한테|나한텐)\w{0,4}?필요(?:가)?없",
+}
+_KO_FAMILIES.update(_FRAMES)
 _KO = {name: re.compile(p) for name, p in _KO_FAMILIES.items()}
 
 # A risk word used about work or prevention ("자살 예방 센터에서 일하고 싶어요").
 _PREVENTION = re.compile(
     r"(?:자살|자해|투신|극단적?선택)\w{0,2}?"
-    r"(?:예방|방지|위기|보도|률|통계|관련|환자|시도자|유가족|생존자)"
+    r"(?:예방|방지|위기|보도|률|통계|관련|환자|시도자|유가족|생존자|학생|청소년|내담자)"
 )
 _WORK_CONTEXT = re.compile(
     r"센터|캠페인|상담사|교육|자료|연구|기관|정책|봉사|홍보|업무|공모전|시설|설계|기자|가이드"
@@ -118,7 +173,7 @@ _WORK_CONTEXT = re.compile(
 _IDIOMS = re.compile(
     # Intensifiers, idioms and things that "die" (servers, batteries, game characters).
     r"죽겠|죽을만큼|죽을것같|죽을맛|죽는줄|죽기살기|죽도록|죽을힘|죽다살|죽어도(?!싸)|죽었다(?:깨|생각|싶)"
-    r"|죽을쑤|죽쑤|죽이되든|죽이(?:는|다|네|여|더|었|인|죽)|죽여(?:줘|요|주|준)"
+    r"|죽을지경|죽고싶다는(?:건|게|말은)아니|살고싶지않을정도(?:는|까지는|까진)?아니|죽을쑤|죽쑤|죽이되든|죽이(?:는|다|네|여|더|었|인|죽)|죽여(?:줘|요|주|준)"
     r"|(?:서버|배터리|계좌|게임|캐릭터|노트북|폰|핸드폰|주식|코인|컴퓨터|화분)\w{0,6}?죽"
     r"|자살(?:골|패스|플레이|공격|특공)"
 )
@@ -144,23 +199,107 @@ _EN = re.compile(
 )
 
 
+# English mentions: prevention work, statistics, news and fiction ("I volunteer for a suicide
+# prevention hotline"), unless the writer speaks of themselves.
+_EN_MENTION = re.compile(
+    r"\b(?:prevention|hotline|awareness|statistic|rates?|research|documentary|novel|movie|film)\b",
+    re.I,
+)
+_EN_OWN = re.compile(r"\b(?:myself|i\s+(?:want|wanna|keep|am|feel|think)|i'm|i'll|i've)\b", re.I)
+_EN_MORE = re.compile(
+    r"\bgoodbye\s+(?:letter|note)|\bsuicide\s+note|\bwon'?t\s+be\s+(?:around|here)"
+    r"|\bnot\s+(?:be\s+)?around\s+(?:next|much\s+longer|anymore)|\btaking\s+all\s+my\s+pills"
+    r"|\bpainless\s+ways?\b|\bleast\s+painful\s+way|\bbought\s+a\s+rope|\bburning\s+myself"
+    r"|\btired\s+of\s+(?:being\s+alive|living)|\brather\s+be\s+dead|\bdone\s+with\s+life"
+    r"|\bnot\s+exist\b|\btried\s+to\s+(?:od|overdose|kill)|\bjukgo\s*sip",
+    re.I,
+)
+
+
+def _english(text: str) -> bool:
+    """English crisis language, minus mentions of the topic in others' lives or work."""
+    if not (_EN.search(text) or _EN_MORE.search(text)):
+        return False
+    return not (_EN_MENTION.search(text) and not _EN_OWN.search(text))
+
+
 JAMO_SLANG = re.compile(r"ㅈㅅ\s*(?=하|할|마렵|각|시도|충동)")
+# Whole phrases typed as initial consonants: ㅈㄱㅅㄷ (죽고싶다), ㅅㄹㅈㄱㅅㄷ (사라지고싶다).
+_CHOSEONG = (
+    (re.compile(r"ㅅㄹㅈㄱㅅ[ㄷㅇ]"), "사라지고싶다"),
+    (re.compile(r"ㅈㄱㅅ[ㄷㅇㅍ]"), "죽고싶다"),
+)
+
+
+def expand_jamo(text: str) -> str:
+    """Jamo slang spelled out ("ㅈㅅ할래" → "자살할래", "ㅈㄱㅅㄷ" → "죽고싶다"), typed-apart
+    syllables folded back (:func:`recompose`); before NFKC, which changes the jamo."""
+    text = JAMO_SLANG.sub("자살", text)
+    for pattern, repl in _CHOSEONG:
+        text = pattern.sub(repl, text)
+    return recompose(text)
+
+
+_FINALS = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+_STRAY_JAMO = re.compile(r"([가-힣])([ㅏ-ㅣ]+)([ㄱ-ㅎ])(?![ㅏ-ㅣ])")
+
+
+def _fold_jamo(match: re.Match[str]) -> str:
+    code = ord(match.group(1)) - 0xAC00
+    vowel, final = (code // 28) % 21, code % 28
+    typed = {ord(v) - 0x314F for v in match.group(2)}
+    if final or typed != {vowel} or match.group(3) not in _FINALS:
+        return match.group()
+    return chr(0xAC00 + code + _FINALS.index(match.group(3)) + 1)
+
+
+def recompose(text: str) -> str:
+    """A syllable typed apart with its vowel repeated ("주ㅜㄱ고싶다") is put back together
+    ("죽고싶다"); anything else ("좋아ㅠㅠ", "ㅋㅋ") is left as it is."""
+    return _STRAY_JAMO.sub(_fold_jamo, text)
 
 
 def compact(text: str) -> str:
     """Hangul syllables only, typos mended: the form the Korean families are matched on."""
     # Before NFKC, which turns compatibility jamo (ㅈ) into conjoining ones.
-    text = unicodedata.normalize("NFKC", JAMO_SLANG.sub("자살", text))
+    text = unicodedata.normalize("NFKC", expand_jamo(text))
     squeezed = _NOT_SYLLABLE.sub("", text)
     for pattern, repl in TYPO_RES:
         squeezed = pattern.sub(repl, squeezed)
     return squeezed
 
 
-def _masked(squeezed: str) -> str:
-    """The compact text with look-alike spans (prevention work, manner of life) masked out."""
+# Risk words *mentioned* rather than said of oneself: news, statistics, policy, fiction, history,
+# and the work of people who help ("뉴스에서 자살률이…", "주인공이 유서를 남기고…", "투신 신고
+# 출동이…"). In such a sentence the mentionable nouns are masked unless the writer also speaks of
+# their own wish or thoughts; anything else in it (a wish to disappear) still counts.
+_MENTION = re.compile(
+    r"뉴스|기사|보도|시사|다큐|드라마|영화|웹툰|웹소설|소설|연극|애니|주인공|캐릭터|장면|에피소드"
+    r"|시나리오|작가|통계|률|사망자|보고서|논문|연구|정책|예산|국정감사|국회|법안|규제|토론회|취재"
+    r"|발표|개정안|고위험군|그래프|정부|의병|독립운동|박물관|교과서|조선|임진왜란|을사|옥중|격문"
+    r"|학예사|사학|예방|내담자|위기개입|실습|연수|매뉴얼|구조대|구급대|소방|출동|수색|훈련|교관"
+    r"|협상|면책|약관|언더라이터|심사|동아리|유족|캠페인|봉사"
+)
+_OWN = re.compile(r"고싶|고파|싶다|싶어|싶은|할래|버릴까|(?:나|저|내|제)도|생각이|충동|마렵")
+_MENTIONABLE = re.compile(
+    r"자살\w{0,2}|자해|자결|투신|유서|극단적?(?:인)?선택|뛰어내리\w?|번개탄|독약|옥상|난간|한강"
+    r"|다리위|다리난간|서있|나눠"
+)
+# Leaving for a new life, not for death: "이민 가기 전에 물건은 친구들한테 나눠 줬어요".
+_MOVING = re.compile(r"이민|이사|유학|이삿짐|워홀|워킹홀리데이")
+_MOVING_SPANS = re.compile(r"나눠|떠나|떠날|정리")
+# An afterthought that names a task as what should end: "다 끝내고 싶어요, 이 프로젝트."
+_AFTERTHOUGHT = re.compile(r"(?:끝내|그만두|그만하|놓)고\s*싶어요?\s*,\s*(?:이|그|저)\s+\S+")
+
+
+def _masked(squeezed: str, moving: bool = False) -> str:
+    """The compact text with look-alike spans (mentions, idioms, manner of life) masked out."""
     if _WORK_CONTEXT.search(squeezed):
         squeezed = _PREVENTION.sub("□", squeezed)
+    if _MENTION.search(squeezed) and not _OWN.search(squeezed):
+        squeezed = _MENTIONABLE.sub("□", squeezed)
+    if moving:
+        squeezed = _MOVING_SPANS.sub("□", squeezed)
     return _MANNER.sub("□", _IDIOMS.sub("□", squeezed))
 
 
@@ -173,10 +312,11 @@ def crisis_family(text: str) -> str | None:
     """
     if not text:
         return None
-    if _EN.search(unicodedata.normalize("NFKC", text)):
+    if _english(unicodedata.normalize("NFKC", text)):
         return "english"
-    pieces = re.split(r"[.!?\n]+(?=\s)|\n+", text)
-    squeezed = "".join(_masked(compact(piece)) for piece in pieces)
+    pieces = re.split(r"[.!?\n]+(?=\s)|\n+", _AFTERTHOUGHT.sub("□", text))
+    moving = bool(_MOVING.search(compact(text)))
+    squeezed = "".join(_masked(compact(piece), moving) for piece in pieces)
     for name, pattern in _KO.items():
         if pattern.search(squeezed):
             return name

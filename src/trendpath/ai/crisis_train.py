@@ -5,11 +5,13 @@ are never read here), plus ordinary career answers as negatives (the user turns 
 value conversations and SFT dialogues, none of them crisis). Model: L2-regularised logistic
 regression, class-balanced, fitted with L-BFGS from zeros, so the same data gives the same file.
 
-The decision threshold is chosen by repeated stratified k-fold cross-validation on that data: the
-lowest threshold at which the service's decision (rules OR model), scored out of fold, keeps
-precision on the dev phrases and the false-alarm rate on ordinary answers within
-:class:`TrainConfig`'s limits. The n-gram range and ``c`` were chosen the same way
-(``python -m bench.crisis --cv`` prints the grid).
+Both thresholds are chosen by leave-one-writer-file-out scores (:mod:`trendpath.ai.crisis_cv`):
+each dev file is scored by a model trained on the others, because a new writer is what the model
+meets in service. The crisis threshold is the lowest at which the service's decision (rules OR
+model) keeps precision and the false-alarm rate on ordinary answers within
+:class:`TrainConfig`'s limits; the concern threshold is the lowest at which the check-in rate on
+ordinary answers stays within its limit. Features, ``c`` and the class weight were chosen the
+same way (``python -m bench.crisis --cv`` prints the grid).
 
 Run ``python -m bench.crisis --train`` to rewrite ``data/safety/crisis_model.json``.
 """
@@ -24,8 +26,7 @@ import numpy as np
 import yaml
 from scipy import optimize, sparse
 
-from trendpath.ai.crisis import is_crisis
-from trendpath.ai.crisis_model import CrisisModel, _norm, char_ngrams, model_text
+from trendpath.ai.crisis_model import CrisisModel, FeatureSpec, Piece, pieces
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,24 @@ class Phrase:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Features, regularisation and the limits the threshold must keep (chosen by CV)."""
+    """Features, regularisation and the limits the thresholds must keep (chosen by CV)."""
 
-    ngram_low: int = 1
-    ngram_high: int = 3
+    char_low: int = 1
+    char_high: int = 4
+    morphs: bool = True
+    gate: str = "wide"
     c: float = 10.0
+    pos_weight: float = 1.0
     min_count: int = 2
-    folds: int = 5
-    seeds: tuple[int, ...] = (0, 1, 2)
-    min_precision: float = 0.92
+    min_precision: float = 0.9
     max_ordinary_fa: float = 0.001
+    max_ordinary_concern: float = 0.01
     prune_below: float = 0.002
+
+    @property
+    def spec(self) -> FeatureSpec:
+        """The feature spec this config trains."""
+        return FeatureSpec(self.char_low, self.char_high, self.morphs)
 
 
 def phrase_files(eval_dir: Path) -> dict[str, Path]:
@@ -72,14 +80,19 @@ def load_phrases(path: Path) -> tuple[str, list[Phrase]]:
     return str(raw.get("split", "")), phrases
 
 
-def dev_phrases(eval_dir: Path) -> list[Phrase]:
-    """Phrases of the dev files only, in file order."""
-    out: list[Phrase] = []
-    for path in phrase_files(eval_dir).values():
+def dev_files(eval_dir: Path) -> dict[str, list[Phrase]]:
+    """The phrases of each dev file, by file name, in file order."""
+    out: dict[str, list[Phrase]] = {}
+    for name, path in phrase_files(eval_dir).items():
         split, phrases = load_phrases(path)
         if split == "dev":
-            out.extend(phrases)
+            out[name] = phrases
     return out
+
+
+def dev_phrases(eval_dir: Path) -> list[Phrase]:
+    """Phrases of the dev files only, in file order."""
+    return [p for phrases in dev_files(eval_dir).values() for p in phrases]
 
 
 def ordinary_answers(data_dir: Path) -> list[str]:
@@ -100,49 +113,79 @@ def ordinary_answers(data_dir: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Training texts with labels; ``ordinary`` marks the career answers (for the FA limit)."""
+    """Training texts with labels; ``group`` is the dev file a text comes from (an ordinary
+    answer is dealt to a file's group in turn, so each writer fold has its share of them)."""
 
     texts: list[str]
     labels: np.ndarray
     ordinary: np.ndarray
+    group: np.ndarray
 
 
 def corpus(data_dir: Path) -> Corpus:
     """Dev phrases then ordinary answers (an ordinary answer also in a dev file is skipped)."""
-    dev = dev_phrases(data_dir / "eval")
-    seen = {p.text for p in dev}
+    files = dev_files(data_dir / "eval")
+    names = list(files)
+    texts: list[str] = []
+    labels: list[bool] = []
+    group: list[str] = []
+    for name, phrases in files.items():
+        texts += [p.text for p in phrases]
+        labels += [p.crisis for p in phrases]
+        group += [name] * len(phrases)
+    seen = set(texts)
     extra = [t for t in ordinary_answers(data_dir) if t not in seen]
-    texts = [p.text for p in dev] + extra
-    labels = np.array([p.crisis for p in dev] + [False] * len(extra))
-    ordinary = np.array([False] * len(dev) + [True] * len(extra))
-    return Corpus(texts, labels, ordinary)
+    group += [names[i % len(names)] for i in range(len(extra))]
+    return Corpus(
+        texts + extra,
+        np.array(labels + [False] * len(extra)),
+        np.array([False] * len(labels) + [True] * len(extra)),
+        np.array(group),
+    )
 
 
-def fit(texts: list[str], labels: np.ndarray, config: TrainConfig) -> CrisisModel:
-    """Class-balanced L2 logistic regression over binary, L2-normalised character n-grams."""
-    grams = [char_ngrams(model_text(t), config.ngram_low, config.ngram_high) for t in texts]
+@dataclass(frozen=True)
+class Prepared:
+    """A corpus read once for one feature spec: each text's pieces (the first is the whole)."""
+
+    data: Corpus
+    pieces: list[list[Piece]]
+
+    def whole(self, idx: np.ndarray) -> list[frozenset[str]]:
+        """The whole-message features of the texts at ``idx`` (what training reads)."""
+        return [self.pieces[i][0].features if self.pieces[i] else frozenset() for i in idx]
+
+
+def prepare(data: Corpus, spec: FeatureSpec) -> Prepared:
+    """Read every text of ``data`` into pieces and features (Kiwi runs once per text)."""
+    return Prepared(data, [pieces(t, spec) for t in data.texts])
+
+
+def fit(
+    features: list[frozenset[str]], labels: np.ndarray, config: TrainConfig
+) -> tuple[dict[str, float], float]:
+    """Class-balanced L2 logistic regression over binary, L2-normalised features."""
     counts: dict[str, int] = {}
-    for g in grams:
-        for item in g:
+    for f in features:
+        for item in f:
             counts[item] = counts.get(item, 0) + 1
     vocab = {
         g: i for i, g in enumerate(sorted(k for k, v in counts.items() if v >= config.min_count))
     }
-    rows, cols = [], []
-    for r, g in enumerate(grams):
-        for item in g:
+    rows, cols, vals = [], [], []
+    for r, f in enumerate(features):
+        # Normalised by the piece's own feature count, as the scorer does (unknown ones too).
+        norm = 1.0 / np.sqrt(max(1, len(f)))
+        for item in f:
             if item in vocab:
                 rows.append(r)
                 cols.append(vocab[item])
-    # Normalised by the piece's own n-gram count, as the scorer does (unknown n-grams included).
-    norms = np.array([1.0 / _norm(len(g)) for g in grams])
-    x = sparse.csr_matrix(
-        (norms[rows], (rows, cols)), shape=(len(texts), len(vocab)), dtype=np.float64
-    )
+                vals.append(norm)
+    x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(features), len(vocab)))
     y = labels.astype(np.float64)
     pos = max(1.0, y.sum())
     neg = max(1.0, len(y) - y.sum())
-    weight = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+    weight = np.where(y == 1, config.pos_weight * len(y) / (2 * pos), len(y) / (2 * neg))
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = x @ w[:-1] + w[-1]
@@ -153,77 +196,23 @@ def fit(texts: list[str], labels: np.ndarray, config: TrainConfig) -> CrisisMode
         return value, np.append(x.T @ g + w[:-1] / config.c, g.sum())
 
     start = np.zeros(len(vocab) + 1)
-    res = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    res = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 800})
     names = sorted(vocab, key=vocab.__getitem__)
     kept = {n: float(res.x[i]) for i, n in enumerate(names) if abs(res.x[i]) >= config.prune_below}
-    return CrisisModel(
-        config.ngram_low, config.ngram_high, kept, float(res.x[-1]), threshold=0.0, meta={}
-    )
+    return kept, float(res.x[-1])
 
 
-def out_of_fold_scores(data: Corpus, config: TrainConfig, seed: int) -> np.ndarray:
-    """Each text scored by the model trained on the other folds (strata: label and ordinary)."""
-    strata = data.labels.astype(int) * 2 + data.ordinary.astype(int)
-    fold = np.empty(len(strata), dtype=int)
-    rng = np.random.default_rng(seed)
-    for s in np.unique(strata):
-        idx = np.flatnonzero(strata == s)
-        rng.shuffle(idx)
-        fold[idx] = np.arange(len(idx)) % config.folds
-    scores = np.empty(len(data.texts))
-    for k in range(config.folds):
-        train = fold != k
-        model = fit(
-            [t for t, m in zip(data.texts, train, strict=True) if m], data.labels[train], config
-        )
-        for i in np.flatnonzero(~train):
-            scores[i] = model.score(data.texts[i])
-    return scores
+def fit_model(prep: Prepared, idx: np.ndarray, config: TrainConfig) -> CrisisModel:
+    """A model (thresholds unset) trained on the texts at ``idx``."""
+    weights, bias = fit(prep.whole(idx), prep.data.labels[idx], config)
+    return CrisisModel(config.spec, weights, bias, 0.0, 0.0, config.gate, meta={})
 
 
-def decisions(
-    data: Corpus, scores: np.ndarray, threshold: float, rules: np.ndarray
-) -> dict[str, float]:
-    """Recall and precision on the dev phrases, false-alarm rate on ordinary answers."""
-    hit = rules | (scores >= threshold)
-    dev = ~data.ordinary
-    tp = float(np.sum(hit & data.labels & dev))
-    fp = float(np.sum(hit & ~data.labels & dev))
-    return {
-        "recall": tp / max(1.0, float(np.sum(data.labels & dev))),
-        "precision": tp / max(1.0, tp + fp),
-        "ordinary_fa": float(np.sum(hit & data.ordinary)) / max(1.0, float(np.sum(data.ordinary))),
-    }
+def config_meta(config: TrainConfig) -> dict[str, object]:
+    """The config as stored in the model file (and read back by the benchmark)."""
+    return dict(asdict(config))
 
 
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(-1.5, 2.01, 0.1))
-
-
-def choose_threshold(data: Corpus, runs: list[np.ndarray], config: TrainConfig) -> float:
-    """The lowest threshold whose mean out-of-fold figures keep the configured limits."""
-    rules = np.array([is_crisis(t) for t in data.texts])
-    for threshold in THRESHOLDS:
-        stats = [decisions(data, s, threshold, rules) for s in runs]
-        precision = float(np.mean([s["precision"] for s in stats]))
-        fa = float(np.mean([s["ordinary_fa"] for s in stats]))
-        if precision >= config.min_precision and fa <= config.max_ordinary_fa:
-            return threshold
-    return THRESHOLDS[-1]
-
-
-def build(data_dir: Path, config: TrainConfig | None = None) -> CrisisModel:
-    """Cross-validate the threshold, then fit on all the data: the model that ships."""
-    config = config or TrainConfig()
-    data = corpus(data_dir)
-    runs = [out_of_fold_scores(data, config, seed) for seed in config.seeds]
-    threshold = choose_threshold(data, runs, config)
-    model = fit(data.texts, data.labels, config)
-    meta: dict[str, object] = {
-        "trained_on": "dev phrase files + ordinary career answers",
-        "n_texts": len(data.texts),
-        "n_crisis": int(data.labels.sum()),
-        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
-    }
-    return CrisisModel(
-        model.ngram_low, model.ngram_high, model.weights, model.bias, threshold, meta
-    )
+def config_from_meta(meta: dict[str, object]) -> TrainConfig:
+    """The config a model file was trained with."""
+    return TrainConfig(**meta["config"])  # type: ignore[arg-type]

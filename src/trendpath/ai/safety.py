@@ -5,10 +5,16 @@ miss can cost far more): the rules of :mod:`trendpath.ai.crisis` are the floor, 
 model of :mod:`trendpath.ai.crisis_model` adds recall for phrasings the rules were never written
 for. When either fires, the coach answers with help lines and does no coaching until the person
 asks to go on.
+
+Below the crisis threshold there is a second tier, *concern*: the model's score is above a lower
+threshold (chosen by cross-validation so that ordinary career answers almost never reach it). The
+coach then keeps the conversation and adds one gentle check-in sentence with the 109 line
+(:data:`CONCERN_CHECKIN`), at most once per talk unless the risk rises.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +33,9 @@ CRISIS_REPLY = (
     "진로 이야기는 원하실 때 언제든 이어서 할 수 있어요."
 )
 """The reply to crisis language; ``○○님`` becomes the user's name ("지수님") or "회원님"."""
+
+CONCERN_CHECKIN = "혹시 요즘 마음이 많이 힘드시면, 109에서 24시간 이야기를 들어 줘요."
+"""The one sentence the coach adds to its reply when a message is of concern but not crisis."""
 
 _INJECTION_KO = [
     r"(이전|앞|위|모든|기존|원래)(의|에)?\s*(지시|명령|지침|규칙|설정|프롬프트)\S*\s*(을|를|은|는)?\s*"
@@ -62,12 +71,37 @@ def crisis_reply(name: str | None = None) -> str:
     return CRISIS_REPLY.replace("○○님", who)
 
 
+RiskLevel = Literal["crisis", "concern", "none"]
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What the two layers make of one message: the level, the layer that decided, the score."""
+
+    level: RiskLevel
+    source: str | None
+    score: float
+
+
+def assess(text: str) -> Risk:
+    """The risk level of ``text``: crisis (a rule family or the model over its threshold),
+    concern (the model over its lower threshold), or none."""
+    family = crisis_family(text)
+    model = load_model()
+    score = model.score(text) if text.strip() else -math.inf
+    if family is not None:
+        return Risk("crisis", family, score)
+    if score >= model.threshold:
+        return Risk("crisis", "learned", score)
+    if score >= model.concern:
+        return Risk("concern", "learned", score)
+    return Risk("none", None, score)
+
+
 def crisis_source(text: str) -> str | None:
     """Which layer finds crisis language in ``text``: a rule family's name, "learned", or None."""
-    family = crisis_family(text)
-    if family is not None:
-        return family
-    return "learned" if load_model().flags(text) else None
+    risk = assess(text)
+    return risk.source if risk.level == "crisis" else None
 
 
 def is_crisis(text: str) -> bool:
@@ -119,6 +153,8 @@ class InspectedInput:
     truncated: bool = False
     injection_removed: bool = False
     english_only: bool = False
+    concern: float | None = None
+    """The model's score when the message is of concern (below crisis), else None."""
 
 
 def inspect_input(text: str | None, max_chars: int = 1000) -> InspectedInput:
@@ -128,20 +164,22 @@ def inspect_input(text: str | None, max_chars: int = 1000) -> InspectedInput:
     rest is read from the first ``max_chars`` characters only.
     """
     raw = (text or "").replace("\x00", "")
-    if is_crisis(raw[:20_000]):
+    risk = assess(raw[:20_000])
+    if risk.level == "crisis":
         return InspectedInput(raw[:max_chars].strip(), "crisis")
+    concern = risk.score if risk.level == "concern" else None
     truncated = len(raw) > max_chars
     clean = raw[:max_chars].strip()
     if not any(ch.isalnum() for ch in clean):
-        return InspectedInput(clean, "emoji" if clean else "empty", truncated)
+        return InspectedInput(clean, "emoji" if clean else "empty", truncated, concern=concern)
     if _JAMO.match(clean):
-        return InspectedInput(clean, "emoji", truncated)
+        return InspectedInput(clean, "emoji", truncated, concern=concern)
     clean, removed = strip_injection(clean)
     if removed and not any(ch.isalnum() for ch in clean):
-        return InspectedInput("", "injection", truncated, True)
+        return InspectedInput("", "injection", truncated, True, concern=concern)
     counts = script_counts(clean)
     foreign = counts["han"] + counts["kana"] + counts["other"]
     if counts["hangul"] == 0 and foreign > counts["latin"]:
-        return InspectedInput(clean, "foreign", truncated, removed)
+        return InspectedInput(clean, "foreign", truncated, removed, concern=concern)
     english_only = counts["hangul"] == 0 and counts["latin"] > 0
-    return InspectedInput(clean, "normal", truncated, removed, english_only)
+    return InspectedInput(clean, "normal", truncated, removed, english_only, concern)

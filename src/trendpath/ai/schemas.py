@@ -253,6 +253,7 @@ class ReplyOut(BaseModel):
     question_id: str | None
     options: list[str]
     crisis: bool
+    concern: bool = False
     notice: str | None
 
 
