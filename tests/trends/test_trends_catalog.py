@@ -84,8 +84,10 @@ def test_each_trend_is_complete_and_korean() -> None:
         assert HANGUL.search(t.name_ko), t.slug
         assert HANGUL.search(t.description_ko), t.slug
         assert HANGUL.search(t.search_keyword) or t.search_keyword.isascii(), t.slug
-        sentences = [s for s in re.split(r"(?<=다\.)\s*", t.description_ko) if s.strip()]
+        sentences = [s for s in re.split(r"(?<=\.)\s+", t.description_ko.strip()) if s.strip()]
         assert 2 <= len(sentences) <= 3, (t.slug, sentences)
+        # one speech level on every page: the dashboard speaks 해요체, so do the descriptions
+        assert all(s.endswith("요.") for s in sentences), (t.slug, sentences)
         assert 4 <= len(t.core_skills) <= 7, t.slug
         assert 5 <= len(t.keywords_ko) <= 10, t.slug
         assert tuple(t.value_profile) == VALUE_AXES
