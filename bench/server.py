@@ -204,6 +204,18 @@ class Stack:
     proc: subprocess.Popen[bytes]
     workdir: Path
 
+    def restart(self, extra_env: dict[str, str] | None = None) -> None:
+        """Stop the server and start it again on the same database and port (other settings)."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        port = int(self.base.rsplit(":", 1)[1])
+        self.proc = start_server(self.url, port, self.workdir, extra_env)
+        wait_ready(self.base, self.proc)
+
 
 @contextmanager
 def stack(
