@@ -93,6 +93,7 @@ def create_combined_app(
         finally:
             await stop_background(tasks)
             await runtime.clients.aclose()
+            await runtime.aclose_resources()
 
     routes: list[BaseRoute] = [
         ServiceMount(f"/api/{name}", app) for name, app in apps.items() if name != "web"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from trendpath.kit.db import Database
@@ -22,6 +24,15 @@ class Runtime:
     clients: ServiceClients
     embedded: EmbeddedPostgres | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Async resources opened on an event loop (connection pools), closed by the lifespan."""
+
+    async def aclose_resources(self) -> None:
+        """Close what async code opened on this runtime, newest first (at app shutdown)."""
+        while self.closers:
+            closer = self.closers.pop()
+            with contextlib.suppress(Exception):
+                await closer()
 
     def close(self) -> None:
         """Release the pool and detach from the embedded server (which stops when unused)."""

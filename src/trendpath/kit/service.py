@@ -289,6 +289,7 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
             finally:
                 await stop_background(shared)
                 await runtime.clients.aclose()
+                await runtime.aclose_resources()
             return
         own = await run_in_threadpool(open_runtime, settings, spec.name)
         attach_runtime(app, own)
@@ -298,6 +299,7 @@ def build_app(spec: ServiceSpec, settings: Settings, runtime: Runtime | None = N
         finally:
             await stop_background(tasks)
             await own.clients.aclose()
+            await own.aclose_resources()
             await run_in_threadpool(own.close)
 
     app = FastAPI(

@@ -28,7 +28,7 @@ from trendpath.kit.errors import ApiError
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.taxonomy import Taxonomy, load_taxonomy
 from trendpath.users import abtest, matching, store, upstream
-from trendpath.users.hotread import hot_read, read_main
+from trendpath.users.hotread import hot_row, read_main
 from trendpath.users.matching import Persona
 
 
@@ -104,7 +104,12 @@ def _spliced(raw: Row[Any]) -> bytes:
 
 async def current_match_json(runtime: Runtime, user_id: uuid.UUID) -> bytes:
     """:func:`current_match` as JSON bytes; a fresh stored match is sent as stored."""
-    raw = await hot_read(runtime, lambda s: store.latest_match_raw(s, user_id))
+    raw = await hot_row(
+        runtime,
+        store.LATEST_RAW_PG,
+        {"user_id": user_id},
+        lambda s: store.latest_match_raw(s, user_id),
+    )
     if raw is None:
         raise _profile_required()
     variant = abtest.assignment(runtime.settings, user_id).variant

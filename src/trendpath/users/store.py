@@ -96,17 +96,17 @@ _LATEST_SQL = text(
 )
 
 
-_LATEST_RAW_SQL = text(
-    """
+LATEST_RAW_PG = """
     SELECT mt.id, mt.kind, mt.variant, mt.profile_revision, mt.checked_at,
            mt.payload::text AS payload_text, p.revision AS current_revision
     FROM users.profile p
     LEFT JOIN LATERAL (
         SELECT * FROM users.match WHERE user_id = p.user_id ORDER BY id DESC LIMIT 1
     ) mt ON true
-    WHERE p.user_id = :user_id
-    """
-)
+    WHERE p.user_id = %(user_id)s
+"""
+"""The hot read of ``GET /v1/match`` in psycopg's placeholder style (``users.hotread``)."""
+_LATEST_RAW_SQL = text(LATEST_RAW_PG.replace("%(user_id)s", ":user_id"))
 
 
 def latest_match_raw(session: Session, user_id: uuid.UUID) -> Row[Any] | None:
