@@ -77,6 +77,13 @@ def _forecast(row: Row[Any] | None) -> ForecastNow | None:
         lo=round(row.lo, 3),
         hi=round(row.hi, 3),
         model_version=row.model_version,
+        model=row.model,
+        kind=row.kind,
+        validation_rel_mse=None
+        if row.validation_rel_mse is None
+        else round(row.validation_rel_mse, 4),
+        reason=row.reason,
+        reason_detail=row.reason_detail,
     )
 
 
