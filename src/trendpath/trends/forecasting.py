@@ -52,6 +52,7 @@ from trendpath.trends.forecast.base import naive_forecast
 from trendpath.trends.forecast.recipe import SERVED, Recipe
 from trendpath.trends.indicators import INDICATORS
 from trendpath.trends.recompute import load_panel
+from trendpath.trends.store import save_forecasts as save_forecasts  # the public name, kept
 from trendpath.trends.velocity import compute_velocity
 
 log = logging.getLogger(__name__)
