@@ -20,6 +20,7 @@ development period only. Datasets and groups: ``bench/forecast_data.py``; outsid
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -219,21 +220,38 @@ def series_table(rows: list[Row]) -> str:
     return table(["series", *(r.model.name for r in rows)], body)
 
 
-def timing(quick: bool) -> tuple[float, float, float]:
-    """Served recipe: training on the demo panel (50 trends x 260 weeks) and batched inference."""
+@dataclass(frozen=True)
+class Timing:
+    """Training and inference of the served recipe on the demo panel."""
+
+    train_s: float
+    train_cpu_s: float
+    load: float
+    infer_ms: float
+    best_epoch: float
+
+
+def timing(quick: bool) -> Timing:
+    """Served recipe: training on the demo panel (50 trends x 260 weeks) and batched inference.
+
+    Wall-clock seconds depend on what else the 2 cores run; CPU seconds of this process (one
+    torch thread) are what an idle machine would take, so both are reported.
+    """
     panel = load_demo()
     recipe = SERVED.with_(train_epochs=1) if quick else SERVED
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         loaded = train_and_register(Path(tmp), panel, recipe=recipe, data_source="demo")
-        train_s = time.perf_counter() - start
+        train_s, train_cpu = time.perf_counter() - start, time.process_time() - cpu
         predict_all(loaded, panel)  # warm-up
         times = []
         for _ in range(20):
             start = time.perf_counter()
             predict_all(loaded, panel)
             times.append(time.perf_counter() - start)
-    return train_s, 1000 * float(np.median(times)), loaded.record.metrics.get("best_epoch", 0)
+    epoch = loaded.record.metrics.get("best_epoch", 0.0)
+    return Timing(train_s, train_cpu, load, 1000 * float(np.median(times)), epoch)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -255,21 +273,21 @@ def main(argv: list[str] | None = None) -> None:
             panel = panel.select(list(range(min(8, len(panel.series_ids)))))
         print(f"{name}: {len(panel.series_ids)} series", flush=True)
         results[name] = (panel, evaluate(panel, zoo(panel, args.quick), cfg, seeds))
-    train_s, infer_ms, epochs = timing(args.quick)
-    print(f"served recipe on the demo panel: train {train_s:.1f} s (best epoch {epochs:.1f}), "
-          f"inference {infer_ms:.1f} ms for all trends")  # fmt: skip
+    timed = timing(args.quick)
+    print(f"served recipe on the demo panel: train {timed.train_s:.1f} s wall, "
+          f"{timed.train_cpu_s:.1f} s CPU (load {timed.load:.1f}; best epoch "
+          f"{timed.best_epoch:.1f}), inference {timed.infer_ms:.1f} ms")  # fmt: skip
     for name, (panel, rows) in results.items():
         print(score_table(rows))
         if name == "weekly":
             print(group_table(rows, panel))
     if args.quick or args.only:
         return  # smoke and partial runs do not overwrite the published numbers
-    targets = _targets(results, train_s)
     write_section(
         "forecast",
         "Forecasting (one fit, h = 4)",
-        _doc(results, train_s, infer_ms, epochs),
-        targets=targets,
+        _doc(results, timed),
+        targets=_targets(results, timed),
     )
 
 
@@ -277,7 +295,7 @@ def _served(rows: list[Row]) -> Row:
     return next(r for r in rows if r.model.name == SERVED_NAME)
 
 
-def _targets(results: dict[str, tuple[Panel, list[Row]]], train_s: float) -> list[Target]:
+def _targets(results: dict[str, tuple[Panel, list[Row]]], timed: Timing) -> list[Target]:
     _, weekly = results["weekly"]
     _, demo = results["demo"]
     served_w, served_d = _served(weekly), _served(demo)
@@ -285,7 +303,7 @@ def _targets(results: dict[str, tuple[Panel, list[Row]]], train_s: float) -> lis
     best_peer = min((r for r in weekly if r is not served_w), key=lambda r: r.stat("rel_mse")[0])
     groups = [served_w.group(ids) for ids in GROUPS.values()] + [d]
     cover = [served_w.stat("coverage")[0], served_d.stat("coverage")[0]]
-    fast = train_s <= 60
+    train = f"{timed.train_s:.1f} s wall ({timed.train_cpu_s:.1f} s CPU)"
     return [
         Target("served model, public 17 series", "<= 0.80", f"{w:.3f}", w <= 0.80),
         Target(
@@ -307,13 +325,11 @@ def _targets(results: dict[str, tuple[Panel, list[Row]]], train_s: float) -> lis
             " / ".join(f"{c:.2f}" for c in cover),
             all(0.76 <= c <= 0.84 for c in cover),
         ),
-        Target("training, 50 trends x 5 years, 2 cores", "<= 60 s", f"{train_s:.1f} s", fast),
+        Target("training, 50 trends x 5 years, 2 cores", "<= 60 s", train, timed.train_s <= 60),
     ]
 
 
-def _doc(
-    results: dict[str, tuple[Panel, list[Row]]], train_s: float, infer_ms: float, epochs: float
-) -> str:
+def _doc(results: dict[str, tuple[Panel, list[Row]]], timed: Timing) -> str:
     parts = [
         "`nice -n 10 python -m bench.forecast`. Horizon 4; the last 52 origins per series (26 "
         "for series of <= 130 points); every model fitted **once** on the development panel "
@@ -335,9 +351,11 @@ def _doc(
                   series_table(rows), "", "</details>"]  # fmt: skip
     parts += [
         "### Timing",
-        f"Served recipe on the demo panel (50 trends x 260 weeks): training {train_s:.1f} s "
-        f"(early stopping kept epoch {epochs:.1f} on average), batched inference for all "
-        f"trends {infer_ms:.1f} ms.",
+        "Served recipe on the demo panel (50 trends x 260 weeks): training "
+        f"{timed.train_s:.1f} s wall-clock, {timed.train_cpu_s:.1f} s of CPU (one torch thread; "
+        f"1-minute load average {timed.load:.1f} on 2 cores when it started); early stopping "
+        f"kept epoch {timed.best_epoch:.1f} on average; batched inference for all trends "
+        f"{timed.infer_ms:.1f} ms.",
     ]
     return "\n\n".join(parts)
 

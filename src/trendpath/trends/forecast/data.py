@@ -13,7 +13,7 @@ bad input, reported by :func:`check_panel` with a stable code:
 ``gap``         a NaN inside the span (a missing week)
 ``too_short``   fewer observed weeks than the caller needs
 ``constant``    the target never changes (its change is always 0; scaling is undefined)
-``outlier``     one value lies more than :data:`OUTLIER_FACTOR` typical weekly moves away from the
+``outlier``     one value lies more than ``outliers.OUTLIER_FACTOR`` typical weekly moves from the
                 series' median: a unit or typing error, not a trend (checked over the whole span
                 for training, over the input window for a forecast)
 
@@ -33,6 +33,8 @@ from typing import Literal
 
 import numpy as np
 
+from trendpath.trends.forecast.outliers import outlier_at, pooled_steps
+
 Policy = Literal["raise", "skip"]
 ISSUE_CODES = (
     "non_finite",
@@ -43,12 +45,6 @@ ISSUE_CODES = (
     "unknown_feature",
     "shape",
 )
-OUTLIER_FACTOR = 1000.0
-"""A value this many typical weekly moves (of the rest of the series) from its median is an error.
-
-Real series stay well below it: on the 17 public weekly series the most extreme value is chatGPT
-searches' takeoff at 86, on the demo panel 40; a value typed in the wrong unit (x 1,000) lands in
-the tens of thousands. Smaller slips are bounded by the input clipping instead."""
 
 
 class PanelError(ValueError):
@@ -237,45 +233,10 @@ def _series_issue(
         return "constant", "the target never changes"
     recent = a if outlier_weeks is None else max(a, b - outlier_weeks + 1)
     for c in range(cols.shape[1]):
-        week = _outlier(cols[a : b + 1, c], recent - a, pooled[c])
+        week = outlier_at(cols[a : b + 1, c], recent - a, pooled[c])
         if week is not None:
             return "outlier", f"one value at week index {week + a} is far outside the series"
     return None
-
-
-def _outlier(values: np.ndarray, start: int, pooled: float) -> int | None:
-    """Index of the most extreme value at or after ``start`` if it is an enormous outlier.
-
-    Its distance from the median must exceed :data:`OUTLIER_FACTOR` times both the mean absolute
-    weekly change of the rest of the series (the two changes that touch it left out, so it
-    cannot hide itself) and ``pooled``, the typical weekly change of that column across the
-    panel: a takeoff from a flat zero (its own history has no moves) is judged against how much
-    other series move.
-    """
-    if values.size < 3:
-        return None
-    dev = np.abs(values - np.median(values))
-    i = start + int(np.argmax(dev[start:]))
-    steps = np.abs(np.diff(values))
-    rest = np.delete(steps, [j for j in (i - 1, i) if 0 <= j < steps.size])
-    spread = max(float(rest.mean()) if rest.size else 0.0, pooled)
-    return i if spread > 0 and dev[i] > OUTLIER_FACTOR * spread else None
-
-
-def pooled_steps(cols: np.ndarray) -> np.ndarray:
-    """Per column, the median over series of each series' mean absolute weekly change.
-
-    ``cols`` is (n_series, n_weeks, n_cols) with NaN/inf for unobserved weeks.
-    """
-    d = np.abs(np.diff(cols, axis=1))
-    valid = np.isfinite(d)
-    counts = valid.sum(axis=1)
-    means = np.where(valid, d, 0.0).sum(axis=1) / np.maximum(counts, 1)
-    out = np.zeros(cols.shape[2])
-    for c in range(cols.shape[2]):
-        seen = means[counts[:, c] > 0, c]
-        out[c] = float(np.median(seen)) if seen.size else 0.0
-    return out
 
 
 def check_panel(
