@@ -157,9 +157,16 @@ def stages() -> list[Stage]:
 
 
 def start_recipe() -> Recipe:
-    """Where the search starts: the benchmark's former weekly recipe."""
+    """Where the search starts: the benchmark's former weekly recipe (hidden 32, 56 weeks of
+    moves, per-series scaling, no target clip)."""
     return Recipe(
-        input_len=56, channels=("relative",), scaling="series", scale_weeks=None, target_clip=None
+        input_len=56,
+        channels=("relative",),
+        scaling="series",
+        scale_weeks=None,
+        target_clip=None,
+        gru=GRUConfig(rnn_len=16, hidden=32),
+        tst=TSTConfig(patch_len=4, d_model=32, d_ff=64),
     )
 
 
