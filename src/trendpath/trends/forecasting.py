@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,6 +51,7 @@ from trendpath.trends.forecast import (
 )
 from trendpath.trends.forecast.base import naive_forecast
 from trendpath.trends.forecast.recipe import SERVED, Recipe
+from trendpath.trends.forecast.train import STOP
 from trendpath.trends.indicators import INDICATORS
 from trendpath.trends.recompute import load_panel
 from trendpath.trends.store import save_forecasts as save_forecasts  # the public name, kept
@@ -297,12 +299,27 @@ def is_stale(db: Database) -> bool:
         return last_fc is None or last_fc < last_data or store.forecasts_behind(session)
 
 
+def _stoppable_refresh(stop: threading.Event, db: Database, settings: Settings) -> None:
+    token = STOP.set(stop)  # this thread's training checks the event between batches
+    try:
+        refresh(db, settings)
+    finally:
+        STOP.reset(token)
+
+
 async def forecast_job(runtime: Runtime) -> None:
-    """Background job: forecast the newest week whenever it has none (first start trains)."""
+    """Background job: forecast the newest week whenever it has none (first start trains).
+
+    On shutdown a training in progress is stopped between two batches (nothing is registered)
+    instead of being left inside torch while the interpreter exits.
+    """
     while True:
         try:
             if await run_in_threadpool(is_stale, runtime.db):
-                await run_abandonable(refresh, runtime.db, runtime.settings)
+                stop = threading.Event()
+                await run_abandonable(
+                    _stoppable_refresh, stop, runtime.db, runtime.settings, on_cancel=stop.set
+                )
         except (RegistryError, PanelError) as exc:
             log.warning("forecasts not refreshed", extra={"reason": str(exc)})
         await asyncio.sleep(CHECK_EVERY_S)

@@ -110,6 +110,10 @@ def forecast_view(forecast: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "lo": round(lo, 2),
         "hi": round(hi, 2),
         "model_version": forecast.get("model_version"),
+        # Which model made it (a baseline fallback must be labelled as such on the page).
+        "model": forecast.get("model"),
+        "kind": forecast.get("kind"),
+        "reason": forecast.get("reason"),
         "direction": direction,
         "label_ko": f"{horizon}주 뒤 {point:+.1f}점 (예측 범위 {lo:+.1f} ~ {hi:+.1f})",
     }

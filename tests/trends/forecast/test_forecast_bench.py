@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from bench import forecast, forecast_cv
 from bench.report import DOC
 

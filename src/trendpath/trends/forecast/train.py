@@ -8,9 +8,11 @@ weights kept); fixed seeds; a tqdm progress bar over epochs that ``progress=Fals
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -30,6 +32,15 @@ from trendpath.trends.forecast.data import WindowSpec
 from trendpath.trends.forecast.gru import GRUConfig, GRUForecaster
 from trendpath.trends.forecast.tst import TSTConfig, TSTForecaster
 from trendpath.trends.forecast.uncertainty import interval_quantiles, pinball_loss
+
+STOP: ContextVar[threading.Event | None] = ContextVar("forecast_train_stop", default=None)
+"""Set by a caller that may need to stop training early (a service shutting down): every batch
+checks it and raises :class:`TrainingStopped` once the event is set."""
+
+
+class TrainingStopped(RuntimeError):
+    """Training was asked to stop (:data:`STOP`); nothing was registered."""
+
 
 ModelKind = Literal["gru", "tst"]
 MODEL_KINDS: tuple[str, ...] = ("gru", "tst")
@@ -167,7 +178,10 @@ def _train(
         model.train()
         order = torch.randperm(len(x), generator=gen)
         total = 0.0
+        stop = STOP.get()
         for i in range(0, len(x), cfg.batch_size):
+            if stop is not None and stop.is_set():
+                raise TrainingStopped("training stopped on request")
             idx = order[i : i + cfg.batch_size]
             loss = _loss(model(x[idx]), y[idx], w[idx], q, cfg.quantile_weight)
             opt.zero_grad(set_to_none=True)
