@@ -19,10 +19,8 @@ from trendpath.trends.catalog import load_catalog
 from trendpath.trends.demo import DEMO_SOURCE, generate_panel
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.forecast import list_models
-from trendpath.trends.forecast.gru import GRUConfig
-from trendpath.trends.forecast.recipe import SERVED
 from trendpath.trends.forecast.registry import save_model
-from trendpath.trends.forecast.tst import TSTConfig
+from trendpath.trends.forecast.synthetic import tiny_recipe
 from trendpath.trends.forecasting import db_panel, is_stale, refresh, registry_dir
 from trendpath.trends.indicators import INDICATORS
 from trendpath.trends.recompute import recompute_all
@@ -30,17 +28,7 @@ from trendpath.trends.recompute import recompute_all
 CATALOG = {t.slug: t for t in load_catalog()}
 SLUGS = tuple(list(CATALOG)[:8])
 END = dt.date(2025, 6, 30)
-# The served recipe, shrunk for a tiny panel (the registry and service code paths are the same).
-TINY = SERVED.with_(
-    input_len=8,
-    min_history=4,
-    scale_weeks=4,
-    val_weeks=16,
-    gru=GRUConfig(hidden=8),
-    tst=TSTConfig(d_model=8, n_heads=2, d_ff=16, layers=1),
-    train_epochs=5,
-    train_batch_size=64,
-)
+TINY = tiny_recipe()  # the served recipe's code path, shrunk for a tiny panel
 
 
 @pytest.fixture

@@ -231,26 +231,7 @@ def refresh(
     except PanelError as exc:  # no series can even fit a baseline: every trend gets naive
         log.warning("no model can be trained on these data", extra={"reason": str(exc)})
         return _store_naive(db, panel, ids, slugs, source, exc)
-    rec = model.record
-    log.info(
-        "forecast model ready",
-        extra={
-            "model": rec.model_kind,
-            "version": rec.version,
-            "status": model.status,
-            "data_source": source,
-            "validation_rel_mse": rec.validation_rel_mse,
-        },
-    )
-    set_model_version("forecast", model.version)
-    run = ForecastRun(
-        model_version=rec.version,
-        model=rec.model_kind,
-        kind=rec.family,
-        status=model.status,
-        data_source=source,
-        validation_rel_mse=rec.validation_rel_mse,
-    )
+    run = _announce(model, source)
     if not panel.series_ids:
         return run
     with db.session_scope() as session:
@@ -262,6 +243,31 @@ def refresh(
         rows += [r for r in found if r["trend_id"] in trend_ids]
         skipped += n_skipped if week == panel.weeks[-1] else 0
     return _save(db, rows, replace(run, skipped=skipped, weeks=len(origins)), panel)
+
+
+def _announce(model: LoadedModel, source: str) -> ForecastRun:
+    """Log and export which model serves (and what it was trained on)."""
+    rec = model.record
+    run = ForecastRun(
+        model_version=rec.version,
+        model=rec.model_kind,
+        kind=rec.family,
+        status=model.status,
+        data_source=source,
+        validation_rel_mse=rec.validation_rel_mse,
+    )
+    log.info(
+        "forecast model ready",
+        extra={
+            "model": run.model,
+            "version": run.model_version,
+            "status": run.status,
+            "data_source": source,
+            "validation_rel_mse": run.validation_rel_mse,
+        },
+    )
+    set_model_version("forecast", model.version)
+    return run
 
 
 def _store_naive(

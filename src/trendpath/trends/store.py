@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select, text, true
+from sqlalchemy import ColumnElement, Row, delete, exists, func, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -337,21 +337,18 @@ def revised_forecasts(session: Session) -> list[tuple[int, date]]:
     return [(int(r.trend_id), r.week) for r in session.execute(_REVISED)]
 
 
-_FORECASTS_BEHIND = text(
-    """
-    SELECT EXISTS (
-        SELECT 1 FROM trends.indicator_value
-        WHERE ingested_at > coalesce(
-            (SELECT max(created_at) FROM trends.forecast), '-infinity'::timestamptz
-        )
-    )
-    """
-)
+def indicators_stored_after(session: Session, stamp: Any) -> bool:
+    """True when an indicator value was stored after the newest ``stamp`` (a timestamp column
+    of a table computed from the indicators), or when that table is still empty."""
+    iv = m.indicator_value
+    newest = select(func.max(stamp)).scalar_subquery()
+    stmt = select(exists().where((iv.c.ingested_at > newest) | newest.is_(None)))
+    return bool(session.execute(stmt).scalar())
 
 
 def forecasts_behind(session: Session) -> bool:
     """True when an indicator value was stored after the newest forecast was computed."""
-    return bool(session.execute(_FORECASTS_BEHIND).scalar())
+    return indicators_stored_after(session, m.forecast.c.created_at)
 
 
 def has_collected_data(session: Session, demo_source: str) -> bool:

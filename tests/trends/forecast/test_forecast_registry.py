@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from trendpath.trends.forecast.data import Panel
-from trendpath.trends.forecast.gru import GRUConfig
 from trendpath.trends.forecast.predict import Predictor, predict_all
 from trendpath.trends.forecast.recipe import SERVED
 from trendpath.trends.forecast.registry import (
@@ -21,20 +20,9 @@ from trendpath.trends.forecast.registry import (
     save_model,
     train_and_register,
 )
-from trendpath.trends.forecast.synthetic import synthetic_panel
-from trendpath.trends.forecast.tst import TSTConfig
+from trendpath.trends.forecast.synthetic import synthetic_panel, tiny_recipe
 
-# The served recipe, shrunk for tiny panels (short windows, narrow nets, few epochs).
-QUICK = SERVED.with_(
-    input_len=8,
-    min_history=4,
-    scale_weeks=4,
-    val_weeks=16,
-    gru=GRUConfig(hidden=8),
-    tst=TSTConfig(d_model=8, n_heads=2, d_ff=16, layers=1),
-    train_epochs=15,
-    train_batch_size=32,
-)
+QUICK = tiny_recipe(epochs=15, batch_size=32)
 
 
 @pytest.fixture(scope="module")

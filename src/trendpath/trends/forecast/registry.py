@@ -304,14 +304,21 @@ def train_and_register(
     """Fit ``recipe`` (default: the served one) on every week of ``panel`` and register it."""
     forecaster = recipe.forecaster(panel, seed=seed)
     forecaster.fit(panel)
+    return _register(registry_dir, forecaster, panel, data_source)
+
+
+def _register(
+    registry_dir: Path, model: ScaledRegressor, panel: Panel, data_source: str, status: str = ""
+) -> LoadedModel:
+    """Save a model fitted on ``panel`` and return it ready to serve."""
     record = save_model(
         registry_dir,
-        forecaster,
+        model,
         data_version=panel.version(),
         target_name=panel.target_name,
         data_source=data_source,
     )
-    return LoadedModel(record=record, forecaster=forecaster)
+    return LoadedModel(record=record, forecaster=model, status=status or "current")
 
 
 def ensure_model(
@@ -339,25 +346,14 @@ def ensure_model(
             registry_dir, panel=panel, data_source=data_source, max_rel_mse=max_rel_mse
         )
 
-    if not retrain:
-        found = last_good()
-        if found is not None:
-            return found
+    if not retrain and (found := last_good()) is not None:
+        return found
     tried = any(
         r.family == "network" and r.data_version == panel.version()
         for r in list_models(registry_dir)
     )
     if retrain or not tried:
-        log.info(
-            TRAINING,
-            extra={
-                "data_source": data_source,
-                "series": len(panel.series_ids),
-                "weeks": panel.n_weeks,
-                "kind": recipe.kind,
-            },
-        )
-        fresh = train_and_register(registry_dir, panel, recipe=recipe, data_source=data_source)
+        fresh = _train_logged(registry_dir, panel, recipe, data_source)
         if passes_gate(fresh.record.metrics, max_rel_mse):
             return fresh
         log.warning(
@@ -371,6 +367,15 @@ def ensure_model(
     return _fallback(registry_dir, panel, recipe, data_source)
 
 
+def _train_logged(
+    registry_dir: Path, panel: Panel, recipe: Recipe, data_source: str
+) -> LoadedModel:
+    # The line that says what the model is trained on (and that a crash test waits for).
+    extra = {"data_source": data_source, "series": len(panel.series_ids), "kind": recipe.kind}
+    log.info(TRAINING, extra={**extra, "weeks": panel.n_weeks})
+    return train_and_register(registry_dir, panel, recipe=recipe, data_source=data_source)
+
+
 def _fallback(registry_dir: Path, panel: Panel, recipe: Recipe, data_source: str) -> LoadedModel:
     """The best robust baseline for ``panel`` (reused when one was fitted on this data)."""
     for record in list_models(registry_dir):
@@ -382,15 +387,9 @@ def _fallback(registry_dir: Path, panel: Panel, recipe: Recipe, data_source: str
             loaded.status = "fallback"
             return loaded
     model = fit_fallback(panel, recipe.spec(panel), recipe.settings())
-    record = save_model(
-        registry_dir,
-        model,
-        data_version=panel.version(),
-        target_name=panel.target_name,
-        data_source=data_source,
-    )
+    loaded = _register(registry_dir, model, panel, data_source, status="fallback")
     log.warning(
         "serving a baseline forecast",
-        extra={"model": record.model_kind, GATE_METRIC: record.validation_rel_mse},
+        extra={"model": loaded.record.model_kind, GATE_METRIC: loaded.record.validation_rel_mse},
     )
-    return LoadedModel(record=record, forecaster=model, status="fallback")
+    return loaded
