@@ -221,9 +221,8 @@ class ScaledRegressor(ABC):
         checked, issues = check_panel(
             panel,
             self.spec,
-            min_weeks=1,
+            min_weeks=self.spec.history,
             policy="skip",
-            require_change=False,
             outlier_weeks=self.spec.input_len,
         )
         win, more = origin_windows(checked, self.spec, origin)
