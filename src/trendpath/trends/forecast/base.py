@@ -6,9 +6,10 @@ and predicts, for a panel that ends at the forecast origin, the change of each s
 over panels that *end* at the cutoff/origin, no forecaster can look ahead.
 
 :class:`ScaledRegressor` is the common skeleton of every learned model (ridge, LightGBM, GRU,
-TST): per-series scaling fitted at ``fit``, a time-ordered validation split, conformal
-calibration of the interval, optional shrinkage of the point forecast toward zero change, and
-batched prediction.
+TST): scaling (per series, or per window: ``scaling.py``), a time-ordered validation split,
+conformal calibration of the interval, optional shrinkage of the point forecast toward zero
+change, and batched prediction in which a series the model cannot read (``check_panel``'s
+issues) gets :func:`naive_forecast` and its reason instead of nothing.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ class FitSettings:
     ``balance_series``: weight each window by 1 / (its series' window count), so a long series
     does not outvote short ones. Both are off: they hurt on the development period
     (docs/forecasting.md). ``policy``: what training does with bad series (``check_panel``).
+    ``scaling`` / ``scale_weeks``: the units of each window (``scaling.window_scales``).
+    ``target_clip``: clip scaled training targets at ± this many units (None: no clip).
     """
 
     channels: tuple[str, ...] = ("level", "relative")

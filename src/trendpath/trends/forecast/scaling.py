@@ -1,4 +1,4 @@
-"""Per-series robust scaling, fitted on training weeks only.
+"""Scaling: per-series statistics fitted on training weeks, and each window's own units.
 
 Each series gets, per model column, a robust ``center`` (median) and ``scale`` (interquartile
 range), and a ``step`` (mean absolute week-to-week change); and for the target a
@@ -13,6 +13,11 @@ the loss whatever its units. Zero spreads fall back (IQR -> std -> 1) so nothing
 Stats come from weeks up to the training cutoff only. A series unknown to the stats (new trend, or
 too short at training time) is scaled with stats fitted on its own history up to the forecast
 origin, which is still causal.
+
+:func:`window_scales` offers the other choice (``mode="window"``, the served recipe's): the
+``step`` of every column and of the target is measured on the window itself, over its last
+weeks — still causal, and it follows a series whose volatility changed after training, which
+per-series statistics frozen at the fit cannot (docs/forecasting.md).
 """
 
 from __future__ import annotations
