@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-SKIP = {"all", "report", "server", "locustfile", "vectors_data"}
+SKIP = {"all", "report", "server", "locustfile", "vectors_data", "forecast_data", "forecast_peers"}
 
 
 def main() -> int:

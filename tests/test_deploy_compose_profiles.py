@@ -96,7 +96,7 @@ def test_periodic_jobs_run_from_the_same_image(everything: dict[str, Any]) -> No
     image = services["migrate"]["image"]
     expected = {
         "trends-collect": ["trends", "collect"],
-        "forecast-train": ["forecast", "train"],
+        "forecast-train": ["trends", "forecast", "--retrain"],
         "backup": ["backup"],
     }
     for name, prefix in expected.items():

@@ -316,7 +316,7 @@ def test_migrations_run_before_the_rollout_and_jobs_are_scheduled(rendered: dict
     }
     assert commands == {
         "trends-collect": (["trends", "collect"], "Forbid"),
-        "forecast-train": (["forecast", "train"], "Forbid"),
+        "forecast-train": (["trends", "forecast"], "Forbid"),
         "backup": (["backup", "--output"], "Forbid"),
     }
     worker = _by(docs, "Deployment")["news-worker"]

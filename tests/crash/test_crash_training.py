@@ -8,6 +8,9 @@
   model is registered but before the forecasts are stored (a separate unit of work): the next
   start reuses that model (no second training, no second version) and stores exactly the
   forecasts an uninterrupted run computes, once per trend.
+* ``trendpath trends forecast --retrain`` (the scheduled weekly retrain on the database) killed
+  while it trains: the served model, the registry and the stored forecasts are exactly as before;
+  the rerun registers the new model and refreshes the forecasts with it.
 * half-written artefacts (a temporary folder from a kill during the save, a version whose
   checkpoint a power cut truncated) are never served, and stale temporary folders are swept.
 """
@@ -41,7 +44,6 @@ from trendpath.trends.demo import generate_panel
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.forecast import (
     Panel,
-    TrainConfig,
     ensure_model,
     latest_good,
     list_models,
@@ -51,15 +53,22 @@ from trendpath.trends.forecast import (
     write_panel_csv,
 )
 from trendpath.trends.forecast.cli import app as forecast_cli
-from trendpath.trends.forecast.registry import CHECKPOINT, META, STALE_TMP_S, train_and_register
-from trendpath.trends.forecasting import db_panel, forecast_rows, registry_dir
+from trendpath.trends.forecast.recipe import SERVED
+from trendpath.trends.forecast.registry import (
+    CHECKPOINT,
+    META,
+    STALE_TMP_S,
+    TRAINING,
+    train_and_register,
+)
+from trendpath.trends.forecasting import db_panel, forecast_rows, refresh, registry_dir
 from trendpath.trends.indicators import INDICATORS
 from trendpath.trends.recompute import recompute_all
 from trendpath.trends.velocity import compute_velocity
 
 SLUGS = tuple(t.slug for t in load_catalog()[:25])
 END_WEEK = dt.date(2025, 6, 30)
-TRAINING = "no usable forecast model; training one"
+TRAIN_S = 300  # the served recipe on 25 trends x 200 weeks, with room for a busy 2-core box
 
 
 def demo_panel(weeks: int = 200) -> Panel:
@@ -101,7 +110,7 @@ def test_training_killed_mid_epoch_keeps_the_last_good_model_and_reruns_identica
     [good] = list_models(registry)
 
     killed = spawn(*train)
-    killed.wait_output(r"train:[^\r\n]*\| *([2-9]|[1-9]\d+)/\d+ \[", timeout=120)  # epoch 2+
+    killed.wait_output(r"train:[^\r\n]*\| *([2-9]|[1-9]\d+)/\d+ \[", timeout=TRAIN_S)  # epoch 2+
     killed.kill9()
     assert "registered" not in killed.output
     assert [r.version for r in list_models(registry)] == [good.version]
@@ -110,7 +119,7 @@ def test_training_killed_mid_epoch_keeps_the_last_good_model_and_reruns_identica
     assert served is not None and served.version == good.version  # still served, loads
 
     rerun = spawn(*train)
-    assert rerun.finish() == 0, rerun.output
+    assert rerun.finish(timeout=TRAIN_S) == 0, rerun.output
     newest, previous = list_models(registry)
     assert previous.version == good.version and newest.version != good.version
     assert same_weights(newest.path, good.path), "the rerun differs from an uninterrupted run"
@@ -129,8 +138,8 @@ def test_half_written_versions_are_never_served_and_stale_temporaries_are_swept(
     tmp_path: Path,
 ) -> None:
     panel = demo_panel(weeks=120)
-    quick = TrainConfig(epochs=3, seed=0)
-    good = train_and_register(tmp_path, panel, train=quick).record
+    quick = SERVED.with_(train_epochs=3)
+    good = train_and_register(tmp_path, panel, recipe=quick).record
 
     def later_copy(name: str, minutes: int) -> Path:
         """A newer version folder, as a crash of the machine could leave it."""
@@ -160,9 +169,9 @@ def test_half_written_versions_are_never_served_and_stale_temporaries_are_swept(
     assert listed[0] == truncated.name  # its metadata is fine: only loading can tell
     served = load_latest_good(tmp_path)
     assert served is not None and served.version == good.version
-    assert ensure_model(tmp_path, panel, train=quick).version == good.version  # no retraining
+    assert ensure_model(tmp_path, panel, recipe=quick).version == good.version  # no retraining
 
-    train_and_register(tmp_path, panel, train=quick)  # any later save sweeps dead temporaries
+    train_and_register(tmp_path, panel, recipe=quick)  # any later save sweeps dead temporaries
     assert not old_tmp.exists() and live_tmp.exists()
 
 
@@ -196,7 +205,7 @@ def test_run_killed_in_first_start_training_and_before_storing_resumes_by_itself
     forecasts = "SELECT count(*) FROM trends.forecast"
 
     first = spawn("run", "--port", "0", "--no-demo")
-    first.wait_output(TRAINING, timeout=120)
+    first.wait_output(TRAINING, timeout=TRAIN_S)
     first.kill9()  # mid-training
     wait_backends_gone(crash_db, "trendpath")
     assert list_models(registry) == [] and scalar(crash_db, forecasts) == 0
@@ -207,7 +216,7 @@ def test_run_killed_in_first_start_training_and_before_storing_resumes_by_itself
         second = spawn("run", "--port", "0", "--no-demo")
         wait_until(
             lambda: waiting_on_lock(crash_db, "trendpath", "INSERT INTO trends.forecast"),
-            180,
+            TRAIN_S,
             "the job to store its forecasts",
             second,
         )
@@ -220,7 +229,7 @@ def test_run_killed_in_first_start_training_and_before_storing_resumes_by_itself
     assert scalar(crash_db, forecasts) == 0
 
     third = spawn("run", "--port", "0", "--no-demo")
-    third.wait_output("forecasts stored", timeout=120)
+    third.wait_output("forecasts stored", timeout=TRAIN_S)
     assert third.stop() == 0, third.output[-3000:]
     assert TRAINING not in third.output, "a registered model was trained again"
     assert [r.version for r in list_models(registry)] == [model.version]
@@ -235,7 +244,8 @@ def test_run_killed_in_first_start_training_and_before_storing_resumes_by_itself
     # An uninterrupted run, here in the test process: the same model, the same forecasts.
     with crash_db.session_scope() as session:
         panel, ids = db_panel(session)
-    expected = forecast_rows(predict_all(ensure_model(tmp_path / "reference", panel), panel), ids)
+    reference = ensure_model(tmp_path / "reference", panel)
+    expected = forecast_rows(predict_all(reference, panel), ids, {})
     by_slug = {r.slug: r for r in stored}
     slug_of = {v: k for k, v in ids.items()}
     for row in expected:
@@ -244,3 +254,45 @@ def test_run_killed_in_first_start_training_and_before_storing_resumes_by_itself
         assert (got.point, got.lo, got.hi) == pytest.approx(
             (row["point"], row["lo"], row["hi"]), abs=1e-5
         )
+
+
+# --- trendpath trends forecast --retrain: the scheduled retrain on the database ------------------
+
+FORECASTS = (
+    "SELECT t.slug, f.week, f.point, f.lo, f.hi, f.model_version, f.model, f.kind, f.created_at"
+    " FROM trends.forecast f JOIN trends.trend t ON t.id = f.trend_id ORDER BY t.slug, f.week"
+)
+
+
+@pytest.mark.slow
+def test_retrain_killed_while_training_leaves_the_served_model_and_forecasts_intact(
+    crash_db: Database, spawn: Spawn, settings: Settings, state_dir: Path
+) -> None:
+    seed_indicators(crash_db)
+    mine = settings.model_copy(update={"state_dir": state_dir})
+    first = refresh(crash_db, mine)  # today's served model and forecasts, in this process
+    assert first is not None and first.kind == "network"
+    registry = registry_dir(mine)
+    before, stored = list_models(registry), rows(crash_db, FORECASTS)
+    assert [r.version for r in before] == [first.model_version] and len(stored) == len(SLUGS)
+
+    killed = spawn("trends", "forecast", "--retrain")
+    killed.wait_output(TRAINING, timeout=TRAIN_S)  # logged as training starts
+    killed.kill9()
+    wait_backends_gone(crash_db, "trendpath")
+    assert "forecasts stored" not in killed.output
+    assert list_models(registry) == before  # no new version, nothing half-registered
+    served = load_latest_good(registry, data_source="database")  # "seed" values: not the demo's
+    assert served is not None and served.version == first.model_version  # still served, loads
+    assert rows(crash_db, FORECASTS) == stored  # not one forecast touched
+
+    rerun = spawn("trends", "forecast", "--retrain")
+    assert rerun.finish(timeout=TRAIN_S) == 0, rerun.output[-3000:]
+    newest, previous = list_models(registry)
+    assert previous.version == first.model_version and newest.data_source == "database"
+    good = newest.validation_rel_mse is not None and newest.validation_rel_mse < 1.0
+    expected = newest.version if good else previous.version  # a failed model is never served
+    with crash_db.session_scope() as session:
+        latest = store.latest_forecasts(session)
+    assert len(latest) == len(SLUGS) and {r.model_version for r in latest.values()} == {expected}
+    assert f"model {expected}" in rerun.output

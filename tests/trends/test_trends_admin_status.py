@@ -17,8 +17,7 @@ from trendpath.kit.settings import Settings
 from trendpath.trends import store
 from trendpath.trends.demo_data import sync_catalog
 from trendpath.trends.forecast import train_and_register
-from trendpath.trends.forecast.synthetic import synthetic_panel
-from trendpath.trends.forecast.train import TrainConfig
+from trendpath.trends.forecast.synthetic import synthetic_panel, tiny_recipe
 from trendpath.trends.forecasting import registry_dir, save_forecasts
 from trendpath.trends.indicators import INDICATORS
 from trendpath.trends.sources.base import iso_monday
@@ -102,7 +101,9 @@ def test_models_lists_the_registry_and_the_version_forecasts_use(
         empty = admin.get(f"{API}/models").json()
     assert empty["models"] == [] and empty["forecasts"] == []
     panel = synthetic_panel(n_series=4, n_weeks=60, noise=0.3)
-    trained = train_and_register(registry_dir(mine), panel, train=TrainConfig(epochs=3, seed=0))
+    trained = train_and_register(
+        registry_dir(mine), panel, recipe=tiny_recipe(epochs=3), data_source="database"
+    )
     with db.session_scope() as session:
         tid = store.trend_ids(session)["mlops"]
         week = iso_monday(korean_today())
@@ -119,6 +120,7 @@ def test_models_lists_the_registry_and_the_version_forecasts_use(
     assert body["gate_metric"] == "val_rel_mse"
     (model,) = body["models"]
     assert model["version"] == trained.version and model["serving"] is True
+    assert (model["kind"], model["data_source"]) == ("network", "database")
     assert model["metrics"]["val_rel_mse"] == pytest.approx(trained.record.metrics["val_rel_mse"])
     assert model["passes_gate"] == (trained.record.metrics["val_rel_mse"] < 1.0)
     assert [f["model_version"] for f in body["forecasts"]] == [trained.version, "older"]

@@ -17,6 +17,7 @@ from trendpath.kit.runtime import Runtime
 from trendpath.kit.settings import Settings
 from trendpath.trends import forecasting
 from trendpath.trends.forecast import latest_good, load_model, predict_all
+from trendpath.trends.forecast.recipe import SERVED
 from trendpath.trends.vectors import refresh_trend_vectors
 
 API = "/api/trends/v1"
@@ -39,7 +40,8 @@ def ready(
             await local.clients.aclose()
 
     assert asyncio.run(embed()) >= 40
-    assert forecasting.refresh(database, settings) is not None
+    # The served recipe through the service's code path; 3 epochs keep the fixture quick.
+    assert forecasting.refresh(database, settings, recipe=SERVED.with_(train_epochs=3)) is not None
     yield local
     truncate_all(database)
 
@@ -117,8 +119,8 @@ def test_served_forecasts_equal_the_library_prediction(
 ) -> None:
     served = http.get(f"{API}/forecasts/latest").json()["items"]
     assert len(served) >= 40
-    record = latest_good(forecasting.registry_dir(settings), kind="gru")
-    assert record is not None
+    record = latest_good(forecasting.registry_dir(settings), data_source="demo")
+    assert record is not None and record.model_kind == "gru+tst"
     with database.session_scope() as session:
         panel, _ = forecasting.db_panel(session)
     direct = predict_all(load_model(record), panel).as_dict()
@@ -126,14 +128,17 @@ def test_served_forecasts_equal_the_library_prediction(
         assert item["model_version"] == record.version
         assert item["point"] == pytest.approx(direct[item["slug"]]["point"], abs=1e-3)
         assert item["lo"] <= item["point"] <= item["hi"]
+        assert (item["model"], item["kind"], item["reason"]) == ("gru+tst", "network", None)
+        assert item["validation_rel_mse"] == pytest.approx(record.validation_rel_mse, abs=1e-4)
     detail = http.get(f"{API}/trends/generative-ai").json()
     assert detail["forecast"]["model_version"] == record.version
+    assert detail["forecast"]["kind"] == "network"
 
 
 def test_forecast_refresh_reuses_the_registered_model(
     ready: Runtime, database: Database, settings: Settings
 ) -> None:
-    before = latest_good(forecasting.registry_dir(settings), kind="gru")
+    before = latest_good(forecasting.registry_dir(settings), data_source="demo")
     run = forecasting.refresh(database, settings)
     assert run is not None and before is not None
     assert run.model_version == before.version

@@ -234,12 +234,21 @@ async def run_background(
     return [asyncio.create_task(guard_job(job, runtime)) for job in jobs]
 
 
-async def run_abandonable(func: Callable[..., T], *args: Any) -> T:
+async def run_abandonable(
+    func: Callable[..., T],
+    *args: Any,
+    on_cancel: Callable[[], None] | None = None,
+    grace_s: float = 10.0,
+) -> T:
     """Run blocking work in a daemon thread; cancelling the caller abandons it.
 
     For long jobs (model training) in background tasks: Starlette's thread pool cannot be
     cancelled and its threads are joined at exit, so Ctrl+C would wait for training to end.
     An abandoned job's open transaction is rolled back when the process exits.
+
+    ``on_cancel`` asks the job to stop (e.g. sets an event its loop checks); the caller then
+    waits up to ``grace_s`` for the thread to return. A thread still inside native code (a torch
+    step) while the interpreter shuts down aborts the process, so a job that can stop, should.
     """
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
@@ -259,8 +268,15 @@ async def run_abandonable(func: Callable[..., T], *args: Any) -> T:
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, *outcome)
 
-    threading.Thread(target=target, daemon=True, name=f"job-{func.__name__}").start()
-    return await future
+    thread = threading.Thread(target=target, daemon=True, name=f"job-{func.__name__}")
+    thread.start()
+    try:
+        return await future
+    except asyncio.CancelledError:
+        if on_cancel is not None:
+            on_cancel()
+            thread.join(grace_s)  # blocks the loop briefly, but only while shutting down
+        raise
 
 
 async def stop_background(tasks: list[asyncio.Task[None]]) -> None:

@@ -171,24 +171,36 @@ def export_csv(
 
 @app.command("forecast")
 def forecast(
-    model: Annotated[str, typer.Option(help="gru or tst")] = "gru",
+    retrain: Annotated[
+        bool, typer.Option(help="Train a new model first (the scheduled weekly retrain)")
+    ] = False,
+    trend: Annotated[list[str] | None, typer.Option(help="Only this trend (repeatable)")] = None,
 ) -> None:
-    """Forecast every trend from the stored indicators (training a model first if none fits)."""
+    """Forecast every trend from the stored indicators; re-forecast weeks whose data changed.
+
+    Trains the served recipe on the database's indicators when no model fits (with --retrain:
+    always; the demo panel only when the database holds no indicators). A new model that does
+    not beat the naive forecast on validation is kept for the record but not served.
+    """
     from trendpath.trends.forecast import PanelError, RegistryError
     from trendpath.trends.forecasting import refresh
 
-    if model not in ("gru", "tst"):
-        raise fail(f"unknown model {model!r}; use gru or tst")
     try:
         with command_runtime("trends-forecast") as runtime:
-            run = refresh(runtime.db, runtime.settings, kind=model)
+            run = refresh(runtime.db, runtime.settings, slugs=trend, retrain=retrain)
     except (PanelError, RegistryError) as exc:
         raise work_failed(str(exc)) from None
     if run is None:
         raise work_failed(
             "no indicator data yet: run `trendpath demo` or `trendpath trends collect`"
         )
+    figure = "—" if run.validation_rel_mse is None else f"{run.validation_rel_mse:.3f}"
     typer.echo(
-        f"model {run.model_version}: {run.stored} forecasts from week {run.week} stored "
-        f"({run.skipped} trends skipped)"
+        f"model {run.model_version} ({run.model}, {run.kind}, {run.status}; trained on "
+        f"{run.data_source} data; validation MSE vs naive {figure})"
     )
+    if run.week:
+        typer.echo(
+            f"{run.stored} forecasts stored from {run.weeks} origin week(s), newest {run.week} "
+            f"({run.skipped} trends got a baseline forecast: see each one's reason)"
+        )

@@ -82,4 +82,9 @@ forecast = Table(
     Column("hi", Float, nullable=False),
     Column("model_version", Text, primary_key=True),
     Column("created_at", DateTime(timezone=True)),
+    Column("model", Text),
+    Column("kind", Text),
+    Column("validation_rel_mse", Float),
+    Column("reason", Text),
+    Column("reason_detail", Text),
 )

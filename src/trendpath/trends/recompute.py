@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from trendpath.trends import models as m
 from trendpath.trends import provenance, store
 from trendpath.trends.demo import DEMO_SOURCE
 from trendpath.trends.indicators import INDICATORS
@@ -103,18 +103,6 @@ def recompute_all(
     return len(rows)
 
 
-_VELOCITY_BEHIND = text(
-    """
-    SELECT EXISTS (
-        SELECT 1 FROM trends.indicator_value
-        WHERE ingested_at > coalesce(
-            (SELECT max(computed_at) FROM trends.velocity), '-infinity'::timestamptz
-        )
-    )
-    """
-)
-
-
 def velocity_stale(session: Session) -> bool:
     """True when an indicator value was stored after the last Velocity recompute.
 
@@ -122,4 +110,4 @@ def velocity_stale(session: Session) -> bool:
     can die between the two; the next run then finds nothing new to write, and without this
     check the Velocity history would stay behind its indicators for good.
     """
-    return bool(session.execute(_VELOCITY_BEHIND).scalar())
+    return store.indicators_stored_after(session, m.velocity.c.computed_at)

@@ -98,6 +98,13 @@ def _forecast(row: Row[Any] | None) -> ForecastNow | None:
         hi=round(row.hi, 3),
         model_version=row.model_version,
         synthetic_share=_share(row.synthetic_share),
+        model=row.model,
+        kind=row.kind,
+        validation_rel_mse=None
+        if row.validation_rel_mse is None
+        else round(row.validation_rel_mse, 4),
+        reason=row.reason,
+        reason_detail=row.reason_detail,
     )
 
 

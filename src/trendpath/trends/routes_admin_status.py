@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
 from trendpath.kit.auth import require_scopes
@@ -70,6 +70,8 @@ class ModelVersion(BaseModel):
 
     version: str
     model_kind: str
+    kind: str = Field(description="network (the gated GRU + TST) or baseline (a fallback)")
+    data_source: str = Field(description="what it was trained on: database, demo, or a file")
     created_at: dt.datetime
     data_version: str
     target_name: str
@@ -162,6 +164,8 @@ def models(request: Request, session: SessionDep) -> ModelsOut:
             ModelVersion(
                 version=r.version,
                 model_kind=r.model_kind,
+                kind=r.family,
+                data_source=r.data_source,
                 created_at=r.created_at,
                 data_version=r.data_version,
                 target_name=r.target_name,

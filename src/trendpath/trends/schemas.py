@@ -42,7 +42,7 @@ class VelocityNow(BaseModel):
 
 
 class ForecastNow(BaseModel):
-    """The latest forecast of a trend's Velocity change."""
+    """The latest forecast of a trend's Velocity change, labelled with the model that made it."""
 
     week: date
     horizon_weeks: int
@@ -53,6 +53,21 @@ class ForecastNow(BaseModel):
     synthetic_share: float | None = Field(
         default=None, ge=0, le=1, description="Share of demo-synthetic values behind the inputs"
     )
+    model: str | None = Field(
+        None, description="gru+tst (the served networks), or a baseline: ridge, mean, naive"
+    )
+    kind: Literal["network", "baseline"] | None = Field(
+        None, description="network: the gated GRU + TST; baseline: a robust fallback"
+    )
+    validation_rel_mse: float | None = Field(
+        None, description="the model's MSE relative to the naive forecast on validation weeks"
+    )
+    reason: str | None = Field(
+        None,
+        description="why this trend got a baseline: too_short, gap, non_finite, constant, "
+        "outlier; null for a model forecast",
+    )
+    reason_detail: str | None = Field(None, description="the reason in words (English)")
 
 
 class CoreSkill(BaseModel):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, literal_column, select, text, true
+from sqlalchemy import ColumnElement, Row, delete, exists, func, literal_column, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -283,8 +283,12 @@ def latest_velocity(session: Session, trend_ids: Sequence[int]) -> dict[int, Row
     return {r.id: r for r in rows}
 
 
+FORECAST_LABELS = ("model", "kind", "validation_rel_mse", "reason", "reason_detail")
+
+
 def _latest_forecast() -> Any:
     f, v = m.forecast, m.velocity
+    labels = [f.c[c] for c in FORECAST_LABELS]
     # A forecast reads the inputs of its origin week's score: it carries that score's share.
     share = (
         select(v.c.synthetic_share)
@@ -293,7 +297,16 @@ def _latest_forecast() -> Any:
         .label("synthetic_share")
     )
     return (
-        select(f.c.week, f.c.horizon_weeks, f.c.point, f.c.lo, f.c.hi, f.c.model_version, share)
+        select(
+            f.c.week,
+            f.c.horizon_weeks,
+            f.c.point,
+            f.c.lo,
+            f.c.hi,
+            f.c.model_version,
+            *labels,
+            share,
+        )
         .where(f.c.trend_id == m.trend.c.id)
         .order_by(f.c.week.desc(), f.c.created_at.desc())
         .limit(1)
@@ -357,3 +370,69 @@ def forecast_versions(session: Session) -> list[Row[Any]]:
         .order_by(func.max(f.c.week).desc(), f.c.model_version)
     )
     return list(session.execute(stmt))
+
+
+def save_forecasts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Upsert forecast rows: re-running a model on a week replaces its values and labels.
+
+    ``created_at`` moves to now on every write, so it says when the forecast was last computed
+    (what :func:`revised_forecasts` compares indicator revisions against).
+    """
+    if not rows:
+        return
+    stmt = insert(m.forecast).values(rows)
+    columns = ("horizon_weeks", "point", "lo", "hi", *FORECAST_LABELS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["trend_id", "week", "model_version"],
+        set_={**{c: stmt.excluded[c] for c in columns}, "created_at": func.now()},
+    )
+    session.execute(stmt)
+
+
+_REVISED = text(
+    """
+    WITH computed AS (
+        SELECT trend_id, max(created_at) AS at FROM trends.forecast GROUP BY trend_id
+    ), revised AS (
+        SELECT iv.trend_id, min(iv.week) AS since
+        FROM trends.indicator_value iv JOIN computed c ON c.trend_id = iv.trend_id
+        WHERE iv.ingested_at > c.at
+        GROUP BY iv.trend_id
+    )
+    SELECT DISTINCT f.trend_id, f.week
+    FROM trends.forecast f JOIN revised r ON r.trend_id = f.trend_id
+    WHERE f.week >= r.since
+    ORDER BY f.week, f.trend_id
+    """
+)
+
+
+def revised_forecasts(session: Session) -> list[tuple[int, date]]:
+    """(trend, origin week) of stored forecasts whose inputs were revised after they were made.
+
+    A forecast from week ``t`` reads indicator weeks up to ``t``: a value of week ``w`` stored
+    (or changed) after the trend's newest forecast was computed makes every stored forecast
+    from ``t >= w`` stale.
+    """
+    return [(int(r.trend_id), r.week) for r in session.execute(_REVISED)]
+
+
+def indicators_stored_after(session: Session, stamp: Any) -> bool:
+    """True when an indicator value was stored after the newest ``stamp`` (a timestamp column
+    of a table computed from the indicators), or when that table is still empty."""
+    iv = m.indicator_value
+    newest = select(func.max(stamp)).scalar_subquery()
+    stmt = select(exists().where((iv.c.ingested_at > newest) | newest.is_(None)))
+    return bool(session.execute(stmt).scalar())
+
+
+def forecasts_behind(session: Session) -> bool:
+    """True when an indicator value was stored after the newest forecast was computed."""
+    return indicators_stored_after(session, m.forecast.c.created_at)
+
+
+def has_collected_data(session: Session, demo_source: str) -> bool:
+    """True when any indicator value comes from somewhere else than the demo generator."""
+    iv = m.indicator_value
+    stmt = select(iv.c.trend_id).where(iv.c.source != demo_source).limit(1)
+    return session.execute(stmt).first() is not None

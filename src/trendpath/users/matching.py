@@ -123,6 +123,10 @@ def forecast_view(forecast: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "lo": round(lo, 2),
         "hi": round(hi, 2),
         "model_version": forecast.get("model_version"),
+        # Which model made it (a baseline fallback must be labelled as such on the page).
+        "model": forecast.get("model"),
+        "kind": forecast.get("kind"),
+        "reason": forecast.get("reason"),
         "direction": direction,
         "label_ko": forecast_ko(point, lo, hi, horizon),
         "synthetic_share": forecast.get("synthetic_share"),

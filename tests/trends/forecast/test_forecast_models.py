@@ -100,3 +100,24 @@ def test_seed_ensemble_averages_its_members() -> None:
     with torch.no_grad():
         mean = (model.net.members[0](x) + model.net.members[1](x)) / 2
         torch.testing.assert_close(model.net(x), mean)
+
+
+def test_training_stops_between_batches_when_asked() -> None:
+    import threading
+
+    from trendpath.trends.forecast.train import STOP, TrainingStopped
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4, 3)).astype(np.float32)
+    data = Batch(x, x[:, -1, 0].copy(), np.ones(64, dtype=np.float32))
+    net = GRUForecaster(GRUConfig(n_inputs=3, input_len=4, hidden=8))
+    stop = threading.Event()
+    token = STOP.set(stop)
+    try:
+        train_network(net, data, None, (0.1, 0.9), TrainConfig(epochs=2, batch_size=16))
+        stop.set()  # e.g. the service shuts down while the job trains
+        with pytest.raises(TrainingStopped):
+            train_network(net, data, None, (0.1, 0.9), TrainConfig(epochs=2, batch_size=16))
+    finally:
+        STOP.reset(token)
+    train_network(net, data, None, (0.1, 0.9), TrainConfig(epochs=1))  # other callers unaffected

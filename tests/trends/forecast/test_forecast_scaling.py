@@ -9,8 +9,8 @@ from trendpath.trends.forecast.scaling import (
     ScalerStats,
     align_stats,
     fit_scaler,
-    scale_target,
     transform,
+    window_scales,
 )
 from trendpath.trends.forecast.synthetic import synthetic_panel
 
@@ -43,7 +43,7 @@ def test_scaled_series_are_comparable_whatever_their_units() -> None:
     spec = WindowSpec()
     stats = fit_scaler(panel, spec)
     win = training_windows(panel, spec)
-    y = scale_target(win.y, win.series, stats)
+    y = win.y / window_scales(win, stats).target
     per_series = [np.mean(np.abs(y[win.series == s])) for s in range(6)]
     assert max(per_series) / min(per_series) < 3  # raw units differ by up to 100x
     x = transform(win, stats, ("level", "relative"), clip=None)
@@ -75,3 +75,20 @@ def test_unknown_series_are_scaled_on_their_own_history() -> None:
 def test_stats_survive_a_plain_data_round_trip() -> None:
     stats = fit_scaler(synthetic_panel(n_series=3, n_weeks=40), WindowSpec())
     assert _stats_equal(stats, ScalerStats.from_state(stats.to_state()))
+
+
+def test_window_scaling_follows_each_windows_own_volatility() -> None:
+    panel = synthetic_panel(n_series=2, n_weeks=60, n_features=1)
+    target = panel.target.copy()
+    target[0, 40:] = target[0, 40] + 50 * np.cumsum(np.sign(np.sin(np.arange(20))))  # wilder
+    wild = Panel(panel.series_ids, panel.weeks, panel.features, panel.inputs, target)
+    spec = WindowSpec(input_len=8)
+    stats = fit_scaler(wild, spec, cutoff=39)  # trained before the change
+    win = training_windows(wild, spec)
+    own = window_scales(win, stats, mode="window", recent=4)
+    fixed = window_scales(win, stats, mode="series")
+    late = (win.series == 0) & (win.origin >= 50)
+    assert (own.target[late] > 5 * fixed.target[late]).all()  # it follows the new regime
+    recent = np.abs(np.diff(win.x[:, -4:, -1], axis=1)).mean(axis=1)
+    np.testing.assert_allclose(own.target[late], recent[late])  # from the last 4 weeks only
+    assert (own.target >= 0.1 * fixed.target - 1e-12).all()  # never below the floor

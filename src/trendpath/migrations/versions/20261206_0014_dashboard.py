@@ -12,7 +12,7 @@ reset tokens and the development mail outbox.
   page shows it instead of an SMTP server.
 
 Revision ID: 0014_dashboard
-Revises: 0008_persona_halfvec
+Revises: 0009_forecast_registry
 Create Date: 2026-12-06
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014_dashboard"
-down_revision = "0008_persona_halfvec"
+down_revision = "0009_forecast_registry"
 branch_labels = None
 depends_on = None
 

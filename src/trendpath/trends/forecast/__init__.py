@@ -4,17 +4,19 @@ Public API (see docs/forecasting.md):
 
 - data: :class:`Panel`, :class:`WindowSpec`, :func:`check_panel`, :class:`PanelError`,
   :func:`demo_panel`, :func:`read_panel_csv`, :func:`write_panel_csv`, :func:`read_weekly_folder`
-- models: :class:`NeuralForecaster` (``"gru"`` / ``"tst"``), :class:`TrainConfig`,
+- the served recipe: :class:`Recipe`, :data:`SERVED` (what the product, the scheduled retrain,
+  the CLI and the benchmark train), :data:`LITERAL_4_WEEKS`
+- models: :class:`NeuralForecaster` (``"gru"`` / ``"tst"`` / ``"gru+tst"``), :class:`TrainConfig`,
   :class:`GRUConfig`, :class:`TSTConfig`, :class:`FitSettings`, and the baselines
   :class:`NaiveForecaster`, :class:`MeanForecaster`, :class:`RidgeForecaster`,
   :class:`LightGBMForecaster`
 - evaluation: :func:`rolling_evaluation`, :class:`EvalConfig`
-- registry and serving: :func:`ensure_model`, :func:`train_and_register`, :func:`latest_good`,
-  :func:`load_latest_good`, :func:`load_model`, :func:`predict_all`, :class:`Predictor`,
-  :class:`Forecast`
+- registry and serving: :func:`ensure_model` (gate, last good model, baseline fallback),
+  :func:`train_and_register`, :func:`latest_good`, :func:`load_latest_good`, :func:`load_model`,
+  :func:`predict_all`, :class:`Predictor`, :class:`Forecast`, :func:`naive_forecast`
 """
 
-from trendpath.trends.forecast.base import FitSettings, Forecast, Forecaster
+from trendpath.trends.forecast.base import FitSettings, Forecast, Forecaster, naive_forecast
 from trendpath.trends.forecast.baselines import (
     LightGBMForecaster,
     MeanForecaster,
@@ -31,6 +33,7 @@ from trendpath.trends.forecast.panel_io import (
     write_panel_csv,
 )
 from trendpath.trends.forecast.predict import Predictor, predict_all
+from trendpath.trends.forecast.recipe import LITERAL_4_WEEKS, SERVED, Recipe
 from trendpath.trends.forecast.registry import (
     LoadedModel,
     ModelRecord,
@@ -46,6 +49,8 @@ from trendpath.trends.forecast.train import NeuralForecaster, TrainConfig
 from trendpath.trends.forecast.tst import TSTConfig
 
 __all__ = [
+    "LITERAL_4_WEEKS",
+    "SERVED",
     "EvalConfig",
     "EvalResult",
     "FitSettings",
@@ -62,6 +67,7 @@ __all__ = [
     "Panel",
     "PanelError",
     "Predictor",
+    "Recipe",
     "RegistryError",
     "RidgeForecaster",
     "TSTConfig",
@@ -74,6 +80,7 @@ __all__ = [
     "list_models",
     "load_latest_good",
     "load_model",
+    "naive_forecast",
     "predict_all",
     "read_panel_csv",
     "read_weekly_folder",

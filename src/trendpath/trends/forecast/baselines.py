@@ -20,8 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from trendpath.trends.forecast.base import Batch, FitSettings, ScaledRegressor
-from trendpath.trends.forecast.data import WindowSpec
+from trendpath.trends.forecast.base import (
+    Batch,
+    FitSettings,
+    ScaledRegressor,
+    settings_from,
+    spec_from,
+)
+from trendpath.trends.forecast.data import Panel, WindowSpec
 
 
 class NaiveForecaster(ScaledRegressor):
@@ -63,6 +69,14 @@ class MeanForecaster(ScaledRegressor):
     def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
         return x[:, -self.k :, -1].mean(axis=1, keepdims=True).astype(np.float64)
 
+    def params(self) -> dict[str, Any]:
+        """The number of weeks averaged."""
+        return {"k": self.k}
+
+    def load_params(self, params: dict[str, Any]) -> None:
+        """Inverse of :meth:`params`."""
+        self.k = int(params.get("k", self.k))
+
 
 class RidgeForecaster(ScaledRegressor):
     """Ridge regression on the flattened window; penalty chosen on validation."""
@@ -102,6 +116,16 @@ class RidgeForecaster(ScaledRegressor):
 
     def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
         return (x.reshape(len(x), -1) @ self.coef + self.intercept)[:, None]
+
+    def params(self) -> dict[str, Any]:
+        """Coefficients, intercept and the penalty chosen on validation."""
+        return {"coef": self.coef.tolist(), "intercept": self.intercept, "alpha": self.alpha}
+
+    def load_params(self, params: dict[str, Any]) -> None:
+        """Inverse of :meth:`params`."""
+        self.coef = np.asarray(params["coef"], dtype=np.float64)
+        self.intercept = float(params["intercept"])
+        self.alpha = float(params["alpha"])
 
 
 class LightGBMForecaster(ScaledRegressor):
@@ -159,3 +183,42 @@ class LightGBMForecaster(ScaledRegressor):
             raise RuntimeError("lightgbm is not fitted")
         pred = self.booster.predict(x.reshape(len(x), -1))
         return np.asarray(pred, dtype=np.float64)[:, None]
+
+
+FALLBACKS: dict[str, type[ScaledRegressor]] = {
+    "naive": NaiveForecaster,
+    "mean": MeanForecaster,
+    "ridge": RidgeForecaster,
+}
+"""The robust baselines the service may fall back to (no randomness, fitted in a second)."""
+
+
+def restore_baseline(config: dict[str, Any], state: dict[str, Any]) -> ScaledRegressor:
+    """Rebuild a fitted fallback baseline from its registry config and state."""
+    kind = str(config["kind"])
+    if kind not in FALLBACKS:
+        raise ValueError(f"unknown baseline {kind!r}")
+    model = FALLBACKS[kind](spec_from(config), settings_from(config))
+    model.load_state(state)
+    return model
+
+
+def fit_fallback(panel: Panel, spec: WindowSpec, settings: FitSettings) -> ScaledRegressor:
+    """The fallback with the lowest validation MSE on ``panel``: ridge, mean of 4 weeks or naive.
+
+    Naive scores exactly 1.0 (the gate's yardstick), so the winner is never worse than naive on
+    validation; when the others cannot even be fitted, naive is what remains.
+    """
+    best: ScaledRegressor | None = None
+    for name, cls in FALLBACKS.items():
+        model = cls(spec, replace(settings, refit=True))
+        try:
+            model.fit(panel)
+        except ValueError:  # e.g. the mean needs 4 weeks of input; PanelError is a ValueError
+            if name == "naive":
+                raise
+            continue
+        if best is None or model.metrics["val_rel_mse"] < best.metrics["val_rel_mse"]:
+            best = model
+    assert best is not None  # naive either fitted or raised
+    return best

@@ -9,31 +9,32 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from trendpath.kit.commands import fail, load_settings, work_failed
-from trendpath.trends.forecast.base import FitSettings, Forecaster
+from trendpath.trends.forecast.base import Forecaster
 from trendpath.trends.forecast.baselines import (
     LightGBMForecaster,
     MeanForecaster,
     NaiveForecaster,
     RidgeForecaster,
 )
-from trendpath.trends.forecast.data import Panel, WindowSpec
+from trendpath.trends.forecast.data import Panel
 from trendpath.trends.forecast.evaluate import EvalConfig, rolling_evaluation
 from trendpath.trends.forecast.panel_io import demo_panel, read_panel_csv, read_weekly_folder
 from trendpath.trends.forecast.predict import predict_all
+from trendpath.trends.forecast.recipe import SERVED, Recipe
 from trendpath.trends.forecast.registry import (
     RegistryError,
     load_latest_good,
     load_model,
     train_and_register,
 )
-from trendpath.trends.forecast.train import NeuralForecaster, TrainConfig
 
 app = typer.Typer(help="Forecast the 4-week change of the Velocity Score.", no_args_is_help=True)
 
@@ -50,7 +51,8 @@ RegistryOpt = Annotated[
 EndWeekOpt = Annotated[
     str | None, typer.Option("--end-week", help="Demo panel: last week (YYYY-MM-DD); default today")
 ]
-MODELS = ("naive", "mean", "ridge", "lightgbm", "gru", "tst")
+NETWORKS = ("gru", "tst", "gru+tst")
+MODELS = ("naive", "mean", "ridge", "lightgbm", *NETWORKS)
 
 
 def _registry(path: Path | None) -> Path:
@@ -68,50 +70,51 @@ def _panel(path: Path | None, target: str, end_week: str | None) -> Panel:
     return read_panel_csv(path, target=target)
 
 
-def _spec(panel: Panel, input_len: int) -> WindowSpec:
-    # A univariate panel has no input features: the model reads the target's own history.
-    return WindowSpec(input_len=input_len, features=None if panel.features else ())
+def _recipe(model: str | None = None, input_len: int | None = None, **train: Any) -> Recipe:
+    """The served recipe, with the command line's overrides (a labelled experiment)."""
+    changes: dict[str, Any] = {f"train_{k}": v for k, v in train.items() if v is not None}
+    if model is not None:
+        changes["kind"] = model
+    if input_len is not None:
+        changes["input_len"] = input_len
+    return SERVED.with_(**changes)
 
 
-def _settings(panel: Panel, *, refit: bool) -> FitSettings:
-    # Univariate series: moves relative to the last value only (levels hurt on the dev period,
-    # see docs/forecasting.md); indicator panels: levels and moves.
-    channels = ("level", "relative") if panel.features else ("relative",)
-    return FitSettings(channels=channels, policy="skip", refit=refit)
+def _check_model(model: str, allowed: tuple[str, ...]) -> None:
+    if model not in allowed:
+        raise typer.BadParameter(f"--model must be one of {', '.join(allowed)}")
 
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Option(help="gru or tst")] = "gru",
+    model: Annotated[str, typer.Option(help="gru, tst or gru+tst")] = SERVED.kind,
     panel: PanelOpt = None,
     target: TargetOpt = "velocity",
     registry: RegistryOpt = None,
     end_week: EndWeekOpt = None,
-    input_len: Annotated[int, typer.Option(help="Weeks of input")] = 4,
-    epochs: Annotated[int, typer.Option(help="Maximum epochs")] = 40,
+    input_len: Annotated[int, typer.Option(help="Weeks of input")] = SERVED.input_len,
+    epochs: Annotated[int, typer.Option(help="Maximum epochs")] = SERVED.train.epochs,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
 ) -> None:
-    """Train a global model on every week of the panel and register it."""
-    if model not in ("gru", "tst"):
-        raise typer.BadParameter("--model must be gru or tst")
+    """Train the served recipe on every week of a panel file (default: demo) and register it.
+
+    The product's own retrain reads the database: ``trendpath trends forecast --retrain``.
+    """
+    _check_model(model, NETWORKS)
     data = _panel(panel, target, end_week)
-    cfg = TrainConfig(epochs=epochs, seed=seed, progress=progress)
+    recipe = _recipe(model, input_len, epochs=epochs, progress=progress)
+    source = "demo" if panel is None else f"file:{panel.name}"
     loaded = train_and_register(
-        _registry(registry),
-        data,
-        kind=model,
-        spec=_spec(data, input_len),
-        settings=_settings(data, refit=False),
-        train=cfg,
+        _registry(registry), data, recipe=recipe, data_source=source, seed=seed
     )
     metrics = loaded.record.metrics
     typer.echo(f"registered {loaded.version}")
     typer.echo(f"validation MSE relative to naive: {metrics['val_rel_mse']:.3f}")
 
 
-def _make(name: str, data: Panel, spec: WindowSpec, seed: int) -> Forecaster:
-    settings = _settings(data, refit=True)
+def _make(name: str, data: Panel, seed: int, recipe: Recipe) -> Forecaster:
+    spec, settings = recipe.spec(data), replace(recipe.settings(), refit=True)
     if name == "naive":
         return NaiveForecaster(spec, settings)
     if name == "mean":
@@ -120,32 +123,33 @@ def _make(name: str, data: Panel, spec: WindowSpec, seed: int) -> Forecaster:
         return RidgeForecaster(spec, settings)
     if name == "lightgbm":
         return LightGBMForecaster(spec, settings, seed=seed)
-    return NeuralForecaster(name, spec, _settings(data, refit=False), TrainConfig(seed=seed))
+    return recipe.with_(kind=name).forecaster(data, seed=seed)
 
 
 @app.command()
 def evaluate(
-    model: Annotated[
-        str, typer.Option(help="One of naive|mean|ridge|lightgbm|gru|tst|all")
-    ] = "all",
+    model: Annotated[str, typer.Option(help=f"One of {'|'.join(MODELS)}|all")] = "all",
     panel: PanelOpt = None,
     target: TargetOpt = "velocity",
     end_week: EndWeekOpt = None,
-    input_len: Annotated[int, typer.Option(help="Weeks of input")] = 4,
+    input_len: Annotated[int, typer.Option(help="Weeks of input")] = SERVED.input_len,
     cutoffs: Annotated[int, typer.Option(help="Forecast origins per series")] = 52,
-    refit_every: Annotated[int, typer.Option(help="Weeks between refits")] = 13,
+    refit_every: Annotated[
+        int | None, typer.Option(help="Refit every N weeks (default: one fit, the protocol)")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
 ) -> None:
     """Rolling-origin evaluation; prints relative MSE, MASE, win rate and coverage per model."""
     names = MODELS if model == "all" else (model,)
-    if any(n not in MODELS for n in names):
-        raise typer.BadParameter(f"--model must be one of {(*MODELS, 'all')}")
+    for n in names:
+        _check_model(n, MODELS)
     data = _panel(panel, target, end_week)
-    spec = _spec(data, input_len)
+    recipe = _recipe(input_len=input_len)
     cfg = EvalConfig(n_cutoffs=cutoffs, refit_every=refit_every)
     typer.echo(f"{'model':10} {'rel_mse':>8} {'mase':>6} {'win':>5} {'cover':>6} {'fit_s':>7}")
     for name in names:
-        sc = rolling_evaluation(data, partial(_make, name, data, spec, seed), cfg, name=name).scores
+        make = partial(_make, name, data, seed, recipe)
+        sc = rolling_evaluation(data, make, cfg, name=name).scores
         typer.echo(
             f"{name:10} {sc['rel_mse']:8.3f} {sc['mase']:6.3f} {sc['win_rate']:5.2f} "
             f"{sc['coverage']:6.2f} {sc['fit_s']:7.1f}"

@@ -13,6 +13,9 @@ bad input, reported by :func:`check_panel` with a stable code:
 ``gap``         a NaN inside the span (a missing week)
 ``too_short``   fewer observed weeks than the caller needs
 ``constant``    the target never changes (its change is always 0; scaling is undefined)
+``outlier``     one value lies more than ``outliers.OUTLIER_FACTOR`` typical weekly moves from the
+                series' median: a unit or typing error, not a trend (checked over the whole span
+                for training, over the input window for a forecast)
 
 Under ``policy="raise"`` the first issue raises :class:`PanelError`; under ``policy="skip"`` the bad
 series are dropped and listed. Unknown feature names always raise.
@@ -30,8 +33,18 @@ from typing import Literal
 
 import numpy as np
 
+from trendpath.trends.forecast.outliers import outlier_at, pooled_steps
+
 Policy = Literal["raise", "skip"]
-ISSUE_CODES = ("non_finite", "gap", "too_short", "constant", "unknown_feature", "shape")
+ISSUE_CODES = (
+    "non_finite",
+    "gap",
+    "too_short",
+    "constant",
+    "outlier",
+    "unknown_feature",
+    "shape",
+)
 
 
 class PanelError(ValueError):
@@ -172,6 +185,7 @@ class Windows:
     series: np.ndarray
     origin: np.ndarray
     last_level: np.ndarray = field(repr=False)
+    has_target: bool = True  # the target level is the last column of ``x``
 
 
 def model_columns(panel: Panel, spec: WindowSpec) -> np.ndarray:
@@ -195,7 +209,12 @@ def spans(panel: Panel, spec: WindowSpec) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _series_issue(
-    cols: np.ndarray, target: np.ndarray, min_weeks: int, require_change: bool
+    cols: np.ndarray,
+    target: np.ndarray,
+    min_weeks: int,
+    require_change: bool,
+    outlier_weeks: int | None,
+    pooled: np.ndarray,
 ) -> tuple[str, str] | None:
     """The first problem with one series (cols (n_weeks, n_cols)), or None when it is usable."""
     if np.isinf(cols).any() or np.isinf(target).any():
@@ -212,6 +231,11 @@ def _series_issue(
         return "too_short", f"{seen.size} observed weeks, need at least {min_weeks}"
     if require_change and np.ptp(target[a : b + 1]) == 0.0:
         return "constant", "the target never changes"
+    recent = a if outlier_weeks is None else max(a, b - outlier_weeks + 1)
+    for c in range(cols.shape[1]):
+        week = outlier_at(cols[a : b + 1, c], recent - a, pooled[c])
+        if week is not None:
+            return "outlier", f"one value at week index {week + a} is far outside the series"
     return None
 
 
@@ -222,18 +246,23 @@ def check_panel(
     min_weeks: int | None = None,
     policy: Policy = "raise",
     require_change: bool = True,
+    outlier_weeks: int | None = None,
 ) -> tuple[Panel, list[Issue]]:
     """Validate every series; raise on the first issue, or drop bad series under ``skip``.
 
     ``min_weeks`` defaults to ``history + horizon`` (one complete training window).
     ``require_change=False`` accepts a constant target (fine to forecast from, useless to train).
+    ``outlier_weeks``: look for an enormous outlier in the last that many weeks only (a forecast
+    reads its input window; an old error outside it does not matter); None: the whole span.
     """
     need = spec.history + spec.horizon if min_weeks is None else min_weeks
     cols = model_columns(panel, spec)  # raises unknown_feature
+    with np.errstate(invalid="ignore"):  # inf - inf in a series that holds inf
+        pooled = pooled_steps(cols)
     issues: list[Issue] = []
     keep: list[int] = []
     for i, sid in enumerate(panel.series_ids):
-        found = _series_issue(cols[i], panel.target[i], need, require_change)
+        found = _series_issue(cols[i], panel.target[i], need, require_change, outlier_weeks, pooled)
         if found is None:
             keep.append(i)
             continue
@@ -262,7 +291,14 @@ def _gather(
     x = cols[series[:, None], weeks]
     level = panel.target[series, origin]
     y = panel.target[series, origin + spec.horizon] - level if with_y else np.full_like(level, 0)
-    return Windows(x=x, y=y, series=series, origin=origin, last_level=level)
+    return Windows(
+        x=x,
+        y=y,
+        series=series,
+        origin=origin,
+        last_level=level,
+        has_target=spec.target_as_input,
+    )
 
 
 def training_windows(panel: Panel, spec: WindowSpec, *, cutoff: int | None = None) -> Windows:

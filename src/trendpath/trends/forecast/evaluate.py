@@ -4,9 +4,11 @@ Protocol (the same for every model, so their numbers compare):
 
 - per series, the forecast origins are its last ``n_cutoffs`` weeks whose actual value
   ``horizon`` weeks later is known (``short_n_cutoffs`` for series of <= ``short_len`` points);
-- the forecaster is refitted on the panel *as it was* at an origin (``panel.upto(origin)``) and
-  then serves the next ``refit_every`` weeks of origins, each from ``panel.upto(origin)``: no
-  model ever sees a week after the origin it forecasts from;
+- the forecaster is fitted **once**, on the development panel (every series cut at its own first
+  test origin, :func:`truncate_before_test`), and then forecasts every test origin from
+  ``panel.upto(origin)`` with those weights: no model ever sees a week after the origin it
+  forecasts from, and no test week ever reaches a weight. (``refit_every=N`` is the labelled
+  variant that refits every N weeks on the panel as it was at that week);
 - scores per series: MSE relative to the naive zero-change forecast, MASE (mean absolute error over
   the in-sample mean absolute ``horizon``-week change, measured before the first origin), win
   (MSE below naive), interval coverage. Aggregates: geometric mean of relative MSE over series,
@@ -27,13 +29,19 @@ from trendpath.trends.forecast.data import Panel, rolling_origins
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """The rolling-origin protocol."""
+    """The rolling-origin protocol.
+
+    ``refit_every`` None (the default, the honest protocol): one fit on the development panel
+    (each series cut at its own first test origin), then every test origin is forecast with
+    those weights. An integer refits every that many weeks on the panel as it was (a labelled
+    variant; local models such as AutoETS fit at every origin by nature).
+    """
 
     horizon: int = 4
     n_cutoffs: int = 52
     short_n_cutoffs: int = 26
     short_len: int = 130
-    refit_every: int = 13
+    refit_every: int | None = None
     min_train: int = 52
 
 
@@ -130,6 +138,24 @@ def fit_schedule(origins: np.ndarray, refit_every: int) -> list[tuple[int, np.nd
     return groups
 
 
+def _fits(panel: Panel, cfg: EvalConfig, origins: np.ndarray) -> list[tuple[Panel, np.ndarray]]:
+    """(panel to fit on, origins that fit serves): one development fit, or refits by schedule."""
+    if cfg.refit_every is None:
+        return [(truncate_before_test(panel, cfg), origins)]
+    return [(panel.upto(at), served) for at, served in fit_schedule(origins, cfg.refit_every)]
+
+
+def _predict_origins(model: Forecaster, panel: Panel, origins: list[int]) -> list[Forecast]:
+    """Forecasts from each origin; a model with ``predict_origins`` answers all in one call
+    (outside libraries, where one call per origin costs seconds). It gets the whole panel and
+    must read nothing after each origin, as ``predict(panel.upto(t))`` guarantees for the rest.
+    """
+    batched = getattr(model, "predict_origins", None)
+    if batched is not None:
+        return list(batched(panel, origins))
+    return [model.predict(panel.upto(t)) for t in origins]
+
+
 def _record(
     rec: dict[str, list[float]], fc: Forecast, panel: Panel, series: list[int], t: int, h: int
 ) -> None:
@@ -150,9 +176,16 @@ def rolling_evaluation(
     cfg: EvalConfig | None = None,
     *,
     name: str | None = None,
+    fit_on: Panel | None = None,
 ) -> EvalResult:
-    """Evaluate the forecasters built by ``make`` (a fresh one per refit) on ``panel``."""
+    """Evaluate the forecasters built by ``make`` (a fresh one per refit) on ``panel``.
+
+    ``fit_on`` replaces the development panel of the one-fit protocol, e.g. other series for a
+    leave-one-group-out fold (the forecaster then meets ``panel``'s series for the first time).
+    """
     cfg = cfg or EvalConfig()
+    if fit_on is not None and cfg.refit_every is not None:
+        raise ValueError("fit_on needs the one-fit protocol (refit_every=None)")
     per_series = evaluation_origins(panel, cfg)
     wanted: dict[int, list[int]] = {}
     for s, ts in enumerate(per_series):
@@ -162,17 +195,18 @@ def rolling_evaluation(
         raise ValueError("no series is long enough for the rolling-origin evaluation")
     rec: dict[str, list[float]] = {k: [] for k in ("s", "t", "y", "p", "lo", "hi")}
     fit_s, pred_s, label = 0.0, 0.0, name
-    schedule = fit_schedule(np.array(list(wanted)), cfg.refit_every)
-    for fit_at, served in schedule:
+    origins = np.array(sorted(wanted))
+    schedule = [(fit_on, origins)] if fit_on is not None else _fits(panel, cfg, origins)
+    for fit_panel, served in schedule:
         model = make()
         label = label or model.name
         start = time.perf_counter()
-        model.fit(panel.upto(fit_at))
+        model.fit(fit_panel)
         fit_s += time.perf_counter() - start
-        for t in served.tolist():
-            start = time.perf_counter()
-            fc = model.predict(panel.upto(t))
-            pred_s += time.perf_counter() - start
+        start = time.perf_counter()
+        forecasts = _predict_origins(model, panel, served.tolist())
+        pred_s += time.perf_counter() - start
+        for t, fc in zip(served.tolist(), forecasts, strict=True):
             _record(rec, fc, panel, wanted[t], t, cfg.horizon)
     first = [int(ts[0]) if ts.size else 0 for ts in per_series]
     scale = np.array(

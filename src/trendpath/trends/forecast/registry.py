@@ -34,21 +34,22 @@ from typing import Any
 
 import torch
 
-from trendpath.trends.forecast.base import FitSettings
-from trendpath.trends.forecast.data import Panel, WindowSpec
-from trendpath.trends.forecast.gru import GRUConfig
-from trendpath.trends.forecast.train import NeuralForecaster, TrainConfig
-from trendpath.trends.forecast.tst import TSTConfig
+from trendpath.trends.forecast.base import ScaledRegressor
+from trendpath.trends.forecast.baselines import fit_fallback, restore_baseline
+from trendpath.trends.forecast.data import Panel
+from trendpath.trends.forecast.recipe import SERVED, Recipe
+from trendpath.trends.forecast.train import NeuralForecaster
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 CHECKPOINT = "model.pt"
 META = "meta.json"
 GATE_METRIC = "val_rel_mse"
 TMP_PREFIX = ".tmp-"
 STALE_TMP_S = 3600.0
 """A temporary folder this old belongs to a dead trainer (a live one renames it in milliseconds)."""
+TRAINING = "no usable forecast model; training one"
 
 
 class RegistryError(RuntimeError):
@@ -57,7 +58,11 @@ class RegistryError(RuntimeError):
 
 @dataclass(frozen=True)
 class ModelRecord:
-    """One registered model version (from its ``meta.json``)."""
+    """One registered model version (from its ``meta.json``).
+
+    ``family`` is ``network`` (the gated GRU/TST) or ``baseline`` (a robust fallback);
+    ``data_source`` says what it was trained on (``database``, ``demo``, or a panel file).
+    """
 
     version: str
     path: Path
@@ -67,14 +72,26 @@ class ModelRecord:
     data_version: str
     features: tuple[str, ...] | None
     target_name: str
+    family: str = "network"
+    data_source: str = "panel"
+
+    @property
+    def validation_rel_mse(self) -> float | None:
+        """MSE relative to naive on the model's time-ordered validation weeks."""
+        return self.metrics.get(GATE_METRIC)
 
 
 @dataclass
 class LoadedModel:
-    """A registered model ready to predict."""
+    """A registered model ready to predict.
+
+    ``status``: ``current`` (the newest model passed the gate), ``last_good`` (the newest failed
+    it; this older one is served) or ``fallback`` (no network passed: a baseline is served).
+    """
 
     record: ModelRecord
-    forecaster: NeuralForecaster
+    forecaster: ScaledRegressor
+    status: str = "current"
 
     @property
     def version(self) -> str:
@@ -90,23 +107,27 @@ def passes_gate(metrics: dict[str, float], max_rel_mse: float = 1.0) -> bool:
 
 def save_model(
     registry_dir: Path,
-    forecaster: NeuralForecaster,
+    forecaster: ScaledRegressor,
     *,
     data_version: str,
     target_name: str,
+    data_source: str = "panel",
     created_at: dt.datetime | None = None,
 ) -> ModelRecord:
-    """Write a fitted forecaster as a new version; returns its record."""
+    """Write a fitted forecaster (network or baseline) as a new version; returns its record."""
     created = created_at or dt.datetime.now(dt.UTC)
     config = forecaster.config()
+    kind = str(config["kind"])
     digest = hashlib.sha256(
         json.dumps([config, data_version, created.isoformat()], sort_keys=True).encode()
     ).hexdigest()[:8]
-    version = f"{created:%Y%m%dT%H%M%S%f}-{forecaster.kind}-{digest}"
+    version = f"{created:%Y%m%dT%H%M%S%f}-{kind.replace('+', '-')}-{digest}"
     meta = {
         "format": FORMAT,
         "version": version,
-        "model_kind": forecaster.kind,
+        "model_kind": kind,
+        "family": forecaster.family,
+        "data_source": data_source,
         "created_at": created.isoformat(),
         "metrics": forecaster.metrics,
         "data_version": data_version,
@@ -114,8 +135,8 @@ def save_model(
         "target_name": target_name,
         "config": config,
     }
-    checkpoint = {**meta, "state_dict": forecaster.net.state_dict() if forecaster.net else {}}
-    checkpoint["state"] = forecaster.state()
+    weights = forecaster.weights() if isinstance(forecaster, NeuralForecaster) else {}
+    checkpoint = {**meta, "state_dict": weights, "state": forecaster.state()}
     registry_dir.mkdir(parents=True, exist_ok=True)
     sweep_temporary(registry_dir)
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=registry_dir))
@@ -158,6 +179,8 @@ def sweep_temporary(registry_dir: Path, older_than_s: float = STALE_TMP_S) -> li
 def _record(path: Path) -> ModelRecord:
     try:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"checkpoint format {meta.get('format')} (this code reads {FORMAT})")
         return ModelRecord(
             version=str(meta["version"]),
             path=path,
@@ -167,13 +190,15 @@ def _record(path: Path) -> ModelRecord:
             data_version=str(meta["data_version"]),
             features=tuple(meta["features"]) if meta["features"] is not None else None,
             target_name=str(meta["target_name"]),
+            family=str(meta["family"]),
+            data_source=str(meta["data_source"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise RegistryError(f"unreadable model version at {path}: {exc}") from exc
 
 
 def list_models(registry_dir: Path) -> list[ModelRecord]:
-    """Every readable version, newest first (unreadable folders are ignored)."""
+    """Every readable version, newest first (unreadable or older-format folders are ignored)."""
     if not registry_dir.is_dir():
         return []
     records = []
@@ -187,14 +212,28 @@ def list_models(registry_dir: Path) -> list[ModelRecord]:
     return sorted(records, key=lambda r: (r.created_at, r.version), reverse=True)
 
 
-def _fits(record: ModelRecord, panel: Panel | None, kind: str | None) -> bool:
-    if kind is not None and record.model_kind != kind:
-        return False
-    if panel is None:
-        return True
-    if record.target_name != panel.target_name:
-        return False
-    return record.features is None or set(record.features) <= set(panel.features)
+@dataclass(frozen=True)
+class Wanted:
+    """Which registered versions may serve: family, kind, data source, columns of a panel."""
+
+    family: str | None = "network"
+    kind: str | None = None
+    data_source: str | None = None
+    panel: Panel | None = None
+
+    def fits(self, record: ModelRecord) -> bool:
+        """True when ``record`` matches every given condition."""
+        if self.family is not None and record.family != self.family:
+            return False
+        if self.kind is not None and record.model_kind != self.kind:
+            return False
+        if self.data_source is not None and record.data_source != self.data_source:
+            return False
+        if self.panel is None:
+            return True
+        if record.target_name != self.panel.target_name:
+            return False
+        return record.features is None or set(record.features) <= set(self.panel.features)
 
 
 def latest_good(
@@ -202,11 +241,13 @@ def latest_good(
     *,
     kind: str | None = None,
     panel: Panel | None = None,
+    data_source: str | None = None,
     max_rel_mse: float = 1.0,
 ) -> ModelRecord | None:
-    """The newest version that passes the gate (and suits ``panel``'s columns when given)."""
+    """The newest network version that passes the gate (and suits ``panel``'s columns)."""
+    wanted = Wanted(kind=kind, data_source=data_source, panel=panel)
     for record in list_models(registry_dir):
-        if _fits(record, panel, kind) and passes_gate(record.metrics, max_rel_mse):
+        if wanted.fits(record) and passes_gate(record.metrics, max_rel_mse):
             return record
     return None
 
@@ -216,15 +257,17 @@ def load_latest_good(
     *,
     kind: str | None = None,
     panel: Panel | None = None,
+    data_source: str | None = None,
     max_rel_mse: float = 1.0,
 ) -> LoadedModel | None:
-    """Load the newest version that passes the gate, suits ``panel`` and whose checkpoint reads.
+    """Load the newest network version that passes the gate, suits ``panel`` and reads.
 
     A version whose checkpoint cannot be read (a disk error, a file truncated by a crash of the
     machine) is skipped with a warning, so one bad folder never stops forecasting.
     """
+    wanted = Wanted(kind=kind, data_source=data_source, panel=panel)
     for record in list_models(registry_dir):
-        if not (_fits(record, panel, kind) and passes_gate(record.metrics, max_rel_mse)):
+        if not (wanted.fits(record) and passes_gate(record.metrics, max_rel_mse)):
             continue
         try:
             return load_model(record)
@@ -242,7 +285,11 @@ def load_model(record: ModelRecord | Path) -> LoadedModel:
         raise RegistryError(f"cannot read checkpoint {rec.path / CHECKPOINT}: {exc}") from exc
     if ckpt.get("format") != FORMAT:
         raise RegistryError(f"{rec.version}: unsupported checkpoint format {ckpt.get('format')}")
-    forecaster = NeuralForecaster.restore(ckpt["config"], ckpt["state"], ckpt["state_dict"])
+    forecaster: ScaledRegressor
+    if rec.family == "network":
+        forecaster = NeuralForecaster.restore(ckpt["config"], ckpt["state"], ckpt["state_dict"])
+    else:
+        forecaster = restore_baseline(ckpt["config"], ckpt["state"])
     return LoadedModel(record=rec, forecaster=forecaster)
 
 
@@ -250,47 +297,99 @@ def train_and_register(
     registry_dir: Path,
     panel: Panel,
     *,
-    kind: str = "gru",
-    spec: WindowSpec | None = None,
-    settings: FitSettings | None = None,
-    train: TrainConfig | None = None,
-    model: GRUConfig | TSTConfig | None = None,
+    recipe: Recipe = SERVED,
+    data_source: str = "panel",
+    seed: int = 0,
 ) -> LoadedModel:
-    """Fit a global ``kind`` network on every week of ``panel`` and register it."""
-    forecaster = NeuralForecaster(kind, spec, settings, train, model)
+    """Fit ``recipe`` (default: the served one) on every week of ``panel`` and register it."""
+    forecaster = recipe.forecaster(panel, seed=seed)
     forecaster.fit(panel)
+    return _register(registry_dir, forecaster, panel, data_source)
+
+
+def _register(
+    registry_dir: Path, model: ScaledRegressor, panel: Panel, data_source: str, status: str = ""
+) -> LoadedModel:
+    """Save a model fitted on ``panel`` and return it ready to serve."""
     record = save_model(
-        registry_dir, forecaster, data_version=panel.version(), target_name=panel.target_name
+        registry_dir,
+        model,
+        data_version=panel.version(),
+        target_name=panel.target_name,
+        data_source=data_source,
     )
-    return LoadedModel(record=record, forecaster=forecaster)
+    return LoadedModel(record=record, forecaster=model, status=status or "current")
 
 
 def ensure_model(
     registry_dir: Path,
     panel: Panel,
     *,
-    kind: str = "gru",
-    spec: WindowSpec | None = None,
-    train: TrainConfig | None = None,
+    recipe: Recipe = SERVED,
+    data_source: str = "panel",
+    retrain: bool = False,
     max_rel_mse: float = 1.0,
 ) -> LoadedModel:
-    """The latest good ``kind`` model for ``panel``; trains and registers one when none exists.
+    """The model to serve for ``panel``: never none, never one that lost to naive.
 
-    Raises :class:`RegistryError` when the freshly trained model does not pass the gate
-    (validation MSE below ``max_rel_mse`` x naive's) — serving an unvetted model silently would
-    be worse than no forecast.
+    1. the newest network trained on ``data_source`` that passes the gate (validation MSE below
+       ``max_rel_mse`` x naive's), unless ``retrain``;
+    2. else a freshly trained ``recipe`` (registered whatever its score, for the history), when
+       it passes the gate; when ``panel`` already failed once it is not trained again;
+    3. else the previous good network of that data source (``status="last_good"``);
+    4. else the best robust baseline fitted on ``panel`` (ridge, mean of 4 weeks or naive,
+       chosen on the same validation weeks; ``status="fallback"``), registered too.
     """
-    found = load_latest_good(registry_dir, kind=kind, panel=panel, max_rel_mse=max_rel_mse)
-    if found is not None:
-        return found
-    log.info(
-        "no usable forecast model; training one",
-        extra={"kind": kind, "series": len(panel.series_ids), "weeks": len(panel.weeks)},
-    )
-    loaded = train_and_register(registry_dir, panel, kind=kind, spec=spec, train=train)
-    if not passes_gate(loaded.record.metrics, max_rel_mse):
-        raise RegistryError(
-            f"the new {kind} model ({loaded.version}) did not beat the naive forecast on "
-            f"validation ({GATE_METRIC}={loaded.record.metrics.get(GATE_METRIC)})"
+
+    def last_good() -> LoadedModel | None:
+        return load_latest_good(
+            registry_dir, panel=panel, data_source=data_source, max_rel_mse=max_rel_mse
         )
+
+    if not retrain and (found := last_good()) is not None:
+        return found
+    tried = any(
+        r.family == "network" and r.data_version == panel.version()
+        for r in list_models(registry_dir)
+    )
+    if retrain or not tried:
+        fresh = _train_logged(registry_dir, panel, recipe, data_source)
+        if passes_gate(fresh.record.metrics, max_rel_mse):
+            return fresh
+        log.warning(
+            "the new forecast model did not beat the naive forecast on validation",
+            extra={"version": fresh.version, GATE_METRIC: fresh.record.validation_rel_mse},
+        )
+        previous = last_good()
+        if previous is not None:
+            previous.status = "last_good"
+            return previous
+    return _fallback(registry_dir, panel, recipe, data_source)
+
+
+def _train_logged(
+    registry_dir: Path, panel: Panel, recipe: Recipe, data_source: str
+) -> LoadedModel:
+    # The line that says what the model is trained on (and that a crash test waits for).
+    extra = {"data_source": data_source, "series": len(panel.series_ids), "kind": recipe.kind}
+    log.info(TRAINING, extra={**extra, "weeks": panel.n_weeks})
+    return train_and_register(registry_dir, panel, recipe=recipe, data_source=data_source)
+
+
+def _fallback(registry_dir: Path, panel: Panel, recipe: Recipe, data_source: str) -> LoadedModel:
+    """The best robust baseline for ``panel`` (reused when one was fitted on this data)."""
+    for record in list_models(registry_dir):
+        if record.family == "baseline" and record.data_version == panel.version():
+            try:
+                loaded = load_model(record)
+            except RegistryError:
+                continue
+            loaded.status = "fallback"
+            return loaded
+    model = fit_fallback(panel, recipe.spec(panel), recipe.settings())
+    loaded = _register(registry_dir, model, panel, data_source, status="fallback")
+    log.warning(
+        "serving a baseline forecast",
+        extra={"model": loaded.record.model_kind, GATE_METRIC: loaded.record.validation_rel_mse},
+    )
     return loaded

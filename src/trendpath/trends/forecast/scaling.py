@@ -1,4 +1,4 @@
-"""Per-series robust scaling, fitted on training weeks only.
+"""Scaling: per-series statistics fitted on training weeks, and each window's own units.
 
 Each series gets, per model column, a robust ``center`` (median) and ``scale`` (interquartile
 range), and a ``step`` (mean absolute week-to-week change); and for the target a
@@ -13,6 +13,11 @@ the loss whatever its units. Zero spreads fall back (IQR -> std -> 1) so nothing
 Stats come from weeks up to the training cutoff only. A series unknown to the stats (new trend, or
 too short at training time) is scaled with stats fitted on its own history up to the forecast
 origin, which is still causal.
+
+:func:`window_scales` offers the other choice (``mode="window"``, the served recipe's): the
+``step`` of every column and of the target is measured on the window itself, over its last
+weeks — still causal, and it follows a series whose volatility changed after training, which
+per-series statistics frozen at the fit cannot (docs/forecasting.md).
 """
 
 from __future__ import annotations
@@ -127,30 +132,62 @@ def align_stats(stats: ScalerStats, panel: Panel, spec: WindowSpec, upto: int) -
     return ScalerStats(panel.series_ids, out[0], out[1], out[2], t_scale)
 
 
+@dataclass(frozen=True, eq=False)
+class WindowScales:
+    """The units of each window: per column step (n, n_cols) and the target's (n,)."""
+
+    step: np.ndarray
+    target: np.ndarray
+
+
+def window_scales(
+    windows: Windows,
+    stats: ScalerStats,
+    *,
+    mode: str = "series",
+    recent: int | None = None,
+    floor: float = 0.1,
+) -> WindowScales:
+    """Units of every window: the series' training-period steps, or each window's own.
+
+    ``mode="window"`` measures the mean absolute weekly change over the window's last ``recent``
+    weeks (all of it when None) at the origin: causal, and it follows a series whose volatility
+    changed after training. It never drops below ``floor`` x the series' step, so a flat
+    window does not blow tiny moves up. The target column is the window's last column
+    (``target_as_input``); without it the series' target step is used.
+    """
+    s = windows.series
+    step, target = stats.step[s], stats.target_scale[s]
+    if mode == "series":
+        return WindowScales(step, target)
+    if mode != "window":
+        raise ValueError(f"scaling mode must be 'series' or 'window', got {mode!r}")
+    x = windows.x if recent is None else windows.x[:, -recent:]
+    own = np.abs(np.diff(x, axis=1)).mean(axis=1) if x.shape[1] > 1 else np.zeros_like(step)
+    step = np.maximum(own, floor * step)
+    step = np.where(step > _FLOOR, step, 1.0)
+    return WindowScales(step, step[:, -1] if windows.has_target else target)
+
+
 def transform(
-    windows: Windows, stats: ScalerStats, channels: tuple[str, ...], clip: float | None
+    windows: Windows,
+    stats: ScalerStats,
+    channels: tuple[str, ...],
+    clip: float | None,
+    scales: WindowScales | None = None,
 ) -> np.ndarray:
     """Model inputs (n, input_len, n_cols * len(channels)) as float32; stats in panel order."""
     unknown = set(channels) - set(CHANNELS)
     if unknown or not channels:
         raise ValueError(f"channels must be a non-empty subset of {CHANNELS}, got {channels}")
     s = windows.series
+    step = stats.step[s] if scales is None else scales.step
     parts = []
     if "level" in channels:
         parts.append((windows.x - stats.center[s, None, :]) / stats.scale[s, None, :])
     if "relative" in channels:
-        parts.append((windows.x - windows.x[:, -1:, :]) / stats.step[s, None, :])
+        parts.append((windows.x - windows.x[:, -1:, :]) / step[:, None, :])
     out = np.concatenate(parts, axis=2)
     if clip is not None:
         out = np.clip(out, -clip, clip)
     return out.astype(np.float32)
-
-
-def scale_target(y: np.ndarray, series: np.ndarray, stats: ScalerStats) -> np.ndarray:
-    """Target change in units of the series' typical weekly move."""
-    return y / stats.target_scale[series]
-
-
-def unscale_target(y: np.ndarray, series: np.ndarray, stats: ScalerStats) -> np.ndarray:
-    """Inverse of :func:`scale_target`."""
-    return y * stats.target_scale[series]

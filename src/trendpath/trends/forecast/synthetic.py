@@ -1,4 +1,5 @@
-"""Small synthetic panels with a known, learnable signal (for tests, docs and smoke runs).
+"""Small synthetic panels with a known, learnable signal, and the served recipe shrunk to fit them
+(for tests, docs and smoke runs).
 
 Each series has AR(1) input features; its target level drifts by ``signal`` x the first feature
 plus noise, so the 4-week change is partly predictable from the window. Series differ in level and
@@ -12,6 +13,9 @@ import datetime as dt
 import numpy as np
 
 from trendpath.trends.forecast.data import Panel
+from trendpath.trends.forecast.gru import GRUConfig
+from trendpath.trends.forecast.recipe import SERVED, Recipe
+from trendpath.trends.forecast.tst import TSTConfig
 
 
 def synthetic_panel(
@@ -41,4 +45,22 @@ def synthetic_panel(
         features=tuple(f"f{k}" for k in range(n_features)),
         inputs=inputs,
         target=target,
+    )
+
+
+def tiny_recipe(epochs: int = 5, batch_size: int = 64) -> Recipe:
+    """The served recipe for panels of a few series and ~100 weeks: 8-week windows, narrow nets.
+
+    Everything else — scaling, clipping, the GRU + TST average, the training code — is the
+    served one, so tests exercise the product's path in seconds.
+    """
+    return SERVED.with_(
+        input_len=8,
+        min_history=4,
+        scale_weeks=4,
+        val_weeks=16,
+        gru=GRUConfig(hidden=8),
+        tst=TSTConfig(d_model=8, n_heads=2, d_ff=16, layers=1),
+        train_epochs=epochs,
+        train_batch_size=batch_size,
     )

@@ -8,9 +8,11 @@ weights kept); fixed seeds; a tqdm progress bar over epochs that ``progress=Fals
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -19,12 +21,26 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from trendpath.trends.forecast.base import Batch, Calibration, FitSettings, ScaledRegressor
+from trendpath.trends.forecast.base import (
+    Batch,
+    FitSettings,
+    ScaledRegressor,
+    settings_from,
+    spec_from,
+)
 from trendpath.trends.forecast.data import WindowSpec
 from trendpath.trends.forecast.gru import GRUConfig, GRUForecaster
-from trendpath.trends.forecast.scaling import ScalerStats
 from trendpath.trends.forecast.tst import TSTConfig, TSTForecaster
 from trendpath.trends.forecast.uncertainty import interval_quantiles, pinball_loss
+
+STOP: ContextVar[threading.Event | None] = ContextVar("forecast_train_stop", default=None)
+"""Set by a caller that may need to stop training early (a service shutting down): every batch
+checks it and raises :class:`TrainingStopped` once the event is set."""
+
+
+class TrainingStopped(RuntimeError):
+    """Training was asked to stop (:data:`STOP`); nothing was registered."""
+
 
 ModelKind = Literal["gru", "tst"]
 MODEL_KINDS: tuple[str, ...] = ("gru", "tst")
@@ -59,7 +75,7 @@ class TrainResult:
 
 
 class SeedEnsemble(nn.Module):
-    """The average of networks trained alike from different seeds (``ensemble`` in the config)."""
+    """The average of several networks: seeds of one kind, or a GRU and a TST side by side."""
 
     def __init__(self, members: list[nn.Module]) -> None:
         super().__init__()
@@ -70,13 +86,26 @@ class SeedEnsemble(nn.Module):
         return torch.stack([m(x) for m in self.members]).mean(dim=0)
 
 
-def build_model(kind: str, cfg: GRUConfig | TSTConfig, members: int = 1) -> SeedEnsemble:
-    """``members`` networks of ``kind`` for ``cfg`` (untrained, current torch seed)."""
-    if kind == "gru" and isinstance(cfg, GRUConfig):
-        return SeedEnsemble([GRUForecaster(cfg) for _ in range(members)])
-    if kind == "tst" and isinstance(cfg, TSTConfig):
-        return SeedEnsemble([TSTForecaster(cfg) for _ in range(members)])
-    raise ValueError(f"unknown model kind {kind!r} (or config type); choose from {MODEL_KINDS}")
+ModelConfigs = dict[str, GRUConfig | TSTConfig]
+
+
+def member_kinds(kind: str) -> tuple[str, ...]:
+    """``"gru+tst"`` -> ``("gru", "tst")``; unknown kinds raise."""
+    kinds = tuple(kind.split("+"))
+    bad = [k for k in kinds if k not in MODEL_KINDS]
+    if bad or not kinds:
+        raise ValueError(f"unknown model kind {kind!r}; use {' / '.join(MODEL_KINDS)} or 'gru+tst'")
+    return kinds
+
+
+def build_model(kind: str, cfgs: ModelConfigs, seeds: int = 1) -> SeedEnsemble:
+    """``seeds`` networks of every member kind of ``kind`` (untrained, current torch seed)."""
+    members: list[nn.Module] = []
+    for k in member_kinds(kind):
+        cfg = cfgs[k]
+        for _ in range(seeds):
+            members.append(GRUForecaster(cfg) if isinstance(cfg, GRUConfig) else TSTForecaster(cfg))
+    return SeedEnsemble(members)
 
 
 @contextmanager
@@ -149,7 +178,10 @@ def _train(
         model.train()
         order = torch.randperm(len(x), generator=gen)
         total = 0.0
+        stop = STOP.get()
         for i in range(0, len(x), cfg.batch_size):
+            if stop is not None and stop.is_set():
+                raise TrainingStopped("training stopped on request")
             idx = order[i : i + cfg.batch_size]
             loss = _loss(model(x[idx]), y[idx], w[idx], q, cfg.quantile_weight)
             opt.zero_grad(set_to_none=True)
@@ -180,7 +212,7 @@ def _train(
 
 
 def default_model_config(kind: str) -> GRUConfig | TSTConfig:
-    """Default architecture config of ``kind``."""
+    """Default architecture config of one member kind."""
     if kind == "gru":
         return GRUConfig()
     if kind == "tst":
@@ -188,8 +220,23 @@ def default_model_config(kind: str) -> GRUConfig | TSTConfig:
     raise ValueError(f"unknown model kind {kind!r}; choose from {MODEL_KINDS}")
 
 
+def _configs(kind: str, model: GRUConfig | TSTConfig | ModelConfigs | None) -> ModelConfigs:
+    given: ModelConfigs = {}
+    if isinstance(model, dict):
+        given = dict(model)
+    elif model is not None:
+        given = {"gru" if isinstance(model, GRUConfig) else "tst": model}
+    return {k: copy.deepcopy(given.get(k) or default_model_config(k)) for k in member_kinds(kind)}
+
+
 class NeuralForecaster(ScaledRegressor):
-    """A global GRU or TST on per-series scaled windows, with calibrated quantile intervals."""
+    """A global GRU, TST or GRU+TST average on scaled windows, with calibrated intervals.
+
+    ``kind`` ``"gru+tst"`` trains one network of each kind (``train.ensemble`` seeds of each) on
+    the same windows and averages their outputs; the interval is calibrated on the average.
+    """
+
+    family = "network"
 
     def __init__(
         self,
@@ -197,26 +244,33 @@ class NeuralForecaster(ScaledRegressor):
         spec: WindowSpec | None = None,
         settings: FitSettings | None = None,
         train: TrainConfig | None = None,
-        model: GRUConfig | TSTConfig | None = None,
+        model: GRUConfig | TSTConfig | ModelConfigs | None = None,
     ) -> None:
         super().__init__(spec or WindowSpec(), settings or FitSettings(refit=False))
         self.kind = kind
         self.name = kind
         self.train_cfg = train or TrainConfig()
-        self.model_cfg = model or default_model_config(kind)
+        self.model_cfgs = _configs(kind, model)
         self.quantiles = interval_quantiles(self.settings.coverage)
         self.net: SeedEnsemble | None = None
         self.results: list[TrainResult] = []
 
+    @property
+    def seeds(self) -> int:
+        """Networks per member kind."""
+        return max(self.train_cfg.ensemble, 1)
+
     def _new_net(self, n_inputs: int) -> SeedEnsemble:
-        self.model_cfg.n_inputs = n_inputs
-        self.model_cfg.input_len = self.spec.input_len
-        self.model_cfg.n_outputs = 1 + len(self.quantiles)
+        for cfg in self.model_cfgs.values():
+            cfg.n_inputs = n_inputs
+            cfg.input_len = self.spec.input_len
+            cfg.n_outputs = 1 + len(self.quantiles)
         torch.manual_seed(self.train_cfg.seed)
-        return build_model(self.kind, self.model_cfg, max(self.train_cfg.ensemble, 1))
+        return build_model(self.kind, self.model_cfgs, self.seeds)
 
     def _member_cfg(self, k: int) -> TrainConfig:
-        return replace(self.train_cfg, seed=self.train_cfg.seed + k)
+        # Member k is seed k % seeds of its kind: a GRU and a TST share seeds.
+        return replace(self.train_cfg, seed=self.train_cfg.seed + k % self.seeds)
 
     def _fit_arrays(self, train: Batch, val: Batch) -> None:
         self.net = self._new_net(train.x.shape[2])
@@ -254,45 +308,32 @@ class NeuralForecaster(ScaledRegressor):
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this forecaster, as plain data."""
         return {
+            **super().config(),
             "kind": self.kind,
-            "spec": asdict(self.spec),
-            "settings": asdict(self.settings),
             "train": asdict(self.train_cfg),
-            "model": asdict(self.model_cfg),
+            "model": {k: asdict(cfg) for k, cfg in self.model_cfgs.items()},
         }
 
-    def state(self) -> dict[str, Any]:
-        """Fitted state besides the weights: scaler stats and calibration."""
-        if self.stats is None or self.net is None:
+    def weights(self) -> dict[str, torch.Tensor]:
+        """The networks' state_dict."""
+        if self.net is None:
             raise RuntimeError(f"{self.name} is not fitted")
-        cal = self.calibration
-        return {
-            "scaler": self.stats.to_state(),
-            "calibration": {"margin": cal.margin, "shrink": cal.shrink},
-        }
+        return self.net.state_dict()
 
     @classmethod
     def restore(
         cls, config: dict[str, Any], state: dict[str, Any], weights: dict[str, torch.Tensor]
     ) -> NeuralForecaster:
-        """Rebuild a fitted forecaster from :meth:`config`, :meth:`state` and a state_dict."""
-        spec_d = dict(config["spec"])
-        if spec_d.get("features") is not None:
-            spec_d["features"] = tuple(spec_d["features"])
-        settings_d = dict(config["settings"])
-        settings_d["channels"] = tuple(settings_d["channels"])
+        """Rebuild a fitted forecaster from :meth:`config`, :meth:`state` and its weights."""
         kind = str(config["kind"])
-        model_cfg = GRUConfig(**config["model"]) if kind == "gru" else TSTConfig(**config["model"])
+        cfgs: ModelConfigs = {
+            k: GRUConfig(**v) if k == "gru" else TSTConfig(**v) for k, v in config["model"].items()
+        }
         fc = cls(
-            kind,
-            WindowSpec(**spec_d),
-            FitSettings(**settings_d),
-            TrainConfig(**config["train"]),
-            model_cfg,
+            kind, spec_from(config), settings_from(config), TrainConfig(**config["train"]), cfgs
         )
-        fc.net = build_model(kind, model_cfg, max(fc.train_cfg.ensemble, 1))
+        fc.net = build_model(kind, fc.model_cfgs, fc.seeds)
         fc.net.load_state_dict(weights)
         fc.net.eval()
-        fc.stats = ScalerStats.from_state(state["scaler"])
-        fc.calibration = Calibration(**state["calibration"])
+        fc.load_state(state)
         return fc

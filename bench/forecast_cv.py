@@ -1,0 +1,256 @@
+"""Choose the forecasting recipe by leave-one-group-out cross-validation on the development period.
+
+Run: ``nice -n 10 .venv/bin/python -m bench.forecast_cv`` (``--quick``: a smoke run in seconds).
+
+Only development data is read: every series is first cut at its first *test* origin of the
+benchmark protocol (``truncate_before_test``), so the test origins that ``bench/forecast.py``
+reports never influence a choice. Five folds:
+
+- each group of public weekly series (``bench/forecast_data.GROUPS``): the recipe is fitted once
+  on the other three groups and forecasts the held-out group's last 52 development origins (26
+  for short series): series the model has never seen, as the product meets new trends;
+- the demo Velocity panel: fitted once on its development period cut again at its own first
+  validation origin, scored on the 52 origins after.
+
+Score of a candidate: the geometric mean over folds of each fold's geometric-mean relative MSE
+(every fold weighs the same). The search is coordinate-wise: each stage tries a few values of one
+choice on top of the best candidate so far and keeps the best; ties within ``TIE`` keep the
+simpler (earlier) option. Every candidate is printed, and the table goes to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from bench.forecast_data import DEMO_GROUP, load_demo, load_weekly, split_groups
+from bench.report import table, write_section
+from trendpath.trends.forecast.data import Panel
+from trendpath.trends.forecast.evaluate import EvalConfig, rolling_evaluation, truncate_before_test
+from trendpath.trends.forecast.gru import GRUConfig
+from trendpath.trends.forecast.recipe import Recipe
+from trendpath.trends.forecast.tst import TSTConfig
+
+TIE = 0.01
+"""A change must lower the CV score by more than this to be kept: about the spread between two
+seeds of the same candidate, so a lucky seed does not pick a bigger or slower model."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Score ``panel``'s origins after one fit on ``fit_on`` (None: its own development cut)."""
+
+    name: str
+    panel: Panel
+    fit_on: Panel | None
+
+
+def folds() -> list[Fold]:
+    """The four public groups (held out in turn) and the demo panel, development period only."""
+    weekly = truncate_before_test(load_weekly(), EvalConfig())
+    out = []
+    for group, idx in split_groups(weekly).items():
+        rest = [i for i in range(len(weekly.series_ids)) if i not in idx]
+        out.append(Fold(group, weekly.select(idx), weekly.select(rest)))
+    out.append(Fold(DEMO_GROUP, truncate_before_test(load_demo(), EvalConfig()), None))
+    return out
+
+
+def fold_score(recipe: Recipe, fold: Fold, cfg: EvalConfig, seed: int) -> float:
+    """Geometric-mean relative MSE of one fold."""
+    panel_for_columns = fold.fit_on if fold.fit_on is not None else fold.panel
+    res = rolling_evaluation(
+        fold.panel,
+        lambda: recipe.forecaster(panel_for_columns, seed=seed),
+        cfg,
+        fit_on=fold.fit_on,
+    )
+    return res.scores["rel_mse"]
+
+
+def cv_scores(recipe: Recipe, all_folds: list[Fold], cfg: EvalConfig, seeds: int) -> list[float]:
+    """Per fold, the geometric mean over ``seeds`` seeds."""
+    return [
+        float(np.exp(np.mean([np.log(fold_score(recipe, f, cfg, s)) for s in range(seeds)])))
+        for f in all_folds
+    ]
+
+
+def geo(values: list[float]) -> float:
+    """Geometric mean."""
+    return float(np.exp(np.mean(np.log(values))))
+
+
+Stage = tuple[str, list[tuple[str, dict[str, object]]]]
+
+
+def stages() -> list[Stage]:
+    """The choices tried, in order; the first option of each stage is the incumbent's value."""
+    wide = {
+        "gru": GRUConfig(rnn_len=16, hidden=64),
+        "tst": TSTConfig(patch_len=4, d_model=64, d_ff=128),
+    }
+    drop = {"gru": GRUConfig(rnn_len=16, dropout=0.1), "tst": TSTConfig(patch_len=4, dropout=0.1)}
+    return [
+        (
+            "scaling",
+            [
+                ("per-series stats", {"scaling": "series", "scale_weeks": None}),
+                ("own window, last 16 weeks", {"scaling": "window", "scale_weeks": 16}),
+                ("own window, whole window", {"scaling": "window", "scale_weeks": None}),
+            ],
+        ),
+        (
+            "target clip",
+            [
+                ("none", {"target_clip": None}),
+                ("±5 steps", {"target_clip": 5.0}),
+                ("±10 steps", {"target_clip": 10.0}),
+                ("±20 steps", {"target_clip": 20.0}),
+            ],
+        ),
+        (
+            "channels",
+            [
+                ("moves only", {"channels": ("relative",)}),
+                ("levels + moves", {"channels": ("level", "relative")}),
+            ],
+        ),
+        (
+            "input weeks",
+            [
+                ("56 (GRU reads 16)", {"input_len": 56}),
+                ("4 (the literal design)", {"input_len": 4, "min_history": 4}),
+                ("16", {"input_len": 16}),
+                ("26", {"input_len": 26}),
+                ("104", {"input_len": 104}),
+            ],
+        ),
+        (
+            "scale weeks",
+            [("16", {}), ("8", {"scale_weeks": 8}), ("26", {"scale_weeks": 26})],
+        ),
+        (
+            "optimiser",
+            [
+                ("lr 3e-3, patience 6", {}),
+                ("lr 1e-3, patience 10", {"train_lr": 1e-3, "train_patience": 10}),
+            ],
+        ),
+        (
+            "regularisation",
+            [
+                ("none", {}),
+                ("dropout 0.1", drop),
+                ("weight decay 0.1", {"train_weight_decay": 0.1}),
+            ],
+        ),
+        ("width", [("hidden 32", {}), ("hidden 64", wide)]),
+        ("members", [("GRU + TST", {}), ("GRU", {"kind": "gru"}), ("TST", {"kind": "tst"})]),
+        ("seeds per kind", [("1", {}), ("2", {"train_ensemble": 2})]),
+    ]
+
+
+def start_recipe() -> Recipe:
+    """Where the search starts: the benchmark's former weekly recipe (hidden 32, 56 weeks of
+    moves, per-series scaling, no target clip)."""
+    return Recipe(
+        input_len=56,
+        channels=("relative",),
+        scaling="series",
+        scale_weeks=None,
+        target_clip=None,
+        gru=GRUConfig(rnn_len=16, hidden=32),
+        tst=TSTConfig(patch_len=4, d_model=32, d_ff=64),
+    )
+
+
+def search(
+    all_folds: list[Fold],
+    cfg: EvalConfig,
+    seeds: int,
+    plan: list[Stage],
+    start: Recipe,
+    log: Callable[[str], None],
+) -> tuple[Recipe, list[list[object]]]:
+    """Coordinate-wise search; returns the chosen recipe and one table row per candidate."""
+    best, best_label = start, "start"
+    cache: dict[str, tuple[list[float], float]] = {}
+    rows: list[list[object]] = []
+    for stage, options in plan:
+        scored = []
+        for label, changes in options:
+            cand = best.with_(**changes)
+            key = repr(cand)
+            if key not in cache:
+                start = time.perf_counter()
+                folds_ = cv_scores(cand, all_folds, cfg, seeds)
+                cache[key] = (folds_, time.perf_counter() - start)
+            per_fold, secs = cache[key]
+            score = geo(per_fold)
+            scored.append((score, label, cand))
+            rows.append([stage, label, *per_fold, score, max(per_fold)])
+            log(
+                f"{stage:12} {label:28} "
+                + " ".join(f"{v:.3f}" for v in per_fold)
+                + f"  cv={score:.3f} ({secs:.0f}s)"
+            )
+        incumbent = scored[0][0]
+        winner = min(scored, key=lambda s: s[0])
+        if winner[0] < incumbent - TIE:
+            best, best_label = winner[2], winner[1]
+        else:
+            best = scored[0][2]
+        log(f"  -> {stage}: {best_label if winner[0] < incumbent - TIE else options[0][0]}")
+    return best, rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the search, print every candidate, write the docs section (not in --quick)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 epochs, few origins")
+    parser.add_argument("--seeds", type=int, default=2, help="seeds per candidate and fold")
+    args = parser.parse_args(argv)
+    torch.set_flush_denormal(True)
+    cfg, plan, start, all_folds = EvalConfig(), stages(), start_recipe(), folds()
+    if args.quick:
+        cfg = EvalConfig(n_cutoffs=4, short_n_cutoffs=4)
+        plan = [(name, opts[:2]) for name, opts in plan[:1]]
+        start = start.with_(train_epochs=1)
+        # the two smallest public folds and a slice of the demo panel: seconds, not minutes
+        small = [f for f in all_folds if f.name in ("career searches", "Korean DataLab / Trends")]
+        demo = all_folds[-1]
+        all_folds = [*small, Fold(demo.name, demo.panel.select(list(range(6))), None)]
+    seeds = 1 if args.quick else args.seeds
+    chosen, rows = search(all_folds, cfg, seeds, plan, start, lambda m: print(m, flush=True))
+    heads = ["stage", "option", *(f.name for f in all_folds), "CV (geo-mean)", "worst fold"]
+    body = table(heads, rows)
+    print(body)
+    print(f"chosen: {chosen}")
+    if args.quick:
+        return
+    write_section("forecast-cv", "Forecasting recipe: leave-one-group-out CV", _doc(body, chosen))
+
+
+def _doc(body: str, chosen: Recipe) -> str:
+    return "\n\n".join(
+        [
+            "`python -m bench.forecast_cv`. Development period only (each series cut at its "
+            "first test origin). Folds: each public group fitted on the other three and scored "
+            "on its last 52 development origins (26 for short series); the demo panel fitted "
+            "at its own first validation origin. Cells: geometric-mean relative MSE "
+            "(model / naive) of the candidate, geometric mean of two seeds; each stage keeps "
+            f"the best option unless it wins by less than {TIE} (then the first, simpler one).",
+            body,
+            f"Chosen: `{chosen}`",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
