@@ -181,3 +181,23 @@ def test_a_model_that_lost_to_naive_is_never_served_a_labelled_baseline_is(
         (run.model, "baseline", run.model_version)
     }
     assert [r.family for r in list_models(registry_dir(mine))] == ["baseline", "network"]
+
+
+def test_two_refreshes_at_once_train_one_model(db: Database, mine: Settings) -> None:
+    """The hourly check and the chain's forecast step may start together: the advisory lock
+    makes the second wait and then serve the first one's model."""
+    import threading
+
+    seed(db)
+    runs: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: runs.append(refresh(db, mine, recipe=TINY)))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert len(runs) == 2 and all(r is not None for r in runs)
+    assert len(list_models(registry_dir(mine))) == 1
+    assert runs[0].model_version == runs[1].model_version

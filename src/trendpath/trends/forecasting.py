@@ -22,13 +22,14 @@ import asyncio
 import datetime as dt
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -219,6 +220,38 @@ def refresh(
     separate short units of work: no transaction stays open while a model trains. Idempotent.
     Returns None when there is nothing to forecast (and nothing was trained).
     """
+    with forecast_lock(db):
+        return _refresh(db, settings, slugs=slugs, retrain=retrain, recipe=recipe)
+
+
+FORECAST_LOCK = 7_310_852_144_097_321_586
+"""PostgreSQL advisory lock key held while one process refreshes forecasts."""
+
+
+@contextmanager
+def forecast_lock(db: Database) -> Iterator[None]:
+    """One refresh at a time, across jobs and processes (the hourly check, the chain's
+    forecast step, a worker process, the CLI): a second caller waits, then finds the model
+    the first one trained instead of training a second one beside it."""
+    with db.engine.connect() as conn:
+        conn.execute(text("SET statement_timeout = 0"))  # waiting out a training is the point
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": FORECAST_LOCK})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": FORECAST_LOCK})
+            conn.execute(text("RESET statement_timeout"))
+            conn.commit()
+
+
+def _refresh(
+    db: Database,
+    settings: Settings,
+    *,
+    slugs: Collection[str] | None,
+    retrain: bool,
+    recipe: Recipe,
+) -> ForecastRun | None:
     with db.session_scope() as session:
         panel, ids = db_panel(session)
         train_on, source = _training_panel(session, panel, retrain)
