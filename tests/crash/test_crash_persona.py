@@ -27,6 +27,7 @@ from trendpath.ai.dialogue import Turn
 from trendpath.ai.jobs import REEMBED_BATCH
 from trendpath.ai.values_method import ValuesMethod
 from trendpath.kit.db import Database
+from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import load_taxonomy
 
 USERS = 16
@@ -134,8 +135,11 @@ def job_order(db: Database) -> list[uuid.UUID]:
 
 @pytest.mark.slow
 def test_reembedding_killed_mid_batch_resumes_on_restart_and_loses_nothing(
-    crash_db: Database, spawn: Spawn
+    crash_db: Database, spawn: Spawn, settings: Settings
 ) -> None:
+    # The space this test compares with must be the one a fresh service process serves: an
+    # earlier test in this worker may have configured another encoder or values method.
+    space.configure(settings)
     users = seed_users(crash_db)
     current = space.version()
     order = job_order(crash_db)
@@ -156,7 +160,8 @@ def test_reembedding_killed_mid_batch_resumes_on_restart_and_loses_nothing(
     after_kill = stored(crash_db)
     assert sorted(after_kill) == sorted(users), "a persona or value row was lost or doubled"
     done = {u for u, r in after_kill.items() if r.version == current}
-    assert 1 <= len(done) < USERS and held not in done
+    versions = {r.version for r in after_kill.values()}
+    assert 1 <= len(done) < USERS and held not in done, f"{versions} stored, {current} served"
     for uid, row in after_kill.items():  # scores and vector move together, per user
         assert (row.method == "retired") == (uid not in done), uid
     assert after_kill[held].version == OLD_VERSION and after_kill[held].method == "retired"
