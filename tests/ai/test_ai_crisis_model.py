@@ -60,7 +60,9 @@ def test_a_score_between_the_thresholds_is_concern_not_crisis() -> None:
     # as a commute complaint, and other writers use it of dying): a check-in, not a crisis.
     risk = assess("편해지고 싶어요")
     model = load_model()
-    assert risk.level == "concern" and model.concern <= risk.score < model.threshold
+    assert model.concern <= risk.logits["learned"] < model.threshold
+    # The score is the risk rank: 0 at a layer's concern cut, 1 at its crisis cut.
+    assert risk.level == "concern" and 0.0 <= risk.score < 1.0
     assert inspect_input("편해지고 싶어요").concern == risk.score
     assert inspect_input("편해지고 싶어요").kind == "normal"
     assert inspect_input("데이터 분석가가 되고 싶어요").concern is None

