@@ -138,7 +138,7 @@ def run(
             return
         # The workers open their own pools; the parent keeps only its hold on the database.
         runtime.db.dispose()
-        supervisor = Supervisor(sock.fileno(), count, url)
+        supervisor = Supervisor(sock.fileno(), count, url, runtime.db.url)
         supervisor.start()
         code = supervisor.run()
         if code:

@@ -121,6 +121,8 @@ KNOWN_OVERLAP = {
     "ㅈㄱㅅㄷ 진짜",
     "self harm 다시 시작했어요",
     "제가 없어지면 다들 편해질 것 같아요",
+    # Held-out 4 shares one spacing variant with dev (found by this test after its blind runs).
+    "죽 고 싶 어 요",
 }
 
 

@@ -71,8 +71,8 @@ def test_short_replies_are_not_scored(text: str) -> None:
 
 
 def test_the_layer_alone_raises_concern_never_crisis() -> None:
-    # A dev4 euphemism with no risk word, under the character model's cuts.
-    text = "저한테 다음은 없어요. 이번이 정말 마지막이에요"
+    # A dev4 passive wish with no risk word, under the character model's cuts.
+    text = "폐 CT 재검하자는데 안 가려고요. 그게 저한테는 나은 결말이라서요"
     layer = cs.semantic()
     assert layer.model is not None and layer.score(text) >= layer.model.concern
     risk = assess(text)

@@ -31,8 +31,8 @@ def test_health_readiness_and_docs(http: httpx.Client, service: str) -> None:
     body = ready.json()
     details = body.pop("details", {})
     assert body == {"status": "ready", "service": service, "database": "ok", "migrations": "head"}
-    # A service's own checks add details (the AI service: its values method and text encoder).
-    assert set(details) == ({"values_method", "encoder"} if service == "ai" else set())
+    # A service's own checks add details (the AI service: values method, encoder, crisis layers).
+    assert set(details) == ({"values_method", "encoder", "crisis"} if service == "ai" else set())
     if service == "ai":
         assert details["encoder"] == {
             "setting": "hash",

@@ -78,10 +78,11 @@ class _Worker:
 class Supervisor:
     """Starts the worker processes on ``fd`` and keeps them running until stopped."""
 
-    def __init__(self, fd: int, count: int, url: str) -> None:
+    def __init__(self, fd: int, count: int, url: str, database_url: str | None = None) -> None:
         self.fd = fd
         self.count = count
         self.url = url
+        self.database_url = database_url
         self.workers: list[_Worker] = []
         self._stopping = False
 
@@ -93,6 +94,12 @@ class Supervisor:
         if index > 0:
             env["TRENDPATH_BACKGROUND_JOBS"] = "false"
         env["TRENDPATH_DEMO_ON_FIRST_RUN"] = "false"  # the parent loaded it
+        if self.database_url:
+            # The workers connect to the database the supervisor resolved; only the supervisor
+            # attaches to the embedded server. (The wheel's list of attached processes is a
+            # plain JSON file rewritten without a lock: workers attaching and leaving together
+            # raced on it, and a torn read made the supervisor's exit fail.)
+            env["TRENDPATH_DATABASE_URL"] = self.database_url
         return subprocess.Popen(cmd, env=env, pass_fds=(self.fd,))
 
     def start(self) -> None:
