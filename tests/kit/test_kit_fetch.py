@@ -456,3 +456,73 @@ def test_cache_control_directives() -> None:
     hints = parse_cache_hints(httpx.Headers({"Cache-Control": 'no-cache, max-age="300"'}), now)
     assert hints.max_age_s == 300.0 and hints.no_store
     assert parse_cache_hints(httpx.Headers({}), now).max_age_s is None
+
+
+def test_a_blocked_answer_names_the_host_and_the_address() -> None:
+    with pytest.raises(
+        BlockedAddressError, match=r"'inner\.test' resolves to non-public address 10\.0\.0\.5"
+    ) as err:
+        asyncio.run(resolve_checked("inner.test", 80, (), _pinned(["8.8.8.8", "10.0.0.5"])))
+    assert err.value.url == "inner.test"
+
+
+def test_an_ip_literal_is_checked_without_asking_dns() -> None:
+    calls: list[str] = []
+    got = asyncio.run(resolve_checked("8.8.8.8", 443, (), _pinned(["10.0.0.1"], calls)))
+    assert got == ["8.8.8.8"] and calls == []
+    with pytest.raises(BlockedAddressError, match=r"non-public address 10\.0\.0\.9"):
+        asyncio.run(resolve_checked("10.0.0.9", 443, (), _pinned(["8.8.8.8"], calls)))
+    assert calls == []
+
+
+def test_dns_failures_are_connection_errors_naming_the_host() -> None:
+    async def broken(host: str, port: int) -> list[str]:
+        raise OSError("server failure")
+
+    with pytest.raises(
+        ConnectionFailedError, match=r"cannot resolve 'down\.test': server failure"
+    ) as err:
+        asyncio.run(resolve_checked("down.test", 80, (), broken))
+    assert err.value.url == "down.test"
+    with pytest.raises(ConnectionFailedError, match=r"'empty\.test' has no addresses") as err:
+        asyncio.run(resolve_checked("empty.test", 80, (), _pinned([])))
+    assert err.value.url == "empty.test"
+
+
+@pytest.mark.parametrize(
+    ("host", "allow", "allowed"),
+    [
+        ("Feeds.Example.COM.", [" feeds.example.com. "], True),  # case, dots and spaces ignored
+        ("feeds.example.com", ["FEEDS.example.com"], True),
+        ("feeds.example.com", ["other.example.com"], False),
+        ("feeds.example.com", ["10.0.0.0/8"], True),
+        ("feeds.example.com", [" 10.0.0.7 "], True),
+        ("feeds.example.com", ["10.0.0.1/8"], True),  # host bits set: still the /8
+        ("feeds.example.com", ["10.0.0.8/30"], False),
+        ("feeds.example.com", ["nonsense", "10.0.0.7/32"], True),  # later entries still count
+        ("feeds.example.com", [], False),
+    ],
+)
+def test_the_allow_list_matches_hosts_and_networks(
+    host: str, allow: list[str], allowed: bool
+) -> None:
+    check = resolve_checked(host, 80, allow, _pinned(["10.0.0.7"]))
+    if allowed:
+        assert asyncio.run(check) == ["10.0.0.7"]
+    else:
+        with pytest.raises(BlockedAddressError):
+            asyncio.run(check)
+
+
+def test_scoped_ipv6_answers_are_judged_without_their_scope() -> None:
+    got = asyncio.run(resolve_checked("v6.test", 80, (), _pinned(["2001:4860:4860::8888%1"])))
+    assert got == ["2001:4860:4860::8888%1"]
+    with pytest.raises(BlockedAddressError, match="fe80::1"):
+        asyncio.run(resolve_checked("v6.test", 80, (), _pinned(["fe80::1%eth0"])))
+
+
+def test_the_system_resolver_answers_each_address_once() -> None:
+    from trendpath.kit.netguard import system_resolver
+
+    found = asyncio.run(system_resolver("localhost", 80))
+    assert "127.0.0.1" in found and len(found) == len(set(found))

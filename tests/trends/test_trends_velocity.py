@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
@@ -195,6 +196,46 @@ def test_worked_example_of_the_docs() -> None:
     assert change["policy_change_frequency"] == 0.0
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"smooth": (1, 4, 1, 1)}, "smooth needs 5 entries"),
+        ({"min_scale": (2.0,) * 6}, "min_scale needs 5 entries"),
+        ({"weights": (0.25, 0.15, 0.25, 0.2, float("inf"))}, "must be finite"),
+        ({"smooth": (1, 4, 0, 1, 4)}, "smooth must be >= 1"),
+        ({"min_scale": (2.0, 0.05, 0.0, 2.0, 0.25)}, "min_scale > 0"),
+        ({"min_valid": 0}, "1 <= min_valid <= window"),
+        ({"min_valid": 53}, "1 <= min_valid <= window"),
+        ({"min_history": 0}, "min_history >= 1"),
+        ({"z_clip": 0.0}, "z_clip, temperature and stability_scale must be > 0"),
+        ({"temperature": 0.0}, "z_clip, temperature and stability_scale must be > 0"),
+        ({"stability_scale": 0.0}, "z_clip, temperature and stability_scale must be > 0"),
+        ({"stability_window": 1}, "stability_window must be >= 2"),
+    ],
+)
+def test_each_config_bound_is_refused_just_past_it(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        VelocityConfig(**changes)  # type: ignore[arg-type]
+
+
+def test_config_bounds_themselves_are_accepted() -> None:
+    # Each limit is inclusive where the message says so: the edge itself is a valid setting.
+    edge = VelocityConfig(
+        smooth=(1, 1, 1, 1, 1),
+        min_scale=(1e-9,) * 5,
+        min_valid=52,
+        min_history=1,
+        z_clip=1e-9,
+        temperature=1e-9,
+        stability_scale=1e-9,
+        stability_window=2,
+    )
+    assert edge.min_valid == edge.window and edge.stability_window == 2
+    assert VelocityConfig(min_valid=1).min_valid == 1
+
+
 def test_config_is_validated_and_versioned() -> None:
     with pytest.raises(ValueError, match="weights needs 5 entries"):
         VelocityConfig(weights=(1.0, 0.0))
@@ -209,3 +250,41 @@ def test_config_is_validated_and_versioned() -> None:
     assert VelocityConfig(window=26).version != CFG.version
     with pytest.raises(ValueError, match="n_weeks"):
         compute_velocity(np.zeros((10, 4)))
+
+
+def test_an_indicator_counts_from_exactly_min_valid_values() -> None:
+    rng = np.random.default_rng(0)
+    x = np.full((120, 5), np.nan)
+    x[40:, FUNDING] = rng.normal(10, 3, 80)  # funding is not smoothed: one value per week
+    x[:, LEARNING] = rng.normal(10, 3, 120)
+    res = compute_velocity(x)
+    first = int(np.argmax(res.valid[:, FUNDING]))
+    assert first - 40 + 1 == CFG.min_valid  # the window holds exactly min_valid values
+    assert not res.valid[first - 1, FUNDING] and res.zscores[first - 1, FUNDING] == 0.0
+
+
+def test_z_scores_are_clipped_on_both_sides() -> None:
+    rng = np.random.default_rng(1)
+    x = np.abs(rng.normal(10, 3, (120, 5)))
+    low, high = x.copy(), x.copy()
+    low[100, FUNDING], high[100, FUNDING] = -1e6, 1e6  # growth rates may be negative
+    assert compute_velocity(low).zscores[100, FUNDING] == -CFG.z_clip
+    assert compute_velocity(high).zscores[100, FUNDING] == CFG.z_clip
+
+
+def test_any_numeric_input_is_computed_in_float64(values: np.ndarray) -> None:
+    narrow = values[0].astype(np.float32)
+    res = compute_velocity(narrow)
+    same = compute_velocity(narrow.astype(np.float64))
+    assert res.score.dtype == np.float64
+    assert np.array_equal(res.score, same.score, equal_nan=True)
+    assert res.baseline == 50.0 == VelocityConfig.baseline
+
+
+def test_coverage_is_a_share_of_the_weights_whatever_their_sum() -> None:
+    rng = np.random.default_rng(2)
+    x = np.abs(rng.normal(10, 3, (120, 5)))
+    doubled = VelocityConfig(weights=(0.5, 0.3, 0.5, 0.4, -0.3))
+    assert compute_velocity(x, doubled).coverage[-1] == pytest.approx(1.0)
+    x[:, POLICY] = np.nan  # |−0.3| of 2.0 missing
+    assert compute_velocity(x, doubled).coverage[-1] == pytest.approx(1.7 / 2.0)
