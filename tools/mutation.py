@@ -87,6 +87,8 @@ def _workdir(module: Module) -> Path:
         "\n[tool.mutmut]\n"
         'source_paths = ["src/trendpath"]\n'
         f'only_mutate = ["{module.path}"]\n'
+        # The package finds its data (taxonomy, lexicons) next to src/, so mutmut's copy needs it.
+        'also_copy = ["data", "configs"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]\n'
     )
@@ -105,6 +107,9 @@ def run_module(module: Module, children: int) -> dict[str, float | int | str]:
         )
         subprocess.run([mutmut, "export-cicd-stats"], cwd=work, stdout=log, stderr=log, check=True)
     stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    if stats["killed"] + stats["survived"] + stats["timeout"] == 0:
+        # mutmut could not run the tests at all (see mutmut.log): no score, not a 0 % one.
+        raise SystemExit(f"{module.name}: the tests did not run; see {work / 'mutmut.log'}")
     judged = stats["total"] - stats["skipped"]
     caught = stats["killed"] + stats["timeout"]
     stats["score"] = caught / judged if judged else 0.0

@@ -227,3 +227,29 @@ def test_a_locked_table_does_not_stall_the_server(
         blocker.rollback()
     thread.join(timeout=10)
     assert waiting["r"].status_code == 200 and waiting["r"].json()["match_id"] == stored["match_id"]
+
+
+def test_the_forecast_view_passes_labels_through_and_rounds_the_numbers() -> None:
+    from trendpath.users.matching import FLAT_BAND, forecast_view
+
+    assert forecast_view(None) is None and forecast_view({}) is None
+    full = {
+        "point": 3.14159, "lo": -1.005, "hi": 7.456, "week": "2026-W49", "horizon_weeks": 4,
+        "model_version": "v1", "model": "gru", "kind": "model", "reason": "gate passed",
+        "synthetic_share": 0.5,
+    }  # fmt: skip
+    assert forecast_view(full) == {
+        "week": "2026-W49", "horizon_weeks": 4, "point": 3.14, "lo": -1.0, "hi": 7.46,
+        "model_version": "v1", "model": "gru", "kind": "model", "reason": "gate passed",
+        "direction": "up", "synthetic_share": 0.5,
+        # The band spans 0, so the words follow the band, not the point.
+        "label_ko": "4주 뒤 방향이 불확실해요(80% 예측 구간 -1.0~+7.5점).",
+    }  # fmt: skip
+    # Only what the forecast carries; the horizon defaults to four weeks.
+    edge = forecast_view({"point": FLAT_BAND, "lo": 0.1, "hi": 1.0})
+    assert edge is not None and edge["direction"] == "flat" and edge["horizon_weeks"] == 4
+    assert edge["week"] is edge["model"] is edge["kind"] is edge["synthetic_share"] is None
+    falling = forecast_view({"point": -FLAT_BAND - 0.01, "lo": -3, "hi": -1, "horizon_weeks": 8})
+    assert falling is not None and falling["direction"] == "down"
+    assert falling["label_ko"] == "8주 뒤 1.0점쯤 내릴 것으로 보여요(80% 예측 구간 -3.0~-1.0점)."
+    assert forecast_view({"point": -FLAT_BAND, "lo": -2, "hi": 1})["direction"] == "flat"  # type: ignore[index]
