@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from trendpath.ai.dialogue import ForcedChoice, Turn
-from trendpath.ai.values import ValueScores, extract_values, neutral_scores
+from trendpath.ai.values import (
+    AXIS_LABELS_KO,
+    ExtractorConfig,
+    ValueScores,
+    extract_values,
+    neutral_scores,
+)
 from trendpath.kit.taxonomy import VALUE_AXES
 
 
@@ -163,3 +170,157 @@ def test_crisis_turns_are_not_read_as_values() -> None:
 def test_huge_input_is_capped_and_fast() -> None:
     result = said("연봉이 중요해요. " * 5000)
     assert result.axes["economic_reward"].score > 0.9
+
+
+def test_the_prototype_matrix_is_one_unit_row_per_axis_and_built_once() -> None:
+    from trendpath.ai.values import _PROTOTYPES, _prototype_matrix, default_encoder
+    from trendpath.ai.values_lexicon import load_lexicon
+
+    enc, lex = default_encoder(), load_lexicon(ExtractorConfig().lexicon_path)
+    _PROTOTYPES.clear()  # built here, not taken from an earlier test's cache
+    mat = _prototype_matrix(enc, lex)
+    assert mat.shape == (len(VALUE_AXES), enc.dim) and mat.dtype == np.float32
+    assert np.allclose(np.linalg.norm(mat, axis=1), 1.0, atol=1e-5)
+    for i, axis in enumerate(VALUE_AXES):  # the normalised mean of the axis's prototypes
+        mean = enc.encode(list(lex.prototypes.get(axis, ())) or [AXIS_LABELS_KO[axis]]).mean(0)
+        assert np.allclose(mat[i], mean / np.linalg.norm(mean), atol=1e-5), axis
+    assert _prototype_matrix(enc, lex) is mat
+
+
+def test_the_similarity_prior_only_nudges_spoken_axes_within_its_cap() -> None:
+    from trendpath.ai.korean import sentences
+    from trendpath.ai.values import _add_prior, _prototype_matrix, _Tally, default_encoder
+    from trendpath.ai.values_lexicon import load_lexicon
+
+    enc, lex = default_encoder(), load_lexicon(ExtractorConfig().lexicon_path)
+    quiet = sentences(
+        "새로운 기술을 배우는 게 즐거워요. 연봉이 높으면 좋겠어요. 팀원들과 함께해요."
+    )
+    sims = enc.encode([s.text for s in quiet]) @ _prototype_matrix(enc, lex).T
+    best = [VALUE_AXES[int(np.argmax(row))] for row in sims]
+    loose = ExtractorConfig(prior_threshold=-1.0, prior_weight=0.01, prior_cap=10.0)
+
+    nothing = _Tally()
+    _add_prior(nothing, quiet, enc, lex, loose)  # no axis spoken to: no prior at all
+    assert all(v == 0.0 for v in nothing.net.values())
+    _add_prior(nothing, [], enc, lex, loose)
+
+    tally = _Tally()
+    for axis in best:
+        tally.add(axis, 0.2, "근거")
+    mass = dict(tally.mass)
+    _add_prior(tally, quiet, enc, lex, loose)
+    expected = dict.fromkeys(VALUE_AXES, 0.0)
+    for axis, row in zip(best, sims, strict=True):
+        expected[axis] += 0.01 * (float(row.max()) + 1.0)
+    for axis in VALUE_AXES:
+        spoken = 0.2 * best.count(axis)
+        assert tally.net[axis] == pytest.approx(spoken + expected[axis]), axis
+    assert tally.mass == mass  # a guess from similarity adds no confidence
+    assert all(s.text in tally.evidence[a] for s, a in zip(quiet, best, strict=True))
+
+    capped = _Tally()
+    for axis in best:
+        capped.add(axis, 0.2, "근거")
+    _add_prior(capped, quiet, enc, lex, ExtractorConfig(prior_threshold=-1.0, prior_cap=0.001))
+    for axis in set(best):
+        assert capped.net[axis] == pytest.approx(0.2 * best.count(axis) + 0.001), axis
+    strict = _Tally()
+    for axis in best:
+        strict.add(axis, 0.2, "근거")
+    _add_prior(strict, quiet, enc, lex, ExtractorConfig(prior_threshold=1.01))
+    assert all(strict.net[a] == pytest.approx(0.2 * best.count(a)) for a in VALUE_AXES)
+
+
+def test_rank_axes_keeps_only_axes_with_evidence_in_a_fixed_order() -> None:
+    from trendpath.ai.values import EVIDENCE_CONFIDENCE, rank_axes
+
+    a, b, c, d, e = VALUE_AXES[:5]
+    scores = {a: 0.6, b: 0.9, c: 0.6, d: 0.6, e: 0.1}
+    confidences = {a: 0.5, b: 0.3, c: 0.8, d: 0.5, e: EVIDENCE_CONFIDENCE}
+    # Score first, then confidence, then the axes' own order; exactly the threshold counts;
+    # an axis missing from the confidences has no evidence.
+    assert rank_axes(scores, confidences) == [b, c, a, d, e]
+    assert rank_axes(scores, {**confidences, e: EVIDENCE_CONFIDENCE - 1e-9}) == [b, c, a, d]
+    assert rank_axes({a: 0.2}, {}) == []
+
+
+def test_scores_from_tally_follows_its_formulas() -> None:
+    import math
+
+    from trendpath.ai.values import scores_from_tally
+
+    a, b = VALUE_AXES[:2]
+    config = ExtractorConfig(score_scale=2.0, confidence_scale=0.5, max_evidence=2)
+    evidence = {a: {"약한 문장": 0.1, "강한 문장": 0.9, "중간 문장": 0.5}}
+    out = scores_from_tally({a: 0.8, b: -30.0}, {a: 0.4}, evidence, config, "lexicon")
+    assert out.axes[a].score == round(0.5 + 0.5 * math.tanh(0.8 / 2.0), 4)
+    assert out.axes[a].confidence == round(1.0 - math.exp(-0.4 / 0.5), 4)
+    assert out.axes[a].evidence == ["강한 문장", "중간 문장"]  # strongest first, capped
+    assert out.axes[b].score == 0.0 and out.axes[b].confidence == 0.0  # no mass, no evidence
+    for axis in VALUE_AXES[2:]:  # absent from every tally: neutral and unknown
+        assert out.axes[axis].score == 0.5 and out.axes[axis].confidence == 0.0
+        assert out.axes[axis].evidence == []
+    assert out.method == "lexicon"
+
+
+def test_the_prior_skips_unspoken_axes_and_its_cap_holds_over_repeats() -> None:
+    from trendpath.ai.korean import sentences
+    from trendpath.ai.values import _add_prior, _Tally, default_encoder
+    from trendpath.ai.values_lexicon import load_lexicon
+
+    enc, lex = default_encoder(), load_lexicon(ExtractorConfig().lexicon_path)
+    # The first sentence leans to economic reward (not spoken to: skipped, and the loop goes
+    # on); the same self-development sentence three times runs into the cap.
+    quiet = sentences("연봉이 높으면 좋겠어요. " + "새로운 기술을 배우는 게 즐거워요. " * 3)
+    config = ExtractorConfig(prior_threshold=0.0, prior_weight=1.0, prior_cap=0.6)
+    tally = _Tally()
+    tally.add("self_development", 0.2, "근거")
+    _add_prior(tally, quiet, enc, lex, config)
+    assert tally.net["economic_reward"] == 0.0 and tally.mass["economic_reward"] == 0.0
+    # Each repeat would add ~0.41; the second is cut to the 0.6 cap, the third adds nothing.
+    assert tally.net["self_development"] == pytest.approx(0.2 + 0.6)
+
+
+def test_the_tally_keeps_the_signed_sum_the_mass_and_each_sentence_weight() -> None:
+    from trendpath.ai.values import _Tally
+
+    tally = _Tally()
+    tally.add("achievement", 0.3, "같은 문장")
+    tally.add("achievement", -0.2, "같은 문장")
+    tally.add("achievement", 0.4, "다른 문장", mass_factor=0.0)
+    tally.add("achievement", 0.1, "")
+    assert tally.net["achievement"] == pytest.approx(0.6)
+    assert tally.mass["achievement"] == pytest.approx(0.6)  # |0.3| + |-0.2| + 0 + |0.1|
+    assert tally.evidence["achievement"] == pytest.approx({"같은 문장": 0.5, "다른 문장": 0.4})
+
+
+def test_strongest_and_weakest_need_evidence_and_a_side_of_neutral() -> None:
+    from trendpath.ai.values import AxisScore, neutral_scores, with_summaries
+
+    neutral = neutral_scores("lexicon")
+    assert neutral.method == "lexicon" and neutral_scores().method == "none"
+    assert all(s.score == 0.5 and s.confidence == 0.0 for s in neutral.axes.values())
+    assert neutral.strongest() == [] and neutral.weakest() is None
+    a, b, c, d = VALUE_AXES[:4]
+    axes = {x: AxisScore(score=0.5, confidence=0.0) for x in VALUE_AXES}
+    axes |= {
+        a: AxisScore(score=0.9, confidence=0.5), b: AxisScore(score=0.5, confidence=0.9),
+        c: AxisScore(score=0.3, confidence=0.5), d: AxisScore(score=0.1, confidence=0.5),
+    }  # fmt: skip
+    scores = with_summaries(axes, "lexicon")
+    assert scores.strongest() == [a] and scores.strongest(0) == []  # exactly 0.5 is neither
+    assert scores.weakest() == d
+
+
+def test_a_crisis_turn_is_skipped_and_the_talk_read_on() -> None:
+    said = "연봉이 제일 중요해요. 돈을 많이 벌고 싶어요."
+    turns = [
+        Turn(role="coach", text="어떤 일을 하고 싶으세요?"),
+        Turn(role="user", text="요즘 너무 힘들어요", stage="crisis"),
+        Turn(role="user", text=said),
+    ]
+    scores = extract_values(turns)
+    assert scores.method == "lexicon"
+    assert scores.axes["economic_reward"].score > 0.5
+    assert said.split(".")[0] in " ".join(scores.axes["economic_reward"].evidence)
