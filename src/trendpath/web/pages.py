@@ -9,6 +9,7 @@ service does.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from trendpath.web.messages import ko
 log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+"""A trend slug as URLs carry it (anything else is a 404 before any service call)."""
 UNAVAILABLE_KO = ko("msg.unavailable")
 EXPIRED_KO = ko("msg.expired")
 

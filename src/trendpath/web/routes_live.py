@@ -8,8 +8,6 @@ service's notices (``/v1/notifications``), newest first, with read/unread.
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -19,6 +17,7 @@ from trendpath.web import session as websession
 from trendpath.web.live import EventStream, hub
 from trendpath.web.pages import (
     EXPIRED_KO,
+    SLUG,
     UNAVAILABLE_KO,
     call,
     checked_session,
@@ -30,7 +29,6 @@ from trendpath.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 INBOX_SIZE = 50
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
@@ -25,11 +24,10 @@ from fastapi.responses import RedirectResponse, Response
 from trendpath.kit.wording import score_100
 from trendpath.web import session as websession
 from trendpath.web.charts import meter, velocity_chart
-from trendpath.web.pages import UNAVAILABLE_KO, Answer, call, message, render, to_login
+from trendpath.web.pages import SLUG, UNAVAILABLE_KO, Answer, call, message, render, to_login
 
 router = APIRouter(include_in_schema=False)
 HISTORY_WEEKS = 12
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 EVENT_NAMESPACE = uuid.UUID("8f0c2d7e-2b7a-4f6e-9d35-6a1c8e0b5f42")
 TARGETS = {"trend": "/trends/{slug}", "roadmap": "/roadmap?trend={slug}"}
 

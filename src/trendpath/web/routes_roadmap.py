@@ -21,6 +21,7 @@ from trendpath.web.i18n import lang_of, term_label
 from trendpath.web.messages import ko
 from trendpath.web.pages import (
     EXPIRED_KO,
+    SLUG,
     UNAVAILABLE_KO,
     call,
     checked_session,
@@ -33,7 +34,6 @@ from trendpath.web.pages import (
 from trendpath.web.skillgraph import layout
 
 router = APIRouter(include_in_schema=False)
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SKILL = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESOURCE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,127}$")
 UUID = re.compile(r"^[0-9a-f-]{36}$")

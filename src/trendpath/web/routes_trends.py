@@ -18,12 +18,11 @@ from fastapi.responses import Response
 
 from trendpath.kit.wording import score_100
 from trendpath.web.charts import contribution_bars, velocity_chart
-from trendpath.web.pages import UNAVAILABLE_KO, lang_of, public_call, render
+from trendpath.web.pages import SLUG, UNAVAILABLE_KO, lang_of, public_call, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 DETAIL_WEEKS = 52
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SKILL = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 STATUSES = ("surging", "rising", "steady", "falling")
 SORTS = ("velocity", "forecast", "name")
