@@ -49,12 +49,20 @@ MODULES = (
     Module(
         "values_lexicon",
         "src/trendpath/ai/values_lexicon.py",
-        ("tests/ai/test_ai_values.py", "tests/ai/test_ai_values_rejection.py"),
+        (
+            "tests/ai/test_ai_values.py",
+            "tests/ai/test_ai_values_rejection.py",
+            "tests/ai/test_ai_values_lexicon_rules.py",
+        ),
     ),
     Module(
         "values",
         "src/trendpath/ai/values.py",
-        ("tests/ai/test_ai_values.py", "tests/ai/test_ai_values_rejection.py"),
+        (
+            "tests/ai/test_ai_values.py",
+            "tests/ai/test_ai_values_rejection.py",
+            "tests/ai/test_ai_values_lexicon_rules.py",
+        ),
     ),
     Module("netguard", "src/trendpath/kit/netguard.py", ("tests/kit/test_kit_fetch.py",)),
     Module(

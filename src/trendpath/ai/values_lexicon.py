@@ -74,20 +74,25 @@ def _compared_away(hit: CueHit, clause: Clause, lex: Lexicon) -> bool:
     return False
 
 
+def _signed(amount: float, flips: int) -> float:
+    """``amount`` negated by an odd number of flips (parity decides: "싫지 않아요" is positive)."""
+    return -amount if flips % 2 else amount
+
+
 def _hit_sign(hit: CueHit, clause: Clause, reading: Reading, lex: Lexicon, frame: Frame) -> float:
     """The signed strength of one cue under the clause's reading."""
     base = hit.weight
     if _compared_away(hit, clause, lex):
         # A in "A보다 B": the opposite of what is said of B, whatever A's own sign.
         flips = reading.flips + (1 if reading.soft else 0)
-        return -abs(base) * lex.factors["comparative_factor"] * (-1.0) ** flips
+        return _signed(-abs(base) * lex.factors["comparative_factor"], flips)
     if reading.indifferent or reading.sufficient:
         return -abs(base)
     if hit.cue.complaint or search(lex.phrases["relief_phrases"], clause.text):
         # A complaint ("지루해요", "번아웃") shows the axis matters, negated or not.
         return abs(base)
     if reading.concern_flips is not None:
-        return abs(base) * (-1.0) ** reading.concern_flips
+        return _signed(abs(base), reading.concern_flips)
     if reading.lack_only:
         return abs(base)
     flips = reading.flips + (1 if reading.soft else 0)
@@ -96,7 +101,7 @@ def _hit_sign(hit: CueHit, clause: Clause, reading: Reading, lex: Lexicon, frame
             flips = 1
         elif frame == "concern":
             return abs(base)
-    return base * (-1.0) ** flips
+    return _signed(base, flips)
 
 
 def _intensity(clause: Clause, lex: Lexicon) -> float:
@@ -274,7 +279,7 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     )
     if not (negative or flips or positive):
         return 0.0
-    sign = -1.0 if negative and not flips else (-1.0) ** flips
+    sign = -1.0 if negative and not flips else _signed(1.0, flips)
     strength = max(
         (lex.intensifiers[key_of(m)] for m in morphs if key_of(m) in lex.intensifiers), default=1.0
     )
