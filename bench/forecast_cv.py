@@ -33,7 +33,7 @@ from bench.report import table, write_section
 from trendpath.trends.forecast.data import Panel
 from trendpath.trends.forecast.evaluate import EvalConfig, rolling_evaluation, truncate_before_test
 from trendpath.trends.forecast.gru import GRUConfig
-from trendpath.trends.forecast.recipe import Recipe
+from trendpath.trends.forecast.recipe import SERVED, Recipe
 from trendpath.trends.forecast.tst import TSTConfig
 
 TIE = 0.01
@@ -151,8 +151,23 @@ def stages() -> list[Stage]:
             ],
         ),
         ("width", [("hidden 32", {}), ("hidden 64", wide)]),
-        ("members", [("GRU + TST", {}), ("GRU", {"kind": "gru"}), ("TST", {"kind": "tst"})]),
+        (
+            "members",
+            [
+                ("GRU + TST", {}),
+                ("GRU", {"kind": "gru"}),
+                ("TST", {"kind": "tst"}),
+                ("GRU + TST + ridge", {"kind": "gru+tst+ridge"}),
+            ],
+        ),
         ("seeds per kind", [("1", {}), ("2", {"train_ensemble": 2})]),
+        (
+            "refit",
+            [
+                ("no (weights of the early-stopped epoch)", {}),
+                ("on train + validation, same epochs", {"refit": True}),
+            ],
+        ),
     ]
 
 
@@ -215,9 +230,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 epochs, few origins")
     parser.add_argument("--seeds", type=int, default=2, help="seeds per candidate and fold")
+    parser.add_argument(
+        "--stages",
+        help="comma-separated stage names: re-run only these, starting from the served recipe "
+        "(the full search's earlier choices), written to a section of their own",
+    )
     args = parser.parse_args(argv)
     torch.set_flush_denormal(True)
     cfg, plan, start, all_folds = EvalConfig(), stages(), start_recipe(), folds()
+    if args.stages:
+        wanted = [n.strip() for n in args.stages.split(",")]
+        unknown = sorted(set(wanted) - {name for name, _ in plan})
+        if unknown:
+            parser.error(f"unknown stage(s): {', '.join(unknown)}")
+        plan, start = [st for st in plan if st[0] in wanted], SERVED
     if args.quick:
         cfg = EvalConfig(n_cutoffs=4, short_n_cutoffs=4)
         plan = [(name, opts[:2]) for name, opts in plan[:1]]
@@ -234,13 +260,26 @@ def main(argv: list[str] | None = None) -> None:
     print(f"chosen: {chosen}")
     if args.quick:
         return
+    if args.stages:
+        write_section(
+            "forecast-cv-rerun",
+            "Forecasting recipe: stages re-run from the served recipe",
+            _doc(body, chosen, rerun=args.stages),
+        )
+        return
     write_section("forecast-cv", "Forecasting recipe: leave-one-group-out CV", _doc(body, chosen))
 
 
-def _doc(body: str, chosen: Recipe) -> str:
+def _doc(body: str, chosen: Recipe, rerun: str | None = None) -> str:
+    how = "`python -m bench.forecast_cv`"
+    if rerun:
+        how = (
+            f"`python -m bench.forecast_cv --stages {rerun}`: these stages only, starting from "
+            "the recipe the full search chose (section above), the incumbent first"
+        )
     return "\n\n".join(
         [
-            "`python -m bench.forecast_cv`. Development period only (each series cut at its "
+            f"{how}. Development period only (each series cut at its "
             "first test origin). Folds: each public group fitted on the other three and scored "
             "on its last 52 development origins (26 for short series); the demo panel fitted "
             "at its own first validation origin. Cells: geometric-mean relative MSE "

@@ -121,3 +121,27 @@ def test_training_stops_between_batches_when_asked() -> None:
     finally:
         STOP.reset(token)
     train_network(net, data, None, (0.1, 0.9), TrainConfig(epochs=1))  # other callers unaffected
+
+
+def test_a_ridge_member_weighs_like_one_more_network_and_moves_the_interval() -> None:
+    panel = synthetic_panel(n_series=4, n_weeks=70)
+    settings = FitSettings(val_weeks=10, refit=False)
+    model = NeuralForecaster("gru+tst+ridge", WindowSpec(), settings, TrainConfig(epochs=2))
+    model.fit(panel)
+    assert model.net is not None and len(model.net.members) == 2 and model.ridge is not None
+    coef, intercept, alpha = model.ridge
+    assert alpha in (0.1, 1.0, 10.0, 100.0, 1000.0)
+    x = np.random.default_rng(0).normal(size=(3, 4, 8)).astype(np.float32)
+    with torch.no_grad():
+        nets = model.net(torch.from_numpy(x)).numpy().astype(np.float64)
+    linear = x.reshape(3, -1).astype(np.float64) @ coef + intercept
+    out = model._predict_arrays(x)
+    np.testing.assert_allclose(out[:, 0], (2 * nets[:, 0] + linear) / 3, rtol=1e-6, atol=1e-9)
+    # The quantile outputs keep their distance from the point.
+    np.testing.assert_allclose(out[:, 1:] - out[:, :1], nets[:, 1:] - nets[:, :1], atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["ridge", "gru+gru", "gru+lstm", "ridge+ridge"])
+def test_a_kind_needs_a_network_and_known_distinct_members(kind: str) -> None:
+    with pytest.raises(ValueError, match="unknown model kind"):
+        NeuralForecaster(kind)

@@ -30,7 +30,7 @@ def panel() -> Panel:
     return synthetic_panel(n_series=5, n_weeks=90, noise=0.3)
 
 
-@pytest.mark.parametrize("kind", ["gru", "tst", "gru+tst"])
+@pytest.mark.parametrize("kind", ["gru", "tst", "gru+tst", "gru+tst+ridge"])
 def test_checkpoint_round_trip_gives_identical_predictions(
     kind: str, panel: Panel, tmp_path: Path
 ) -> None:

@@ -30,6 +30,35 @@ from trendpath.trends.forecast.base import (
 from trendpath.trends.forecast.data import Panel, WindowSpec
 
 
+def solve_ridge(data: Batch, alpha: float) -> tuple[np.ndarray, float]:
+    """Weighted ridge on the flattened windows in closed form (intercept not penalised)."""
+    x = data.x.reshape(len(data.x), -1).astype(np.float64)
+    y, w = data.y.astype(np.float64), data.w.astype(np.float64) / data.w.sum()
+    xm, ym = w @ x, float(w @ y)
+    xc = x - xm
+    gram = (xc * w[:, None]).T @ xc + alpha / len(y) * np.eye(x.shape[1])
+    coef = np.linalg.solve(gram, (xc * w[:, None]).T @ (y - ym))
+    return coef, ym - float(xm @ coef)
+
+
+RIDGE_ALPHAS = (0.1, 1.0, 10.0, 100.0, 1000.0)
+"""The penalties ridge chooses from on the validation split."""
+
+
+def fit_ridge(train: Batch, val: Batch) -> tuple[np.ndarray, float, float]:
+    """Ridge with the penalty of :data:`RIDGE_ALPHAS` that does best on ``val``:
+    ``(coef, intercept, alpha)``."""
+    xv = val.x.reshape(len(val.x), -1)
+
+    def val_mse(alpha: float) -> float:
+        coef, b = solve_ridge(train, alpha)
+        return float(np.average((xv @ coef + b - val.y) ** 2, weights=val.w))
+
+    alpha = min(RIDGE_ALPHAS, key=val_mse)
+    coef, intercept = solve_ridge(train, alpha)
+    return coef, intercept, alpha
+
+
 class NaiveForecaster(ScaledRegressor):
     """Zero change."""
 
@@ -82,7 +111,6 @@ class RidgeForecaster(ScaledRegressor):
     """Ridge regression on the flattened window; penalty chosen on validation."""
 
     name = "ridge"
-    alphas = (0.1, 1.0, 10.0, 100.0, 1000.0)
 
     def __init__(self, spec: WindowSpec, settings: FitSettings | None = None) -> None:
         super().__init__(spec, settings or FitSettings())
@@ -90,29 +118,11 @@ class RidgeForecaster(ScaledRegressor):
         self.intercept = 0.0
         self.alpha = 1.0
 
-    @staticmethod
-    def _solve(data: Batch, alpha: float) -> tuple[np.ndarray, float]:
-        """Weighted ridge in closed form (intercept not penalised)."""
-        x = data.x.reshape(len(data.x), -1).astype(np.float64)
-        y, w = data.y.astype(np.float64), data.w.astype(np.float64) / data.w.sum()
-        xm, ym = w @ x, float(w @ y)
-        xc = x - xm
-        gram = (xc * w[:, None]).T @ xc + alpha / len(y) * np.eye(x.shape[1])
-        coef = np.linalg.solve(gram, (xc * w[:, None]).T @ (y - ym))
-        return coef, ym - float(xm @ coef)
-
     def _fit_arrays(self, train: Batch, val: Batch) -> None:
-        xv = val.x.reshape(len(val.x), -1)
-
-        def val_mse(alpha: float) -> float:
-            coef, b = self._solve(train, alpha)
-            return float(np.average((xv @ coef + b - val.y) ** 2, weights=val.w))
-
-        self.alpha = min(self.alphas, key=val_mse)
-        self.coef, self.intercept = self._solve(train, self.alpha)
+        self.coef, self.intercept, self.alpha = fit_ridge(train, val)
 
     def _refit(self, data: Batch) -> None:
-        self.coef, self.intercept = self._solve(data, self.alpha)
+        self.coef, self.intercept = solve_ridge(data, self.alpha)
 
     def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
         return (x.reshape(len(x), -1) @ self.coef + self.intercept)[:, None]

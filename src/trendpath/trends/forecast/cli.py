@@ -51,7 +51,7 @@ RegistryOpt = Annotated[
 EndWeekOpt = Annotated[
     str | None, typer.Option("--end-week", help="Demo panel: last week (YYYY-MM-DD); default today")
 ]
-NETWORKS = ("gru", "tst", "gru+tst")
+NETWORKS = ("gru", "tst", "gru+tst", "gru+tst+ridge")
 MODELS = ("naive", "mean", "ridge", "lightgbm", *NETWORKS)
 
 
@@ -87,7 +87,7 @@ def _check_model(model: str, allowed: tuple[str, ...]) -> None:
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Option(help="gru, tst or gru+tst")] = SERVED.kind,
+    model: Annotated[str, typer.Option(help="gru, tst, gru+tst or gru+tst+ridge")] = SERVED.kind,
     panel: PanelOpt = None,
     target: TargetOpt = "velocity",
     registry: RegistryOpt = None,

@@ -44,6 +44,7 @@ class Recipe:
     target_clip: float | None = 5.0
     clip: float | None = 10.0
     val_weeks: int = 26
+    refit: bool = False
     gru: GRUConfig = field(default_factory=lambda: GRUConfig(rnn_len=16, hidden=64))
     tst: TSTConfig = field(default_factory=lambda: TSTConfig(patch_len=4, d_model=64, d_ff=128))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(batch_size=256))
@@ -63,7 +64,7 @@ class Recipe:
             channels=self.channels,
             clip=self.clip,
             val_weeks=self.val_weeks,
-            refit=False,
+            refit=self.refit,
             policy=policy,
             scaling=self.scaling,
             scale_weeks=self.scale_weeks,

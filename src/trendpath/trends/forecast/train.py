@@ -28,6 +28,7 @@ from trendpath.trends.forecast.base import (
     settings_from,
     spec_from,
 )
+from trendpath.trends.forecast.baselines import fit_ridge, solve_ridge
 from trendpath.trends.forecast.data import WindowSpec
 from trendpath.trends.forecast.gru import GRUConfig, GRUForecaster
 from trendpath.trends.forecast.tst import TSTConfig, TSTForecaster
@@ -44,6 +45,9 @@ class TrainingStopped(RuntimeError):
 
 ModelKind = Literal["gru", "tst"]
 MODEL_KINDS: tuple[str, ...] = ("gru", "tst")
+LINEAR_KINDS: tuple[str, ...] = ("ridge",)
+"""Members that are not networks: ridge on the same flattened windows, averaged in as one more
+member (``"gru+tst+ridge"``); a kind needs at least one network."""
 
 
 @dataclass
@@ -90,18 +94,27 @@ ModelConfigs = dict[str, GRUConfig | TSTConfig]
 
 
 def member_kinds(kind: str) -> tuple[str, ...]:
-    """``"gru+tst"`` -> ``("gru", "tst")``; unknown kinds raise."""
+    """``"gru+tst+ridge"`` -> ``("gru", "tst", "ridge")``; unknown or repeated kinds, or no
+    network among them, raise."""
     kinds = tuple(kind.split("+"))
-    bad = [k for k in kinds if k not in MODEL_KINDS]
-    if bad or not kinds:
-        raise ValueError(f"unknown model kind {kind!r}; use {' / '.join(MODEL_KINDS)} or 'gru+tst'")
+    bad = [k for k in kinds if k not in MODEL_KINDS + LINEAR_KINDS]
+    if bad or len(set(kinds)) != len(kinds) or not any(k in MODEL_KINDS for k in kinds):
+        raise ValueError(
+            f"unknown model kind {kind!r}; use {' / '.join(MODEL_KINDS)}, joined by '+', "
+            f"optionally with {' / '.join(LINEAR_KINDS)} ('gru+tst+ridge')"
+        )
     return kinds
 
 
+def network_kinds(kind: str) -> tuple[str, ...]:
+    """The network members of ``kind`` (``"gru+tst+ridge"`` -> ``("gru", "tst")``)."""
+    return tuple(k for k in member_kinds(kind) if k in MODEL_KINDS)
+
+
 def build_model(kind: str, cfgs: ModelConfigs, seeds: int = 1) -> SeedEnsemble:
-    """``seeds`` networks of every member kind of ``kind`` (untrained, current torch seed)."""
+    """``seeds`` networks of every network kind of ``kind`` (untrained, current torch seed)."""
     members: list[nn.Module] = []
-    for k in member_kinds(kind):
+    for k in network_kinds(kind):
         cfg = cfgs[k]
         for _ in range(seeds):
             members.append(GRUForecaster(cfg) if isinstance(cfg, GRUConfig) else TSTForecaster(cfg))
@@ -226,7 +239,7 @@ def _configs(kind: str, model: GRUConfig | TSTConfig | ModelConfigs | None) -> M
         given = dict(model)
     elif model is not None:
         given = {"gru" if isinstance(model, GRUConfig) else "tst": model}
-    return {k: copy.deepcopy(given.get(k) or default_model_config(k)) for k in member_kinds(kind)}
+    return {k: copy.deepcopy(given.get(k) or default_model_config(k)) for k in network_kinds(kind)}
 
 
 class NeuralForecaster(ScaledRegressor):
@@ -234,6 +247,9 @@ class NeuralForecaster(ScaledRegressor):
 
     ``kind`` ``"gru+tst"`` trains one network of each kind (``train.ensemble`` seeds of each) on
     the same windows and averages their outputs; the interval is calibrated on the average.
+    ``"+ridge"`` adds a ridge regression on the same flattened windows (penalty chosen on the
+    validation split) as one more member of the average: every kind weighs the same in the point
+    forecast, and the networks' quantile outputs move with it.
     """
 
     family = "network"
@@ -254,6 +270,8 @@ class NeuralForecaster(ScaledRegressor):
         self.quantiles = interval_quantiles(self.settings.coverage)
         self.net: SeedEnsemble | None = None
         self.results: list[TrainResult] = []
+        self.linear = any(k in LINEAR_KINDS for k in member_kinds(kind))
+        self.ridge: tuple[np.ndarray, float, float] | None = None
 
     @property
     def seeds(self) -> int:
@@ -278,6 +296,7 @@ class NeuralForecaster(ScaledRegressor):
             train_network(member, train, val, self.quantiles, self._member_cfg(k))
             for k, member in enumerate(self.net.members)
         ]
+        self.ridge = fit_ridge(train, val) if self.linear else None
 
     def _refit(self, data: Batch) -> None:
         # Same recipe on every window, for as many epochs as early stopping chose.
@@ -286,13 +305,42 @@ class NeuralForecaster(ScaledRegressor):
             epochs = self.results[k].best_epoch if self.results else self.train_cfg.epochs
             train_network(member, data, None, self.quantiles, self._member_cfg(k), epochs=epochs)
         self.net = net
+        if self.ridge is not None:
+            coef, intercept = solve_ridge(data, self.ridge[2])
+            self.ridge = (coef, intercept, self.ridge[2])
 
     def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
         if self.net is None:
             raise RuntimeError(f"{self.name} is not fitted")
         with torch.no_grad(), torch_threads(self.train_cfg.threads):
             out = self.net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
-        return out.numpy().astype(np.float64)
+        pred = out.numpy().astype(np.float64)
+        if self.linear:
+            if self.ridge is None:
+                raise RuntimeError(f"{self.name}: the ridge member is not fitted")
+            coef, intercept, _ = self.ridge
+            linear = x.reshape(len(x), -1).astype(np.float64) @ coef + intercept
+            # One more member of the average; the interval moves with the point.
+            shift = (linear - pred[:, 0]) / (len(network_kinds(self.kind)) + 1)
+            pred = pred + shift[:, None]
+        return pred
+
+    def params(self) -> dict[str, Any]:
+        """The ridge member's coefficients, intercept and penalty (when there is one)."""
+        if self.ridge is None:
+            return {}
+        coef, intercept, alpha = self.ridge
+        return {"ridge": {"coef": coef.tolist(), "intercept": intercept, "alpha": alpha}}
+
+    def load_params(self, params: dict[str, Any]) -> None:
+        """Inverse of :meth:`params`."""
+        if "ridge" in params:
+            r = params["ridge"]
+            self.ridge = (
+                np.asarray(r["coef"], dtype=np.float64),
+                float(r["intercept"]),
+                float(r["alpha"]),
+            )
 
     @property
     def metrics(self) -> dict[str, float]:
