@@ -4,19 +4,41 @@ Policy: at least 10 characters (at most 256), not on the bundled list of common 
 one or two characters repeated, and not the account's own email. Hashes are argon2id (p=1) with
 parameters from settings; parameters weaker than every configuration OWASP's Password Storage
 Cheat Sheet lists are refused outside ``env=test``.
+
+A hash costs tens of milliseconds of a core by design, so a crowd signing up at once could take
+every core from everyone else. Two things keep the rest of the product responsive then (measured
+with ``bench/load.py``; the OWASP cost stays):
+
+- the computation runs on a few threads of its own at a lower CPU priority (Linux: nice +10 per
+  thread), so the scheduler serves every other request first and hashing takes what is left;
+- the requests that hash (sign-up, sign-in, password change, reset, account deletion) pass a
+  *password lane* first — a few slots per process, waited for on the event loop, holding no
+  thread and no database connection — so a queue of them never takes the database slots other
+  requests need; one that waits longer than :data:`LANE_TIMEOUT_S` gets 503 with Retry-After.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import Depends
 
+from trendpath.kit.db import Admission
 from trendpath.kit.errors import ConfigError
 from trendpath.kit.settings import Settings
+
+T = TypeVar("T")
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -51,6 +73,54 @@ def policy_problem(password: str, email: str, settings: Settings) -> str | None:
     return None
 
 
+HASH_NICE = 10
+"""How much lower than the server's other threads the hashing threads run (Linux nice)."""
+LANE_SLOTS = 2
+"""Requests per process that may be hashing or about to (the rest wait on the event loop)."""
+LANE_TIMEOUT_S = 10.0
+
+
+def _lower_priority() -> None:
+    """Initializer of a hashing thread: nice +HASH_NICE for this thread only.
+
+    Linux keeps a nice value per thread (``setpriority`` on the thread id); elsewhere the call
+    would address a process, so nothing is changed there.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICE)
+
+
+@lru_cache(maxsize=1)
+def _hashing_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=max(1, os.cpu_count() or 1),
+        thread_name_prefix="argon2",
+        initializer=_lower_priority,
+    )
+
+
+def _on_hashing_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` on a low-priority hashing thread and wait for it (exceptions too)."""
+    return _hashing_threads().submit(fn, *args).result()
+
+
+PASSWORD_LANE = Admission(LANE_SLOTS, LANE_TIMEOUT_S)
+
+
+async def _password_lane() -> AsyncIterator[None]:
+    await PASSWORD_LANE.acquire()
+    try:
+        yield
+    finally:
+        PASSWORD_LANE.release()
+
+
+PasswordLane = Depends(_password_lane)
+"""Route dependency (``dependencies=[PasswordLane]``) of every request that hashes a password:
+listed on the decorator, it is taken before the request's database session."""
+
+
 @dataclass
 class Passwords:
     """Hashes and verifies passwords with fixed argon2id parameters."""
@@ -69,15 +139,14 @@ class Passwords:
         self._dummy = self.hasher.hash("trendpath-dummy-password-for-timing")
 
     def hash(self, password: str) -> str:
-        """An argon2id hash of ``password`` (random salt)."""
-        return self.hasher.hash(password)
+        """An argon2id hash of ``password`` (random salt), computed on a hashing thread."""
+        return _on_hashing_thread(self.hasher.hash, password)
 
     def verify(self, stored: str | None, password: str) -> bool:
         """True when ``password`` matches ``stored``; with no hash, burn the same time, False."""
         try:
-            return self.hasher.verify(stored if stored is not None else self._dummy, password) and (
-                stored is not None
-            )
+            target = stored if stored is not None else self._dummy
+            return _on_hashing_thread(self.hasher.verify, target, password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

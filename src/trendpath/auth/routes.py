@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trendpath.auth import accounts, clients, grants, keys, ratelimit, store
 from trendpath.auth import scopes as sc
+from trendpath.auth.passwords import PasswordLane
 from trendpath.auth.routes_oauth import LocalPrincipal, client_ip, need_scopes
 from trendpath.auth.schemas import (
     AccountOut,
@@ -73,6 +74,7 @@ def _account_out(session: SessionDep, account: Account) -> AccountOut:
     status_code=201,
     responses=error_responses(400, 409, 429),
     summary="Sign up with email and password",
+    dependencies=[PasswordLane],
 )
 def sign_up(body: SignUpIn, request: Request, session: SessionDep) -> AccountOut:
     """Create a password account (rate-limited per IP)."""
@@ -128,6 +130,7 @@ def update_me(body: ProfilePatch, session: SessionDep, principal: LocalPrincipal
     status_code=204,
     responses=error_responses(400, 429),
     summary="Change the password",
+    dependencies=[PasswordLane],
 )
 def change_password(
     request: Request, body: PasswordChange, session: SessionDep, principal: LocalPrincipal
@@ -149,7 +152,7 @@ def change_password(
     return Response(status_code=204)
 
 
-@router.delete("/me", status_code=204, summary="Delete the account")
+@router.delete("/me", status_code=204, summary="Delete the account", dependencies=[PasswordLane])
 def delete_me(
     request: Request, body: DeleteAccount, session: SessionDep, principal: LocalPrincipal
 ) -> Response:

@@ -18,6 +18,7 @@ from trendpath.auth import accounts, authorize, browser, clients, oauth, ratelim
 from trendpath.auth import scopes as sc
 from trendpath.auth.authorize import AuthorizationRequest, AuthorizeError
 from trendpath.auth.oauth import OAuthError
+from trendpath.auth.passwords import PasswordLane
 from trendpath.auth.routes_oauth import FormItems, client_ip
 from trendpath.kit.auth import PRIVACY_NOTICE_VERSION, WEB_CLIENT_ID, dashboard_url, logout_hint_ok
 from trendpath.kit.db import SessionDep
@@ -181,7 +182,7 @@ def login_page(request: Request) -> Response:
     return _login_page(request, safe_next(request, request.query_params.get("next")))
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[PasswordLane])
 def login(request: Request, session: SessionDep, items: FormItems) -> Response:
     """Check the credentials; same answer for unknown emails and wrong passwords."""
     settings = settings_of(request)
@@ -245,7 +246,7 @@ def _signup_limited(session: SessionDep, settings: Settings, ip: str) -> int:
     return wait
 
 
-@router.post("/signup")
+@router.post("/signup", dependencies=[PasswordLane])
 def signup(request: Request, session: SessionDep, items: FormItems) -> Response:
     """Create a password account (the privacy notice agreed to) and sign it in."""
     settings = settings_of(request)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from trendpath.auth import browser, mail, reset
 from trendpath.auth.accounts import AccountError
+from trendpath.auth.passwords import PasswordLane
 from trendpath.auth.routes_oauth import FormItems, client_ip
 from trendpath.auth.routes_pages import message, render, root_of, safe_next
 from trendpath.kit.auth import dashboard_url, issuer_url
@@ -80,7 +81,7 @@ def _invalid(request: Request) -> Response:
     return page
 
 
-@router.post("/reset")
+@router.post("/reset", dependencies=[PasswordLane])
 def reset_password(request: Request, session: SessionDep, items: FormItems) -> Response:
     """Set the new password (once per link) and sign the account out everywhere."""
     settings = settings_of(request)
