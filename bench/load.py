@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=None, help="run time per user count")
     parser.add_argument("--profile", action="store_true", help="py-spy the 64-user run")
     parser.add_argument("--keep", type=Path, default=None, help="folder for locust CSVs")
+    parser.add_argument("--note", default="", help="a sentence added to the section's note")
     args = parser.parse_args(argv)
     levels = [int(u) for u in (args.users or ("4,16" if args.quick else "16,64,256")).split(",")]
     seconds = args.seconds or (20 if args.quick else 60)
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{100 * cpu[users]:.0f} %",
                 flush=True,
             )
-    _write(results, cpu, hot, seconds, load_avg)
+    _write(results, cpu, hot, seconds, load_avg, args.note)
 
 
 def _sample_after_ramp(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
@@ -178,6 +179,7 @@ def _write(
     hot: list[tuple[str, float]],
     seconds: int,
     load_avg: float,
+    extra: str = "",
 ) -> None:
     summary = []
     for users, stats in results.items():
@@ -207,10 +209,10 @@ def _write(
     print(per)
     note = (
         f"One locust run per user count, {seconds} s each including a ~10 s ramp-up (so the "
-        "sign-ups of all users fall into the first ten seconds), against `trendpath run` (one "
-        "process: all five services and the dashboard) on the embedded PostgreSQL, with the "
-        "production password hashing cost; the load generator (locust FastHttpUser) and "
-        "PostgreSQL share the 2 cores (load average "
+        "sign-ups of all users fall into the first ten seconds), against `trendpath run` (its "
+        "default: one worker process per core, each serving all five services and the "
+        "dashboard) on the embedded PostgreSQL, with the production password hashing cost; "
+        "the load generator (locust FastHttpUser) and PostgreSQL share the 2 cores (load average "
         f"{load_avg:.1f} when the run started). Latencies in ms, per endpoint by route "
         "template. Server CPU = the server process's CPU time over wall time (100 % = one "
         "core). An error is any non-2xx answer; under overload the server sheds load with "
@@ -229,8 +231,11 @@ def _write(
         "`Retry-After` (pool timeouts anywhere else too) — never a 500. Regression test: "
         "`tests/kit/test_kit_admission.py` (120 concurrent requests, 40 threads, 3 "
         "connections). No request fails with a 500 since; what is left at 256 users is the "
-        "CPU: 256 sign-ups and sign-ins within ten seconds cost ~25 CPU-seconds of argon2 "
-        "alone on a 2-core machine."
+        "CPU: 256 sign-ups and sign-ins within ten seconds cost ~18 CPU-seconds of argon2 "
+        "(35 ms each) on a 2-core machine. **Second fix (issue 21)**: argon2 runs on hashing "
+        "threads at nice +10 and the requests that hash pass a per-process password lane "
+        "before they take a database slot (`trendpath.auth.passwords`), so a sign-up crowd "
+        "waits for itself instead of for everyone." + (f" {extra}" if extra else "")
     )
     text = note + "\n\n" + body + "\n\nPer endpoint:\n\n" + per
     if hot:
@@ -244,8 +249,21 @@ def _write(
     )
 
 
+HASHING = ("POST auth/accounts", "POST auth/login")
+"""Sign-up and sign-in: the requests that compute argon2 (OWASP cost), exempt from the p99 goal."""
+P99_GOAL_MS = 2000.0
+
+
+def slowest(stats: Stats) -> tuple[str, float]:
+    """The endpoint with the highest p99, sign-up and sign-in left out."""
+    rest = {n: s["p99"] for n, s in stats.items() if n != "Aggregated" and n not in HASHING}
+    name = max(rest, key=lambda n: rest[n])
+    return name, rest[name]
+
+
 def _targets(results: dict[int, Stats]) -> list[Target]:
-    """No internal error at any level; no failed request at all up to 64 users."""
+    """No internal error at any level; no failed request at all up to 64 users; from 256 users
+    on, every endpoint but sign-up and sign-in answers within 2 s at p99 (issue 21)."""
     out = []
     for users, stats in results.items():
         agg = stats["Aggregated"]
@@ -253,6 +271,16 @@ def _targets(results: dict[int, Stats]) -> list[Target]:
         out.append(Target(f"500s at {users} users", "0", str(internal), internal == 0))
         if users <= 64:
             out.append(Target(f"failed requests at {users} users", "0", str(failed), failed == 0))
+        if users >= 256:
+            name, p99 = slowest(stats)
+            out.append(
+                Target(
+                    f"p99 of every endpoint but sign-up/sign-in at {users} users",
+                    f"<= {P99_GOAL_MS:,.0f} ms",
+                    f"{p99:,.0f} ms (slowest: {name})",
+                    p99 <= P99_GOAL_MS,
+                )
+            )
     return out
 
 
