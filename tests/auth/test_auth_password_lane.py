@@ -95,3 +95,24 @@ def test_a_full_lane_answers_503_with_retry_after_instead_of_queueing_forever() 
     err = asyncio.run(scenario())
     assert err.status == 503 and err.headers == {"Retry-After": "1"}
     assert passwords.PASSWORD_LANE.slots == passwords.LANE_SLOTS >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_hashes_on_threads_of_its_own() -> None:
+    pw = passwords.Passwords(time_cost=1, memory_kib=1024)
+    pw.hash("warm the executor up")  # the parent's hashing threads exist now
+    pid = os.fork()
+    if pid == 0:  # the child: its inherited executor has no threads; it must still hash
+        ok = pw.verify(pw.hash("in the child"), "in the child")
+        os._exit(0 if ok else 1)
+    deadline = 50
+    while deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        deadline -= 1
+        threading.Event().wait(0.1)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child never got its hash")

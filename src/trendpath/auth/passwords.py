@@ -100,6 +100,10 @@ def _hashing_threads() -> ThreadPoolExecutor:
     )
 
 
+# A forked child inherits the executor but not its threads: it would queue work nobody runs.
+os.register_at_fork(after_in_child=_hashing_threads.cache_clear)
+
+
 def _on_hashing_thread(fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(*args)`` on a low-priority hashing thread and wait for it (exceptions too)."""
     return _hashing_threads().submit(fn, *args).result()
