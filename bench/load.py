@@ -42,11 +42,23 @@ PRODUCTION_HASHING = {
 Stats = dict[str, dict[str, float]]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its waited-for children (Linux /proc)."""
+def _own_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = sum(int(f) for f in fields[11:15])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, its waited-for children and its live child
+    processes (``trendpath run``'s workers, which it does not wait for while they serve)."""
+    total = _own_cpu(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += _own_cpu(int(child))
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended meanwhile (its time is then in the waited-for share)
+    return total
 
 
 def run_locust(
