@@ -78,6 +78,7 @@ MODULES = (
             "tests/auth/test_auth_flow.py",
             "tests/auth/test_auth_tokens.py",
             "tests/auth/test_auth_abuse.py",
+            "tests/auth/test_auth_grant_errors.py",
         ),
     ),
 )  # fmt: skip
