@@ -113,11 +113,8 @@ PASSWORD_LANE = Admission(LANE_SLOTS, LANE_TIMEOUT_S)
 
 
 async def _password_lane() -> AsyncIterator[None]:
-    await PASSWORD_LANE.acquire()
-    try:
+    async with PASSWORD_LANE:
         yield
-    finally:
-        PASSWORD_LANE.release()
 
 
 PasswordLane = Depends(_password_lane)

@@ -103,6 +103,13 @@ class Admission:
         """Give the slot back."""
         self._semaphore().release()
 
+    async def __aenter__(self) -> None:
+        """``async with admission:`` holds one slot for the block (see :meth:`acquire`)."""
+        await self.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
     def in_use(self) -> int:
         """Slots taken on the current loop (for tests and metrics)."""
         sem = self._by_loop.get(asyncio.get_running_loop())
@@ -252,16 +259,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     db: Database | None = getattr(request.app.state, "db", None)
     if db is None:
         raise ApiError(503, "unavailable", "database not configured")
-    await db.admission.acquire()
-    session = db.sessions()
-    try:
-        yield session
-    finally:
+    async with db.admission:
+        session = db.sessions()
         try:
+            yield session
+        finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_close, session, limiter=anyio.CapacityLimiter(1))
-        finally:
-            db.admission.release()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
