@@ -268,7 +268,11 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     words = lex.words
     morphs = list(sentence.morphs)
     whole = Clause(morphs, sentence.text)
-    negative = any(is_in(m, words["negative_answers"]) for m in morphs) or sufficient(whole, lex)
+    negative = (
+        any(is_in(m, words["negative_answers"]) for m in morphs)
+        or sufficient(whole, lex)
+        or search(lex.phrases["indifference_phrases"], sentence.text)
+    )
     flips = sum(
         is_in(m, words["negators"]) or evaluates_badly(morphs, i, lex) for i, m in enumerate(morphs)
     )

@@ -22,6 +22,7 @@ from trendpath.ai.values_cues import Clause, Lexicon, is_in
 PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
 _PRE_VERBAL = frozenset({"안", "못", "덜"})
 _CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도"})
+_ENOUGH_BEFORE = frozenset({"면", "으면", "로", "으로"})
 
 
 def search(pattern: re.Pattern[str] | None, text: str) -> bool:
@@ -87,7 +88,11 @@ def read(
     lack_only = bool(negators) and all(is_in(m, words["lack_predicates"]) for m in negators)
     lack_only = lack_only and not evaluative and not aversive and not _self_subject(clause, lex)
     phrase = lex.phrases["negator_phrases"]
-    flips = len(negators) + len(aversive) + (len(phrase.findall(clause.text)) if phrase else 0)
+    # Negative evaluations pile up rather than cancel ("갑갑해서 싫어요" is one dislike), so they
+    # count once; negators flip by parity ("싫지 않아요").
+    flips = (
+        len(negators) + min(1, len(aversive)) + (len(phrase.findall(clause.text)) if phrase else 0)
+    )
     condition = any(
         m.tag == "EC" and m.form in ("면", "으면") and i > last for i, m in enumerate(morphs)
     )
@@ -120,7 +125,7 @@ def evaluates_badly(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
     if is_in(m, lex.words["aversive"]):
         return True
     nxt = morphs[i + 1] if i + 1 < len(morphs) else None
-    adverbial = nxt is not None and nxt.tag == "JKB" and nxt.form == "에"
+    adverbial = nxt is not None and nxt.tag == "JKB"  # "나중에", "5년 뒤에도", "그 뒤로"
     return is_in(m, lex.words["lesser"]) and not adverbial
 
 
@@ -175,7 +180,10 @@ def sufficient(clause: Clause, lex: Lexicon) -> bool:
     for i, m in enumerate(morphs):
         if is_in(m, lex.words["sufficiency"]):
             return True
-        # "-면 되다" ("먹고살 만큼이면 돼요"): with a limit, enough; without one, a requirement.
-        if m.form == "되" and m.tag == "VV" and i > 0 and morphs[i - 1].form in ("면", "으면"):
+        # "-면 되다" ("먹고살 만큼이면 돼요"), "-로 되다" ("그걸로 됐어요"), "-면 괜찮다" ("이
+        # 정도면 괜찮아요"): with a limit, enough; without one, a requirement.
+        if m.form == "되" and m.tag == "VV" and i > 0 and morphs[i - 1].form in _ENOUGH_BEFORE:
+            return True
+        if m.form == "괜찮" and i > 0 and morphs[i - 1].form in ("면", "으면"):
             return True
     return False
