@@ -148,11 +148,17 @@ def _soft(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
     return is_in(morphs[i], lex.words["soft_negators"]) and not exempt
 
 
+_HOLDER = frozenset({"한테", "에게", "께"})
+
+
 def _self_subject(clause: Clause, lex: Lexicon) -> bool:
-    """The speaker as subject or topic ("저는", "제가"), not as a possessor ("제 판단")."""
+    """The speaker as subject, topic or holder ("저는", "제가", "저한테는 … 없어요"), not as a
+    possessor ("제 판단")."""
     morphs = clause.morphs
     return any(
-        is_in(m, lex.words["self_words"]) and n.tag in ("JX", "JKS") for m, n in pairwise(morphs)
+        is_in(m, lex.words["self_words"])
+        and (n.tag in ("JX", "JKS") or (n.tag == "JKB" and n.form in _HOLDER))
+        for m, n in pairwise(morphs)
     )
 
 
