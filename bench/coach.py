@@ -46,7 +46,7 @@ from trendpath.ai.coach_planner import CoachConfig, UserContext
 from trendpath.ai.korean import morphemes
 from trendpath.ai.llm.base import LLMBackend
 
-HELD_OUT_2 = ROOT / "data" / "eval" / "crisis_phrases_heldout2.yaml"
+HELD_OUT = ROOT / "data" / "eval" / "crisis_phrases_heldout5.yaml"
 BANKS: dict[str, dict[str, list[str]]] = {
     "terse": {
         "any": [
@@ -116,7 +116,7 @@ class Talk:
 
 
 def _phrases() -> tuple[list[str], list[str]]:
-    raw = yaml.safe_load(HELD_OUT_2.read_text(encoding="utf-8"))["phrases"]
+    raw = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))["phrases"]
     return [p["text"] for p in raw if p["crisis"]], [p["text"] for p in raw if not p["crisis"]]
 
 
@@ -194,12 +194,13 @@ class Persona:
 
     def answer(self, reply: CoachReply) -> tuple[str, int | None]:
         self.turn += 1
-        if self.turn == self.crisis_at:
-            return self.crisis_line, None
-        if self.turn == self.crisis_at + 1:
-            return self.rng.choice(["네", "조금 나아졌어요", "모르겠어요"]), None
-        if self.turn == self.crisis_at + 2:
-            return "이제 괜찮아요. 계속할게요", None
+        if self.crisis_at > 0:  # only crisis personas say a crisis line and ask to go on
+            if self.turn == self.crisis_at:
+                return self.crisis_line, None
+            if self.turn == self.crisis_at + 1:
+                return self.rng.choice(["네", "조금 나아졌어요", "모르겠어요"]), None
+            if self.turn == self.crisis_at + 2:
+                return "이제 괜찮아요. 계속할게요", None
         if self.turn == self.look_at:
             return self.look_line, None
         if reply.stage == "summary":
@@ -360,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
     body += (
         f"\n\nVariant coverage: {coverage:.3f} ({len(used & keys)}/{len(keys)} wording variants"
         f" used; never: {', '.join(sorted(keys - used)) or 'none'}). Crisis in talks: recall "
-        f"{recall:.3f}, precision {precision:.3f} (lines from crisis_phrases_heldout2.yaml)."
+        f"{recall:.3f}, precision {precision:.3f} (lines from crisis_phrases_heldout5.yaml)."
     )
     llm_rows = _fallback_rows(args)
     if args.tiny:
@@ -374,8 +375,10 @@ def main(argv: list[str] | None = None) -> None:
         '("죽어도 대기업은 가기 싫어요"), crisis talks say one crisis line mid-talk, then "네" or '
         'similar, then "계속할게요". *Reflects* is measured by content-word overlap with the '
         "person's message (Kiwi morphemes), a named option, or a value reflection: a proxy, "
-        "not a judgement of quality. Crisis lines come from a set the rules have seen once "
-        "(see the crisis section), so that figure is optimistic. Run: `python -m bench.coach`; "
+        "not a judgement of quality. Crisis and look-alike lines come from heldout5, a file "
+        "written blind and run (not read) before (see the crisis section); a look-alike that "
+        "draws the crisis reply puts the talk in crisis mode, and these personas never ask to "
+        "go on, so such a talk ends unconfirmed. Run: `python -m bench.coach`; "
         "`--tiny 5` adds the tiny Llama served by `transformers serve`."
     )
     reflect, repeated = float(overall[3]), float(overall[1])  # type: ignore[arg-type]

@@ -43,19 +43,26 @@ def test_the_shipped_layer_was_trained_on_the_data_files_as_they_are() -> None:
     # ... its crisis evidence goes through the joint layer chosen beside it.
     assert layer.joint is not None and layer.joint.weight in cst.JOINT_WEIGHTS
     assert layer.joint.concern < layer.joint.threshold
+    # Gated at the character model's own concern cut, as it was chosen.
+    assert layer.joint.gate == char.concern
 
 
-def test_the_joint_logit_adds_the_weighted_semantic_logit_and_nothing_for_unscored() -> None:
-    joint = cs.Joint(weight=0.5, threshold=1.6, concern=-1.0)
+def test_the_joint_logit_adds_the_weighted_semantic_logit_where_the_character_model_agrees() -> (
+    None
+):
+    joint = cs.Joint(weight=0.5, threshold=1.6, concern=-1.0, gate=-0.5)
     assert joint.logit(1.2, 2.0) == pytest.approx(2.2)
     assert joint.logit(1.2, -1.0) == pytest.approx(0.7)
+    assert joint.logit(-0.5, 2.0) == pytest.approx(0.5)  # at the gate: added
     # A message too short for the semantic layer: the character model's logit alone.
     assert joint.logit(1.2, -math.inf) == 1.2
-    # The character model's gate stayed shut: nothing the semantic layer says makes it a crisis.
+    # Below the character model's own concern cut, meaning alone never lifts a message ...
+    assert joint.logit(-0.6, 5.0) == -0.6
+    # ... nor where its gate stayed shut (no risk concept named).
     assert joint.logit(-math.inf, 5.0) == -math.inf
-    char = np.array([1.2, 1.2, -math.inf])
-    semantic = np.array([2.0, -math.inf, 5.0])
-    assert joint.logits(char, semantic).tolist() == pytest.approx([2.2, 1.2, -math.inf])
+    char = np.array([1.2, 1.2, -0.6, -math.inf])
+    semantic = np.array([2.0, -math.inf, 5.0, 5.0])
+    assert joint.logits(char, semantic).tolist() == pytest.approx([2.2, 1.2, -0.6, -math.inf])
 
 
 def test_a_file_without_a_joint_layer_reads_as_the_character_model_deciding_alone() -> None:
@@ -116,8 +123,8 @@ def test_the_layer_alone_raises_concern_never_crisis() -> None:
     assert risk.level == "concern" and risk.source == "semantic"
 
 
-JOINT_ONLY = "저한테 다음은 없어요. 이번이 정말 마지막이에요"
-"""A dev4 euphemism the character model puts between its cuts and the semantic layer over its
+JOINT_ONLY = "죽음이 유일한 해결책 같아요"
+"""A dev2 phrase the character model puts between its cuts and the semantic layer over its
 concern cut: together, a crisis."""
 
 
@@ -145,6 +152,11 @@ def test_the_joint_layer_keeps_career_answers_ordinary() -> None:
     ):
         risk = assess(text)
         assert risk.level != "crisis", (text, risk)
+    # The encoder reads this one as a farewell; the character model does not, so the joint
+    # layer adds nothing (the gate) and it is at most a check-in.
+    risk = assess("마지막으로 하나만 여쭤봐도 될까요")
+    assert risk.logits["learned"] < load_model().concern
+    assert risk.logits["joint"] == risk.logits["learned"]
 
 
 @NEEDS_ENCODER
@@ -229,7 +241,7 @@ from trendpath.ai.safety import assess, crisis_details
 from trendpath.doctor import _crisis
 rules = assess("요즘 너무 힘들어서 죽고 싶어요")
 char = assess("제가 없는 편이 가족에게 낫겠다는 생각이 듭니다")
-joint_only = assess("저한테 다음은 없어요. 이번이 정말 마지막이에요")
+joint_only = assess("죽음이 유일한 해결책 같아요")
 check = _crisis()
 print(json.dumps({"details": crisis_details(), "rules": [rules.level, rules.source],
                   "char": [char.level, char.source, sorted(char.logits)],

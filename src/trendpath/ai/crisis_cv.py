@@ -1,8 +1,9 @@
 """Writer-level cross-validation of the crisis detector, and the build of the shipped model.
 
 The question that matters is how the detector does on messages from people whose phrasing it has
-never seen. The dev files come from different writers (dev and dev2 from one, in different
-voices; dev3 and dev4 from another), so every figure here holds a whole *file* out: the model
+never seen. The dev files come from different writers (dev, dev2 and the former held-out files
+dev5, dev6 from one, in different voices; dev3 and dev4 from another; dev7 and dev8 from two
+more, written blind), so every figure here holds a whole *file* out: the model
 is trained on the other files and scores the held-out one. Thresholds are chosen the same way,
 nested: inside the training files, each file is scored by a model trained on the others.
 Ordinary career answers are dealt to the files in turn, so every fold holds some out too.

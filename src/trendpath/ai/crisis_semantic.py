@@ -20,9 +20,12 @@ format and is infinite (``null``) in the shipped file. Weights live in
 
 Its evidence does reach the crisis reply through the *joint* layer (:class:`Joint`): the
 character model's logit plus ``weight`` times this layer's (0 where this layer does not score),
-with its own crisis and concern cuts. Two models that read different things (surface forms,
-meaning) must then agree, roughly: where the character model is unsure, meaning can carry a
-message over the cut, and a look-alike that only one of them likes stays under it. While the
+with its own crisis and concern cuts — only for messages the character model itself finds of
+concern (its logit at or over ``gate``, its own concern cut); below that the joint logit is the
+character model's alone. Two models that read different things (surface forms, meaning) must
+then agree: where the character model is unsure, meaning can carry a message over the cut, and
+a look-alike that only one of them likes stays under it ("마지막으로 하나만 여쭤봐도 될까요"
+reads as a farewell to the encoder, not to the character model). While the
 semantic layer is on, the joint layer decides in the character model's place; where it is off,
 the character model decides alone with the cuts it was measured with. ``weight`` and the cuts
 are chosen by the same nested writer CV.
@@ -106,20 +109,26 @@ def segments(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Joint:
-    """The joint layer: ``char + weight * semantic`` (the semantic logit counts 0 where the layer
-    does not score a message) and its (logit) cuts."""
+    """The joint layer: ``char + weight * semantic`` where the character model's logit is at or
+    over ``gate`` (the semantic logit counts 0 where that layer does not score a message), else
+    the character logit alone; and its (logit) cuts."""
 
     weight: float
     threshold: float
     concern: float
+    gate: float
 
     def logit(self, char: float, semantic: float) -> float:
         """The joint logit of one message (-inf when the character model did not score it)."""
+        if not char >= self.gate:
+            return char
         return char + self.weight * (semantic if math.isfinite(semantic) else 0.0)
 
     def logits(self, char: np.ndarray, semantic: np.ndarray) -> np.ndarray:
         """:meth:`logit` over arrays of scores."""
-        return char + self.weight * np.where(np.isfinite(semantic), semantic, 0.0)
+        boosted = char + self.weight * np.where(np.isfinite(semantic), semantic, 0.0)
+        with np.errstate(invalid="ignore"):
+            return np.where(char >= self.gate, boosted, char)
 
     def to_dict(self) -> dict[str, float]:
         """The file form."""
@@ -127,6 +136,7 @@ class Joint:
             "weight": self.weight,
             "threshold": round(self.threshold, 4),
             "concern": round(self.concern, 4),
+            "gate": round(self.gate, 4),
         }
 
 

@@ -11,7 +11,8 @@ The layer alone raises concern only (see :mod:`trendpath.ai.crisis_semantic`); i
 evidence goes through the joint layer (:class:`~trendpath.ai.crisis_semantic.Joint`: the
 character model's logit plus ``weight`` times this layer's). Both are chosen from
 leave-one-writer-file-out scores (:mod:`trendpath.ai.crisis_cv`) of the two models: for each
-weight of :data:`JOINT_WEIGHTS`, the joint cuts are the lowest that keep
+weight of :data:`JOINT_WEIGHTS` (the semantic logit added only where the character model's is
+at or over its own concern cut), the joint cuts are the lowest that keep
 :class:`SemanticConfig`'s limits (precision on dev phrases, false alarms on ordinary answers),
 and the weight whose joint decision has the highest recall there is
 kept (the smallest on a tie). Then this layer's own concern cut: the lowest at which check-ins
@@ -177,17 +178,18 @@ def choose_joint(
     char: np.ndarray,
     semantic: np.ndarray,
     limits: cv.Limits,
+    gate: float,
 ) -> cs.Joint:
-    """The joint layer from out-of-fold scores of both models on ``mask``: per weight, the
-    lowest cuts that keep ``limits``; the weight whose decision recalls most (smallest on a tie)."""
+    """The joint layer from out-of-fold scores of both models on ``mask`` (``gate``: the character
+    model's concern cut): per weight, the lowest cuts that keep ``limits``; the weight whose
+    decision recalls most (smallest on a tie)."""
     best: tuple[float, cs.Joint] | None = None
     for weight in JOINT_WEIGHTS:
-        joint = cs.Joint(weight, 0.0, 0.0)
-        scores = joint.logits(char, semantic)
+        scores = cs.Joint(weight, 0.0, 0.0, gate).logits(char, semantic)
         crisis, concern = cv.choose_cuts(data, mask, rules, scores, limits, cv.SEMANTIC_THRESHOLDS)
         recall = cv.figures(data, mask, rules, [(scores, (crisis, concern))]).recall
         if best is None or recall > best[0] + 1e-12:
-            best = (recall, cs.Joint(weight, crisis, concern))
+            best = (recall, cs.Joint(weight, crisis, concern, gate))
     assert best is not None
     return best[1]
 
@@ -233,7 +235,7 @@ def semantic_split(
     data = emb.data
     inner = group_out_scores(emb, config, char.train)
     train = np.isin(data.group, char.train)
-    joint = choose_joint(data, train, rules, char.inner, inner, config)
+    joint = choose_joint(data, train, rules, char.inner, inner, config, char.cut[1])
     cut = cv.choose_cuts(
         data, train, rules, inner, config, cv.SEMANTIC_THRESHOLDS,
         fixed=[joint_layer(joint, char.inner, inner)], concern_only=True,
@@ -259,7 +261,7 @@ def build(
     groups = sorted(set(data.group.tolist()))
     scores = group_out_scores(emb, config, groups)
     everything = np.ones(len(data.texts), dtype=bool)
-    joint = choose_joint(data, everything, rules, char[0], scores, config)
+    joint = choose_joint(data, everything, rules, char[0], scores, config, char[1][1])
     cut = cv.choose_cuts(
         data, everything, rules, scores, config, cv.SEMANTIC_THRESHOLDS,
         fixed=[joint_layer(joint, char[0], scores)], concern_only=True,
