@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -290,3 +291,25 @@ def test_no_service_imports_the_launcher() -> None:
             if isinstance(node, ast.ImportFrom) and node.module == "trendpath.cli":
                 offenders.append(str(path.relative_to(src)))
     assert offenders == []
+
+
+FREEZE = """
+import gc, json
+from trendpath.kit.workers import freeze_heap
+kept = [{"n": i} for i in range(20_000)]  # long-lived start-up objects
+before = gc.get_freeze_count()
+freeze_heap()
+after = gc.get_freeze_count()
+gc.collect()
+print(json.dumps({"before": before, "after": after, "still": gc.get_freeze_count()}))
+"""
+
+
+def test_server_processes_freeze_their_start_up_heap() -> None:
+    # Every later full collection skips what was alive at start-up (serve_asgi calls this).
+    run = subprocess.run([sys.executable, "-c", FREEZE], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out["before"] == 0
+    assert out["after"] >= 20_000
+    assert out["still"] == out["after"]  # a collection leaves the frozen objects alone

@@ -68,7 +68,10 @@ def serve_asgi(asgi: object, sock: socket.socket) -> None:
     """
     import uvicorn
 
+    from trendpath.kit.workers import freeze_heap
+
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    freeze_heap()  # start-up objects out of every later full collection (tail latency)
 
     config = uvicorn.Config(
         asgi,  # type: ignore[arg-type]

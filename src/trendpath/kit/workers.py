@@ -14,6 +14,7 @@ connections, neither of which survives a fork safely.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -29,6 +30,19 @@ log = logging.getLogger(__name__)
 RESTART_WINDOW_S = 60.0
 MAX_RESTARTS = 5
 STOP_GRACE_S = 20.0
+
+
+def freeze_heap() -> None:
+    """Collect once, then move every object alive now into the permanent generation.
+
+    A server process holds some 300,000 long-lived objects after start-up (FastAPI apps, pydantic
+    models, Kiwi, NumPy, PyTorch modules). Python's full collection walks all of them: 100–300 ms
+    on this 2-core machine, during which every request of the process waits — a pause that lands
+    straight in the tail latency. After the freeze a full collection walks only what was created
+    since (``gc.freeze``); the frozen objects are never collected, which is what they are for.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def die_with_parent(parent: int) -> None:
