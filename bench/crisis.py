@@ -11,7 +11,7 @@ gentle check-in with the 109 line). Reported, each without and with the semantic
 side:
 
 - leave-one-writer-file-out on the dev files (each layer trained on the other files, its cuts
-  chosen inside them), and writer A (dev, dev2) against writer B (dev3, dev4): the figures that
+  chosen inside them), and writer A (dev, dev2) against the other writers' files: the figures that
   predict a new writer's messages, and the ones every setting was chosen by;
 - every ``data/eval/crisis_phrases_*.yaml``, each on its own row, marked trained on (``split:
   dev``), seen once (held-out files that were run once and then read) or unseen;
@@ -388,12 +388,14 @@ def _section(
         "Each figure is *without → with* the semantic layer (the service runs the second). "
         "Without it, the crisis reply comes from the rules OR the character model over its "
         "cut; with it, from the rules OR the *joint* layer (the character model's logit plus "
-        f"the semantic logit × the weight, over the joint cut: weight {joint.weight}, crisis "
-        f"cut {joint.threshold}, concern cut {joint.concern}), and the semantic layer alone "
-        "adds concern check-ins.\n\n"
+        f"the semantic logit × the weight where the character model reaches its own concern "
+        f"cut, over the joint cut: weight {joint.weight}, gate {joint.gate}, crisis cut "
+        f"{joint.threshold}, concern cut {joint.concern}), and the semantic layer alone adds "
+        "concern check-ins.\n\n"
         f"**Leave one writer file out** (nested: each layer is trained on the other dev files "
         f"and its cuts chosen by leave-one-file-out inside them; the rules are as shipped, and "
-        f"were written with all four dev files in view, so their share of each row is "
+        f"were written with the dev files in view (dev5–dev8 were read as held-out files "
+        f"before they joined), so their share of each row is "
         f"optimistic — the rules' first runs are below):\n\n{writer}\n\n"
         f"**The semantic layer's C and the joint layer's precision limit** (same nested CV, "
         f"mean ± sd over the one-file-out folds, each with the other setting as shipped: "

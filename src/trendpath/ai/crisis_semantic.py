@@ -120,12 +120,10 @@ class Joint:
 
     def logit(self, char: float, semantic: float) -> float:
         """The joint logit of one message (-inf when the character model did not score it)."""
-        if not char >= self.gate:
-            return char
-        return char + self.weight * (semantic if math.isfinite(semantic) else 0.0)
+        return float(self.logits(np.array([char]), np.array([semantic]))[0])
 
     def logits(self, char: np.ndarray, semantic: np.ndarray) -> np.ndarray:
-        """:meth:`logit` over arrays of scores."""
+        """The joint logits of arrays of scores (the one definition :meth:`logit` uses too)."""
         boosted = char + self.weight * np.where(np.isfinite(semantic), semantic, 0.0)
         with np.errstate(invalid="ignore"):
             return np.where(char >= self.gate, boosted, char)

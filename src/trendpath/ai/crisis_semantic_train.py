@@ -49,9 +49,9 @@ class SemanticConfig:
     c: float = 3.0
     min_precision: float = 0.95
     """The joint layer's crisis cut keeps this precision on out-of-fold dev phrases: stricter than
-    the character model's 0.9, chosen by nested writer CV (writer A → B precision 0.876 at 0.9,
-    0.931 at 0.95, for 0.828 → 0.741 recall; the one-file-out mean 0.927 → 0.947 for 0.871 →
-    0.857)."""
+    the character model's 0.9, chosen by nested writer CV on the four original dev files (writer
+    A → B precision 0.876 at 0.9, 0.931 at 0.95, for 0.828 → 0.741 recall; the one-file-out mean
+    0.927 → 0.947 for 0.871 → 0.857). ``python -m bench.crisis`` re-runs both settings."""
     max_ordinary_fa: float = 0.001
     max_ordinary_concern: float = 0.01
 
@@ -199,6 +199,26 @@ def joint_layer(joint: cs.Joint, char: np.ndarray, semantic: np.ndarray) -> cv.L
     return joint.logits(char, semantic), (joint.threshold, joint.concern)
 
 
+def choose_layers(
+    data: Corpus,
+    mask: np.ndarray,
+    rules: np.ndarray,
+    char: cv.Layer,
+    semantic: np.ndarray,
+    config: SemanticConfig,
+) -> tuple[cs.Joint, tuple[float, float]]:
+    """The joint layer (gated at the character model's concern cut), then this layer's own cuts
+    beside it, from out-of-fold scores on ``mask`` (``char``: the character model's scores and
+    cuts)."""
+    scores, (_, char_concern) = char
+    joint = choose_joint(data, mask, rules, scores, semantic, config, char_concern)
+    cut = cv.choose_cuts(
+        data, mask, rules, semantic, config, cv.SEMANTIC_THRESHOLDS,
+        fixed=[joint_layer(joint, scores, semantic)], concern_only=True,
+    )  # fmt: skip
+    return joint, cut
+
+
 def finish(
     model: cs.SemanticModel,
     cut: tuple[float, float],
@@ -235,11 +255,7 @@ def semantic_split(
     data = emb.data
     inner = group_out_scores(emb, config, char.train)
     train = np.isin(data.group, char.train)
-    joint = choose_joint(data, train, rules, char.inner, inner, config, char.cut[1])
-    cut = cv.choose_cuts(
-        data, train, rules, inner, config, cv.SEMANTIC_THRESHOLDS,
-        fixed=[joint_layer(joint, char.inner, inner)], concern_only=True,
-    )  # fmt: skip
+    joint, cut = choose_layers(data, train, rules, (char.inner, char.cut), inner, config)
     model = fit_model(emb, np.flatnonzero(train), config)
     held = char.held(data)
     outer = emb.scores(model, np.flatnonzero(held))
@@ -261,10 +277,6 @@ def build(
     groups = sorted(set(data.group.tolist()))
     scores = group_out_scores(emb, config, groups)
     everything = np.ones(len(data.texts), dtype=bool)
-    joint = choose_joint(data, everything, rules, char[0], scores, config, char[1][1])
-    cut = cv.choose_cuts(
-        data, everything, rules, scores, config, cv.SEMANTIC_THRESHOLDS,
-        fixed=[joint_layer(joint, char[0], scores)], concern_only=True,
-    )  # fmt: skip
+    joint, cut = choose_layers(data, everything, rules, char, scores, config)
     model = fit_model(emb, np.arange(len(data.texts)), config)
     return finish(model, cut, emb, config, char[1], embed, joint)
