@@ -22,7 +22,8 @@ from trendpath.ai.values_cues import Clause, Lexicon, is_in
 PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
 _PRE_VERBAL = frozenset({"안", "못", "덜"})
 _CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도"})
-_ENOUGH_BEFORE = frozenset({"면", "으면", "로", "으로"})
+_ENOUGH = {"되": frozenset({"면", "으면", "로", "으로"}), "괜찮": frozenset({"면", "으면"})}
+"""Predicates that say "enough" after these endings/particles (with a limit in the clause)."""
 
 
 def search(pattern: re.Pattern[str] | None, text: str) -> bool:
@@ -188,8 +189,7 @@ def sufficient(clause: Clause, lex: Lexicon) -> bool:
             return True
         # "-면 되다" ("먹고살 만큼이면 돼요"), "-로 되다" ("그걸로 됐어요"), "-면 괜찮다" ("이
         # 정도면 괜찮아요"): with a limit, enough; without one, a requirement.
-        if m.form == "되" and m.tag == "VV" and i > 0 and morphs[i - 1].form in _ENOUGH_BEFORE:
-            return True
-        if m.form == "괜찮" and i > 0 and morphs[i - 1].form in ("면", "으면"):
+        before = _ENOUGH.get(m.form) if m.tag in ("VV", "VA") else None
+        if before is not None and i > 0 and morphs[i - 1].form in before:
             return True
     return False
