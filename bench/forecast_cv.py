@@ -40,6 +40,12 @@ TIE = 0.01
 """A change must lower the CV score by more than this to be kept: about the spread between two
 seeds of the same candidate, so a lucky seed does not pick a bigger or slower model."""
 
+RESOLVE_SEEDS = 6
+"""With ``--resolve-ties``, a best option that wins by less than :data:`TIE` is re-scored beside
+the incumbent on this many seeds (the same seeds for both) and kept only when it is the lower of
+the two on at least ``RESOLVE_SEEDS - 1`` seeds and its mean paired gain exceeds twice the gain's
+standard error: a gain that every seed shows is not seed luck, however small."""
+
 
 @dataclass(frozen=True)
 class Fold:
@@ -73,12 +79,52 @@ def fold_score(recipe: Recipe, fold: Fold, cfg: EvalConfig, seed: int) -> float:
     return res.scores["rel_mse"]
 
 
-def cv_scores(recipe: Recipe, all_folds: list[Fold], cfg: EvalConfig, seeds: int) -> list[float]:
+SeedCache = dict[tuple[str, int], list[float]]
+
+
+def seed_scores(
+    recipe: Recipe, all_folds: list[Fold], cfg: EvalConfig, seed: int, cache: SeedCache
+) -> list[float]:
+    """Per fold, the score of one seed (computed once per recipe and seed)."""
+    key = (repr(recipe), seed)
+    if key not in cache:
+        cache[key] = [fold_score(recipe, f, cfg, seed) for f in all_folds]
+    return cache[key]
+
+
+def cv_scores(
+    recipe: Recipe,
+    all_folds: list[Fold],
+    cfg: EvalConfig,
+    seeds: int,
+    cache: SeedCache | None = None,
+) -> list[float]:
     """Per fold, the geometric mean over ``seeds`` seeds."""
-    return [
-        float(np.exp(np.mean([np.log(fold_score(recipe, f, cfg, s)) for s in range(seeds)])))
-        for f in all_folds
-    ]
+    cache = {} if cache is None else cache
+    per_seed = np.array([seed_scores(recipe, all_folds, cfg, s, cache) for s in range(seeds)])
+    return [float(v) for v in np.exp(np.log(per_seed).mean(axis=0))]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A near-tie re-scored on :data:`RESOLVE_SEEDS` seeds (CV score per seed of each)."""
+
+    stage: str
+    option: str
+    incumbent: list[float]
+    challenger: list[float]
+
+    @property
+    def gains(self) -> np.ndarray:
+        """Incumbent minus challenger, per seed (positive: the challenger is better)."""
+        return np.array(self.incumbent) - np.array(self.challenger)
+
+    @property
+    def kept(self) -> bool:
+        """The rule of :data:`RESOLVE_SEEDS`."""
+        g = self.gains
+        se = float(g.std(ddof=1) / np.sqrt(len(g))) if len(g) > 1 else float("inf")
+        return int((g > 0).sum()) >= len(g) - 1 and float(g.mean()) > 2 * se
 
 
 def geo(values: list[float]) -> float:
@@ -154,10 +200,18 @@ def stages() -> list[Stage]:
         (
             "members",
             [
-                ("GRU + TST", {}),
+                ("GRU + TST", {"kind": "gru+tst", "train_member_weights": "equal"}),
                 ("GRU", {"kind": "gru"}),
                 ("TST", {"kind": "tst"}),
                 ("GRU + TST + ridge", {"kind": "gru+tst+ridge"}),
+                (
+                    "GRU + TST + ridge, weights fitted on validation",
+                    {"kind": "gru+tst+ridge", "train_member_weights": "validation"},
+                ),
+                (
+                    "GRU + TST, weights fitted on validation",
+                    {"kind": "gru+tst", "train_member_weights": "validation"},
+                ),
             ],
         ),
         ("seeds per kind", [("1", {}), ("2", {"train_ensemble": 2})]),
@@ -192,21 +246,21 @@ def search(
     plan: list[Stage],
     start: Recipe,
     log: Callable[[str], None],
-) -> tuple[Recipe, list[list[object]]]:
-    """Coordinate-wise search; returns the chosen recipe and one table row per candidate."""
-    best, best_label = start, "start"
-    cache: dict[str, tuple[list[float], float]] = {}
+    resolve: bool = False,
+) -> tuple[Recipe, list[list[object]], list[Resolution]]:
+    """Coordinate-wise search; returns the chosen recipe, one table row per candidate and the
+    near-ties re-scored on more seeds (``resolve``)."""
+    best = start
+    cache: SeedCache = {}
     rows: list[list[object]] = []
+    resolutions: list[Resolution] = []
     for stage, options in plan:
         scored = []
         for label, changes in options:
             cand = best.with_(**changes)
-            key = repr(cand)
-            if key not in cache:
-                start = time.perf_counter()
-                folds_ = cv_scores(cand, all_folds, cfg, seeds)
-                cache[key] = (folds_, time.perf_counter() - start)
-            per_fold, secs = cache[key]
+            t0 = time.perf_counter()
+            per_fold = cv_scores(cand, all_folds, cfg, seeds, cache)
+            secs = time.perf_counter() - t0
             score = geo(per_fold)
             scored.append((score, label, cand))
             rows.append([stage, label, *per_fold, score, max(per_fold)])
@@ -217,12 +271,26 @@ def search(
             )
         incumbent = scored[0][0]
         winner = min(scored, key=lambda s: s[0])
+        chosen = scored[0]
         if winner[0] < incumbent - TIE:
-            best, best_label = winner[2], winner[1]
-        else:
-            best = scored[0][2]
-        log(f"  -> {stage}: {best_label if winner[0] < incumbent - TIE else options[0][0]}")
-    return best, rows
+            chosen = winner
+        elif resolve and winner is not scored[0] and winner[0] < incumbent:
+            per_seed = [
+                [geo(seed_scores(c[2], all_folds, cfg, s, cache)) for s in range(RESOLVE_SEEDS)]
+                for c in (scored[0], winner)
+            ]
+            res = Resolution(stage, winner[1], per_seed[0], per_seed[1])
+            resolutions.append(res)
+            log(
+                f"  near-tie {winner[1]!r}: gains per seed "
+                + " ".join(f"{g:+.3f}" for g in res.gains)
+                + f" -> {'kept' if res.kept else 'not kept'}"
+            )
+            if res.kept:
+                chosen = winner
+        best = chosen[2]
+        log(f"  -> {stage}: {chosen[1]}")
+    return best, rows, resolutions
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -234,6 +302,12 @@ def main(argv: list[str] | None = None) -> None:
         "--stages",
         help="comma-separated stage names: re-run only these, starting from the served recipe "
         "(the full search's earlier choices), written to a section of their own",
+    )
+    parser.add_argument(
+        "--resolve-ties",
+        action="store_true",
+        help=f"re-score a best option that wins by less than {TIE} on {RESOLVE_SEEDS} seeds "
+        "beside the incumbent (RESOLVE_SEEDS)",
     )
     args = parser.parse_args(argv)
     torch.set_flush_denormal(True)
@@ -253,9 +327,13 @@ def main(argv: list[str] | None = None) -> None:
         demo = all_folds[-1]
         all_folds = [*small, Fold(demo.name, demo.panel.select(list(range(6))), None)]
     seeds = 1 if args.quick else args.seeds
-    chosen, rows = search(all_folds, cfg, seeds, plan, start, lambda m: print(m, flush=True))
+    chosen, rows, resolutions = search(
+        all_folds, cfg, seeds, plan, start, lambda m: print(m, flush=True), args.resolve_ties
+    )
     heads = ["stage", "option", *(f.name for f in all_folds), "CV (geo-mean)", "worst fold"]
     body = table(heads, rows)
+    if resolutions:
+        body += "\n\n" + _resolution_text(resolutions)
     print(body)
     print(f"chosen: {chosen}")
     if args.quick:
@@ -264,18 +342,45 @@ def main(argv: list[str] | None = None) -> None:
         write_section(
             "forecast-cv-rerun",
             "Forecasting recipe: stages re-run from the served recipe",
-            _doc(body, chosen, rerun=args.stages),
+            _doc(body, chosen, rerun=args.stages, resolve=args.resolve_ties),
         )
         return
     write_section("forecast-cv", "Forecasting recipe: leave-one-group-out CV", _doc(body, chosen))
 
 
-def _doc(body: str, chosen: Recipe, rerun: str | None = None) -> str:
+def _resolution_text(resolutions: list[Resolution]) -> str:
+    """The near-ties re-scored on more seeds: CV score per seed, incumbent vs challenger."""
+    rows = []
+    for r in resolutions:
+        g = r.gains
+        se = float(g.std(ddof=1) / np.sqrt(len(g)))
+        rows.append(
+            [
+                r.stage,
+                r.option,
+                " ".join(f"{v:.3f}" for v in r.incumbent),
+                " ".join(f"{v:.3f}" for v in r.challenger),
+                f"{g.mean():+.4f} ± {se:.4f}",
+                f"{int((g > 0).sum())}/{len(g)}",
+                "kept" if r.kept else "not kept",
+            ]
+        )
+    heads = ["stage", "near-tie option", "incumbent, CV per seed", "option, CV per seed"]
+    heads += ["mean gain ± se", "seeds better", "decision"]
+    return (
+        f"Near-ties re-scored on {RESOLVE_SEEDS} seeds (`--resolve-ties`): kept when better on "
+        f"at least {RESOLVE_SEEDS - 1} seeds and the mean gain exceeds twice its standard "
+        "error.\n\n" + table(heads, rows)
+    )
+
+
+def _doc(body: str, chosen: Recipe, rerun: str | None = None, resolve: bool = False) -> str:
     how = "`python -m bench.forecast_cv`"
     if rerun:
+        flag = " --resolve-ties" if resolve else ""
         how = (
-            f"`python -m bench.forecast_cv --stages {rerun}`: these stages only, starting from "
-            "the recipe the full search chose (section above), the incumbent first"
+            f"`python -m bench.forecast_cv --stages '{rerun}'{flag}`: these stages only, "
+            "starting from the recipe the full search chose (section above), the incumbent first"
         )
     return "\n\n".join(
         [

@@ -141,6 +141,53 @@ def test_a_ridge_member_weighs_like_one_more_network_and_moves_the_interval() ->
     np.testing.assert_allclose(out[:, 1:] - out[:, :1], nets[:, 1:] - nets[:, :1], atol=1e-5)
 
 
+def test_simplex_weights_find_the_constrained_least_squares_optimum() -> None:
+    from trendpath.trends.forecast.train import simplex_weights
+
+    rng = np.random.default_rng(3)
+    truth = rng.normal(size=400)
+    good = truth + 0.1 * rng.normal(size=400)
+    noisy = truth + 1.0 * rng.normal(size=400)
+    anti = -truth  # a member that only hurts gets no weight
+    p = np.stack([noisy, good, anti], axis=1)
+    w = np.ones(400)
+    a = simplex_weights(p, truth, w)
+    assert a.shape == (3,) and a.min() >= 0 and a.sum() == pytest.approx(1.0)
+    assert a[2] == 0 and a[1] > 0.9
+    # No point of a fine grid over the simplex does better.
+    loss = float(np.sum((truth - p @ a) ** 2))
+    grid = [(i / 40, j / 40) for i in range(41) for j in range(41 - i)]
+    for i, j in grid:
+        b = np.array([i, j, 1 - i - j])
+        assert loss <= float(np.sum((truth - p @ b) ** 2)) + 1e-9
+    # Weights count: observations of weight 0 do not pull the optimum.
+    w2 = np.concatenate([np.ones(200), np.zeros(200)])
+    p2 = p.copy()
+    p2[200:, 0] = truth[200:]  # member 0 perfect only where the weight is 0
+    assert simplex_weights(p2, truth, w2)[1] > 0.9
+    assert simplex_weights(p[:, :1], truth, w).tolist() == [1.0]
+
+
+def test_validation_member_weights_are_fitted_used_and_saved() -> None:
+    panel = synthetic_panel(n_series=4, n_weeks=70)
+    settings = FitSettings(val_weeks=10, refit=False)
+    cfg = TrainConfig(epochs=2, member_weights="validation")
+    model = NeuralForecaster("gru+tst+ridge", WindowSpec(), settings, cfg)
+    model.fit(panel)
+    a = model.member_weights
+    assert a.shape == (3,) and a.min() >= 0 and a.sum() == pytest.approx(1.0)
+    x = np.random.default_rng(0).normal(size=(3, 4, 8)).astype(np.float32)
+    per_kind = model._kind_outputs(x)
+    out = model._predict_arrays(x)
+    np.testing.assert_allclose(out[:, 0], a @ per_kind[:, :, 0], rtol=1e-9)
+    assert model.params()["member_weights"] == a.tolist()
+    fresh = NeuralForecaster("gru+tst+ridge", WindowSpec(), settings, cfg)
+    fresh.load_params(model.params())
+    np.testing.assert_array_equal(fresh.member_weights, a)
+    with pytest.raises(ValueError, match="member_weights"):
+        NeuralForecaster("gru+tst", train=TrainConfig(member_weights="best"))
+
+
 @pytest.mark.parametrize("kind", ["ridge", "gru+gru", "gru+lstm", "ridge+ridge"])
 def test_a_kind_needs_a_network_and_known_distinct_members(kind: str) -> None:
     with pytest.raises(ValueError, match="unknown model kind"):

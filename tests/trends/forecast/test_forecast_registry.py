@@ -30,11 +30,21 @@ def panel() -> Panel:
     return synthetic_panel(n_series=5, n_weeks=90, noise=0.3)
 
 
-@pytest.mark.parametrize("kind", ["gru", "tst", "gru+tst", "gru+tst+ridge"])
+@pytest.mark.parametrize(
+    ("kind", "weights"),
+    [
+        ("gru", "equal"),
+        ("tst", "equal"),
+        ("gru+tst", "equal"),
+        ("gru+tst+ridge", "equal"),
+        ("gru+tst+ridge", "validation"),
+    ],
+)
 def test_checkpoint_round_trip_gives_identical_predictions(
-    kind: str, panel: Panel, tmp_path: Path
+    kind: str, weights: str, panel: Panel, tmp_path: Path
 ) -> None:
-    trained = train_and_register(tmp_path, panel.upto(80), recipe=QUICK.with_(kind=kind))
+    recipe = QUICK.with_(kind=kind, train_member_weights=weights)
+    trained = train_and_register(tmp_path, panel.upto(80), recipe=recipe)
     loaded = load_model(trained.record.path)
     assert loaded.version == trained.version and loaded.record.family == "network"
     # Predicting on weeks the model never saw needs no training data, only the checkpoint.

@@ -65,6 +65,46 @@ class TrainConfig:
     threads: int | None = 1
     progress: bool = False
     max_seconds: float | None = None
+    member_weights: str = "equal"
+    """How a multi-kind model averages its kinds: ``"equal"`` (every kind the same) or
+    ``"validation"`` (non-negative weights summing to 1, fitted by least squares on the
+    validation windows: :func:`simplex_weights`)."""
+
+
+MEMBER_WEIGHTS: tuple[str, ...] = ("equal", "validation")
+
+
+def simplex_weights(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weights ``a >= 0`` with ``sum(a) == 1`` minimising ``sum(w * (y - p @ a) ** 2)``.
+
+    ``p`` is (n, k) with a handful of members: the exact optimum by trying every support (the
+    optimum is an equality-constrained least squares on the members it keeps).
+    """
+    n, k = p.shape
+    if k == 1 or n == 0:
+        return np.full(k, 1.0 / k)
+    sw = np.sqrt(np.asarray(w, dtype=np.float64) / max(float(np.sum(w)), 1e-12))
+    pw, yw = p * sw[:, None], y * sw
+    best, best_loss = np.full(k, 1.0 / k), float(np.sum((yw - pw @ np.full(k, 1.0 / k)) ** 2))
+    for mask in range(1, 2**k):
+        cols = [j for j in range(k) if mask >> j & 1]
+        a_sub = pw[:, cols]
+        m = len(cols)
+        # KKT system of min |yw - A a|^2 subject to 1'a = 1.
+        kkt = np.zeros((m + 1, m + 1))
+        kkt[:m, :m] = 2 * a_sub.T @ a_sub
+        kkt[:m, m] = kkt[m, :m] = 1.0
+        rhs = np.concatenate([2 * a_sub.T @ yw, [1.0]])
+        sol = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:m]
+        if np.any(sol < -1e-9):
+            continue
+        a = np.zeros(k)
+        a[cols] = np.clip(sol, 0.0, None)
+        a /= a.sum()
+        loss = float(np.sum((yw - pw @ a) ** 2))
+        if loss < best_loss - 1e-12:
+            best, best_loss = a, loss
+    return best
 
 
 @dataclass
@@ -248,8 +288,9 @@ class NeuralForecaster(ScaledRegressor):
     ``kind`` ``"gru+tst"`` trains one network of each kind (``train.ensemble`` seeds of each) on
     the same windows and averages their outputs; the interval is calibrated on the average.
     ``"+ridge"`` adds a ridge regression on the same flattened windows (penalty chosen on the
-    validation split) as one more member of the average: every kind weighs the same in the point
-    forecast, and the networks' quantile outputs move with it.
+    validation split) as one more member of the average. Every kind weighs the same in the point
+    forecast, or (``train.member_weights="validation"``) the weights :func:`simplex_weights`
+    fits on the validation windows; the networks' quantile outputs move with the point.
     """
 
     family = "network"
@@ -272,6 +313,14 @@ class NeuralForecaster(ScaledRegressor):
         self.results: list[TrainResult] = []
         self.linear = any(k in LINEAR_KINDS for k in member_kinds(kind))
         self.ridge: tuple[np.ndarray, float, float] | None = None
+        self.kinds = member_kinds(kind)
+        if self.train_cfg.member_weights not in MEMBER_WEIGHTS:
+            raise ValueError(
+                f"unknown member_weights {self.train_cfg.member_weights!r}; "
+                f"use {' / '.join(MEMBER_WEIGHTS)}"
+            )
+        self.member_weights = np.full(len(self.kinds), 1.0 / len(self.kinds))
+        """Weight of each kind of :attr:`kinds` in the point forecast (sums to 1)."""
 
     @property
     def seeds(self) -> int:
@@ -297,6 +346,32 @@ class NeuralForecaster(ScaledRegressor):
             for k, member in enumerate(self.net.members)
         ]
         self.ridge = fit_ridge(train, val) if self.linear else None
+        self.member_weights = np.full(len(self.kinds), 1.0 / len(self.kinds))
+        if self.train_cfg.member_weights == "validation" and len(self.kinds) > 1 and len(val.y):
+            points = self._kind_outputs(val.x)[:, :, 0].T
+            self.member_weights = simplex_weights(points, val.y.astype(np.float64), val.w)
+
+    def _kind_outputs(self, x: np.ndarray) -> np.ndarray:
+        """(kinds, n, outputs): each kind's own forecast (seeds of a kind averaged); the ridge
+        member repeats its point in every output column."""
+        if self.net is None:
+            raise RuntimeError(f"{self.name} is not fitted")
+        with torch.no_grad(), torch_threads(self.train_cfg.threads):
+            xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+            outs = torch.stack([m(xt) for m in self.net.members]).numpy().astype(np.float64)
+        nets = outs.reshape(-1, self.seeds, *outs.shape[1:]).mean(axis=1)
+        per_kind: list[np.ndarray] = []
+        it = iter(nets)
+        for k in self.kinds:
+            if k in MODEL_KINDS:
+                per_kind.append(next(it))
+                continue
+            if self.ridge is None:
+                raise RuntimeError(f"{self.name}: the ridge member is not fitted")
+            coef, intercept, _ = self.ridge
+            linear = x.reshape(len(x), -1).astype(np.float64) @ coef + intercept
+            per_kind.append(np.repeat(linear[:, None], outs.shape[2], axis=1))
+        return np.stack(per_kind)
 
     def _refit(self, data: Batch) -> None:
         # Same recipe on every window, for as many epochs as early stopping chose.
@@ -310,30 +385,26 @@ class NeuralForecaster(ScaledRegressor):
             self.ridge = (coef, intercept, self.ridge[2])
 
     def _predict_arrays(self, x: np.ndarray) -> np.ndarray:
-        if self.net is None:
-            raise RuntimeError(f"{self.name} is not fitted")
-        with torch.no_grad(), torch_threads(self.train_cfg.threads):
-            out = self.net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
-        pred = out.numpy().astype(np.float64)
-        if self.linear:
-            if self.ridge is None:
-                raise RuntimeError(f"{self.name}: the ridge member is not fitted")
-            coef, intercept, _ = self.ridge
-            linear = x.reshape(len(x), -1).astype(np.float64) @ coef + intercept
-            # One more member of the average; the interval moves with the point.
-            shift = (linear - pred[:, 0]) / (len(network_kinds(self.kind)) + 1)
-            pred = pred + shift[:, None]
-        return pred
+        per_kind = self._kind_outputs(x)
+        nets = [i for i, k in enumerate(self.kinds) if k in MODEL_KINDS]
+        # The networks' own (equal-weight) output, point and quantiles...
+        pred = per_kind[nets].mean(axis=0)
+        # ...moved to the weighted point: the interval moves with the point.
+        point = np.tensordot(self.member_weights, per_kind[:, :, 0], axes=1)
+        return pred + (point - pred[:, 0])[:, None]
 
     def params(self) -> dict[str, Any]:
-        """The ridge member's coefficients, intercept and penalty (when there is one)."""
-        if self.ridge is None:
-            return {}
-        coef, intercept, alpha = self.ridge
-        return {"ridge": {"coef": coef.tolist(), "intercept": intercept, "alpha": alpha}}
+        """The kinds' weights, and the ridge member's coefficients, intercept and penalty."""
+        out: dict[str, Any] = {"member_weights": self.member_weights.tolist()}
+        if self.ridge is not None:
+            coef, intercept, alpha = self.ridge
+            out["ridge"] = {"coef": coef.tolist(), "intercept": intercept, "alpha": alpha}
+        return out
 
     def load_params(self, params: dict[str, Any]) -> None:
-        """Inverse of :meth:`params`."""
+        """Inverse of :meth:`params` (a model saved before member weights: equal weights)."""
+        if "member_weights" in params:
+            self.member_weights = np.asarray(params["member_weights"], dtype=np.float64)
         if "ridge" in params:
             r = params["ridge"]
             self.ridge = (
