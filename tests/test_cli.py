@@ -278,6 +278,45 @@ def test_listening_socket_is_tcp_so_nagle_gets_disabled() -> None:
         sock.close()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balances on Linux")
+def test_one_listening_socket_per_worker_and_the_port_stays_exclusive() -> None:
+    from trendpath.cli import bind_socket, bind_sockets
+    from trendpath.kit.errors import ConfigError
+
+    socks = bind_sockets("127.0.0.1", 0, 2)
+    port = socks[0].getsockname()[1]
+    try:
+        assert len(socks) == 2 and {s.getsockname()[1] for s in socks} == {port}
+        # Another run on the same port is refused, though these sockets allow SO_REUSEPORT.
+        with pytest.raises(ConfigError, match=f"port {port} .*already in use"):
+            bind_sockets("127.0.0.1", port, 2)
+        with pytest.raises(ConfigError, match="already in use"):
+            bind_socket("127.0.0.1", port)
+        for s in socks:
+            s.settimeout(0.05)
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
+        accepted = [0, 0]
+        for _ in range(3):
+            for i, s in enumerate(socks):
+                while True:
+                    try:
+                        conn, _ = s.accept()
+                    except TimeoutError:
+                        break
+                    conn.close()
+                    accepted[i] += 1
+        # Every connection reached a worker's socket, and the kernel spread them over both.
+        assert sum(accepted) == 64 and min(accepted) >= 12, accepted
+        for c in clients:
+            c.close()
+    finally:
+        for s in socks:
+            s.close()
+    single = bind_sockets("127.0.0.1", 0, 1)  # one process: one plain socket
+    assert len(single) == 1
+    single[0].close()
+
+
 def test_no_service_imports_the_launcher() -> None:
     """Sub-commands take their helpers from kit.commands; only __main__ imports trendpath.cli."""
     import ast

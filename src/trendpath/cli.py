@@ -30,15 +30,22 @@ app = typer.Typer(
 Service = Enum("Service", {name: name for name in APPS}, type=str)  # type: ignore[misc]
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """Bind the listening socket ourselves so a busy port is a clear message, not a traceback."""
+def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """Bind the listening socket ourselves so a busy port is a clear message, not a traceback.
+
+    ``reuse_port``: with ``SO_REUSEPORT``, so that :func:`bind_sockets` can put several
+    listening sockets on one port.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
     # without it every keep-alive reply waits ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
@@ -47,9 +54,35 @@ def bind_socket(host: str, port: int) -> socket.socket:
                 hint="stop the other program or pass --port with a free port",
             ) from exc
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror})") from exc
-    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` listening sockets on one port (``SO_REUSEPORT``), one per worker process: the
+    kernel spreads new connections over them by a hash of each connection (kit/workers.py).
+
+    The port is first claimed without ``SO_REUSEPORT``, so a port that any other program
+    listens on — another `trendpath run` included — is refused as before; the claim is released
+    just before the worker sockets bind. ``count`` 1, or a system where ``SO_REUSEPORT`` does
+    not balance: one socket, which the workers then share.
+    """
+    from trendpath.kit.workers import reuse_port_available
+
+    first = bind_socket(host, port)
+    if count == 1 or not reuse_port_available():
+        return [first]
+    taken = first.getsockname()[1]
+    first.close()
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            socks.append(bind_socket(host, taken, reuse_port=True))
+    except ConfigError:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
 
 
 class _Stop(Exception):
@@ -126,8 +159,8 @@ def run(
     configure_logging(settings.log_level, settings.log_json)
     count = worker_count(settings, workers)
     with clear_errors():
-        sock = bind_socket(settings.host, settings.port)
-        actual_port = sock.getsockname()[1]
+        socks = bind_sockets(settings.host, settings.port, count)
+        actual_port = socks[0].getsockname()[1]
         runtime = open_runtime(settings)
     url = _url(settings.host, actual_port)
     try:
@@ -137,11 +170,11 @@ def run(
                 for line in ensure_demo(runtime):
                     typer.echo(line)
         if count == 1:
-            _serve_here(settings, runtime, sock, url)
+            _serve_here(settings, runtime, socks[0], url)
             return
         # The workers open their own pools; the parent keeps only its hold on the database.
         runtime.db.dispose()
-        supervisor = Supervisor(sock.fileno(), count, url, runtime.db.url)
+        supervisor = Supervisor([s.fileno() for s in socks], count, url, runtime.db.url)
         supervisor.start()
         code = supervisor.run()
         if code:

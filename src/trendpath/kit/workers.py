@@ -1,10 +1,16 @@
 """Several server processes on one listening socket: how `trendpath run` uses the machine's cores.
 
 Python runs one request's Python code at a time per process, so one process serves from one core.
-`trendpath run` binds the socket, starts (or attaches to) the database, migrates and loads the demo
-data once, then starts ``N`` worker processes (``python -m trendpath _worker``) that inherit the
-socket and each serve every app; the kernel hands each new connection to one of them. Only worker
-0 runs the background jobs (feed worker, refreshers, chain), so no job runs twice. The supervisor
+`trendpath run` binds the port, starts (or attaches to) the database, migrates and loads the demo
+data once, then starts ``N`` worker processes (``python -m trendpath _worker``) that each serve
+every app. On Linux the port has one listening socket per worker (``SO_REUSEPORT``, the way nginx
+does it): the kernel spreads new connections over them by a hash of the connection, and a worker
+that is replaced inherits the same socket and its queue. On one shared socket the worker that
+woke first accepted a whole burst of connections — 47 of 64 keep-alive clients on one process and
+17 on the other, measured with ``bench.match``'s clients — and the crowded process's clients
+made the tail latency. Elsewhere (``SO_REUSEPORT`` does not balance there) the workers share one
+socket. Only worker 0 runs the background jobs (feed worker, refreshers, chain), so no job runs
+twice. The supervisor
 (this module, in the parent) restarts a worker that dies, forwards Ctrl+C / SIGTERM, and waits
 for the workers before it leaves the embedded database (the last process out stops it).
 
@@ -18,6 +24,7 @@ import gc
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,6 +54,12 @@ def freeze_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+
+
+def reuse_port_available() -> bool:
+    """Whether worker sockets can share a port with the kernel balancing connections over them
+    (Linux; elsewhere ``SO_REUSEPORT`` does not balance, or does not exist)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
 def die_with_parent(parent: int) -> None:
@@ -94,10 +107,17 @@ class _Worker:
 
 
 class Supervisor:
-    """Starts the worker processes on ``fd`` and keeps them running until stopped."""
+    """Starts the worker processes and keeps them running until stopped.
 
-    def __init__(self, fd: int, count: int, url: str, database_url: str | None = None) -> None:
-        self.fd = fd
+    ``fds``: the listening sockets; worker ``i`` serves ``fds[i % len(fds)]`` (one socket per
+    worker, or one that they all share). The supervisor keeps them open, so a replaced worker
+    takes over the same socket.
+    """
+
+    def __init__(
+        self, fds: list[int], count: int, url: str, database_url: str | None = None
+    ) -> None:
+        self.fds = fds
         self.count = count
         self.url = url
         self.database_url = database_url
@@ -105,7 +125,8 @@ class Supervisor:
         self._stopping = False
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
-        cmd = [sys.executable, "-m", "trendpath", "_worker", "--fd", str(self.fd)]
+        fd = self.fds[index % len(self.fds)]
+        cmd = [sys.executable, "-m", "trendpath", "_worker", "--fd", str(fd)]
         cmd += ["--index", str(index), "--url", self.url, "--of", str(self.count)]
         cmd += ["--parent", str(os.getpid())]
         env = dict(os.environ)
@@ -118,7 +139,7 @@ class Supervisor:
             # plain JSON file rewritten without a lock: workers attaching and leaving together
             # raced on it, and a torn read made the supervisor's exit fail.)
             env["TRENDPATH_DATABASE_URL"] = self.database_url
-        return subprocess.Popen(cmd, env=env, pass_fds=(self.fd,))
+        return subprocess.Popen(cmd, env=env, pass_fds=(fd,))
 
     def start(self) -> None:
         """Start every worker."""
