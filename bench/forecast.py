@@ -57,7 +57,7 @@ from trendpath.trends.forecast.recipe import LITERAL_4_WEEKS, SERVED, Recipe
 from trendpath.trends.forecast.registry import train_and_register
 
 SEEDS = 3
-SERVED_NAME = "served: GRU + TST (ours)"
+SERVED_NAME = "served: GRU + TST + ridge (ours)"
 Factory = Callable[[int], Forecaster]
 
 
@@ -103,6 +103,7 @@ def zoo(panel: Panel, quick: bool) -> list[Model]:
 
     models = [
         Model(SERVED_NAME, ours(served)),
+        Model("GRU + TST (ours, served until 2026-12-07)", ours(served.with_(kind="gru+tst"))),
         Model("GRU alone (ours)", ours(served.with_(kind="gru"))),
         Model("TST alone (ours)", ours(served.with_(kind="tst"))),
         Model(

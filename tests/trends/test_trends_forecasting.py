@@ -19,6 +19,7 @@ from trendpath.trends.catalog import load_catalog
 from trendpath.trends.demo import DEMO_SOURCE, generate_panel
 from trendpath.trends.demo_data import trend_row
 from trendpath.trends.forecast import list_models
+from trendpath.trends.forecast.recipe import SERVED
 from trendpath.trends.forecast.registry import save_model
 from trendpath.trends.forecast.synthetic import tiny_recipe
 from trendpath.trends.forecasting import db_panel, is_stale, refresh, registry_dir
@@ -121,7 +122,7 @@ def test_every_trend_gets_a_forecast_and_bad_data_gets_a_reason(
             assert (row.model, row.kind, row.point) == ("naive", "baseline", 0.0)
             assert row.reason_detail and row.validation_rel_mse == 1.0
         else:
-            assert (row.model, row.kind) == ("gru+tst", "network")
+            assert (row.model, row.kind) == (SERVED.kind, "network")
             assert row.validation_rel_mse == pytest.approx(run.validation_rel_mse)
 
 

@@ -120,7 +120,7 @@ def test_served_forecasts_equal_the_library_prediction(
     served = http.get(f"{API}/forecasts/latest").json()["items"]
     assert len(served) >= 40
     record = latest_good(forecasting.registry_dir(settings), data_source="demo")
-    assert record is not None and record.model_kind == "gru+tst"
+    assert record is not None and record.model_kind == SERVED.kind
     with database.session_scope() as session:
         panel, _ = forecasting.db_panel(session)
     direct = predict_all(load_model(record), panel).as_dict()
@@ -128,7 +128,7 @@ def test_served_forecasts_equal_the_library_prediction(
         assert item["model_version"] == record.version
         assert item["point"] == pytest.approx(direct[item["slug"]]["point"], abs=1e-3)
         assert item["lo"] <= item["point"] <= item["hi"]
-        assert (item["model"], item["kind"], item["reason"]) == ("gru+tst", "network", None)
+        assert (item["model"], item["kind"], item["reason"]) == (SERVED.kind, "network", None)
         assert item["validation_rel_mse"] == pytest.approx(record.validation_rel_mse, abs=1e-4)
     detail = http.get(f"{API}/trends/generative-ai").json()
     assert detail["forecast"]["model_version"] == record.version

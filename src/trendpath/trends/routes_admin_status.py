@@ -70,7 +70,7 @@ class ModelVersion(BaseModel):
 
     version: str
     model_kind: str
-    kind: str = Field(description="network (the gated GRU + TST) or baseline (a fallback)")
+    kind: str = Field(description="network (the gated GRU + TST + ridge) or baseline (a fallback)")
     data_source: str = Field(description="what it was trained on: database, demo, or a file")
     created_at: dt.datetime
     data_version: str

@@ -54,10 +54,10 @@ class ForecastNow(BaseModel):
         default=None, ge=0, le=1, description="Share of demo-synthetic values behind the inputs"
     )
     model: str | None = Field(
-        None, description="gru+tst (the served networks), or a baseline: ridge, mean, naive"
+        None, description="gru+tst+ridge (the served ensemble), or a baseline: ridge, mean, naive"
     )
     kind: Literal["network", "baseline"] | None = Field(
-        None, description="network: the gated GRU + TST; baseline: a robust fallback"
+        None, description="network: the gated GRU + TST + ridge; baseline: a robust fallback"
     )
     validation_rel_mse: float | None = Field(
         None, description="the model's MSE relative to the naive forecast on validation weeks"

@@ -29,13 +29,14 @@ from trendpath.trends.forecast.tst import TSTConfig
 class Recipe:
     """Window, scaling, networks and training of a forecaster (see the module docstring).
 
-    The defaults are :data:`SERVED`: a GRU and a TST (hidden 64, averaged) read 56 weeks of
+    The defaults are :data:`SERVED`: a GRU, a TST (hidden 64) and a ridge regression on the
+    same flattened windows, averaged with equal weights, read 56 weeks of
     every input and of the target as moves relative to the origin's value, in units of each
     window's own mean absolute weekly change over its last 8 weeks; training targets are clipped
     at ±5 such units; MSE (+ pinball for the interval) with early stopping on the last 26 weeks.
     """
 
-    kind: str = "gru+tst"
+    kind: str = "gru+tst+ridge"
     input_len: int = 56
     min_history: int = 16
     channels: tuple[str, ...] = ("relative",)
