@@ -287,7 +287,13 @@ def main(argv: list[str] | None = None) -> None:
         "day, default `run` at 64 clients: without either, p99 279 ms at 1,726 req/s (one "
         "process 155 ms at 1,004 req/s); with the freeze, 75 ms at 1,954 req/s (94 ms at "
         "1,026); with both, 61 and 79 ms in two runs at 2,025 / 2,173 req/s (85 / 60 ms at "
-        "1,119 / 1,421 req/s)."
+        "1,119 / 1,421 req/s). Then one listening socket per worker process (`SO_REUSEPORT`, "
+        "`trendpath.cli.bind_sockets`): on the one shared socket the first process to wake had "
+        "accepted 44–48 of wrk's 64 keep-alive connections and the other 16–20 (counted with "
+        "`ss`), so the crowded process's clients made the tail; the kernel's hash now splits "
+        "them about 36 / 28. Two runs that day: p99 43.6 and 48.9 ms at 2,336 / 2,261 req/s. "
+        "The split is a hash, not a count: a run whose split is worse than 36 / 28 can still "
+        "pass 50 ms."
     )
     floor = next(r for r in rows if r[1] == "GET /api/users/healthz" and r[2] == 1)
     if float(floor[4]) > 30:  # type: ignore[arg-type]

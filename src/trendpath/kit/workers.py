@@ -1,4 +1,4 @@
-"""Several server processes on one listening socket: how `trendpath run` uses the machine's cores.
+"""Several server processes on one port: how `trendpath run` uses the machine's cores.
 
 Python runs one request's Python code at a time per process, so one process serves from one core.
 `trendpath run` binds the port, starts (or attaches to) the database, migrates and loads the demo
@@ -6,13 +6,13 @@ data once, then starts ``N`` worker processes (``python -m trendpath _worker``) 
 every app. On Linux the port has one listening socket per worker (``SO_REUSEPORT``, the way nginx
 does it): the kernel spreads new connections over them by a hash of the connection, and a worker
 that is replaced inherits the same socket and its queue. On one shared socket the worker that
-woke first accepted a whole burst of connections — 47 of 64 keep-alive clients on one process and
-17 on the other, measured with ``bench.match``'s clients — and the crowded process's clients
-made the tail latency. Elsewhere (``SO_REUSEPORT`` does not balance there) the workers share one
-socket. Only worker 0 runs the background jobs (feed worker, refreshers, chain), so no job runs
-twice. The supervisor
-(this module, in the parent) restarts a worker that dies, forwards Ctrl+C / SIGTERM, and waits
-for the workers before it leaves the embedded database (the last process out stops it).
+woke first accepted a whole burst of connections — 44–48 of ``bench.match``'s 64 keep-alive
+clients on one process, 16–20 on the other — and the crowded process's clients made the tail
+latency. Elsewhere (``SO_REUSEPORT`` does not balance there) the workers share one socket. Only
+worker 0 runs the background jobs (feed worker, refreshers, chain), so no job runs twice. The
+supervisor (this module, in the parent) restarts a worker that dies, forwards Ctrl+C / SIGTERM,
+and waits for the workers before it leaves the embedded database (the last process out stops
+it).
 
 A fresh process is spawned rather than forked: the parent has loaded PyTorch and opened pooled
 connections, neither of which survives a fork safely.
