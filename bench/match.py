@@ -292,8 +292,12 @@ def main(argv: list[str] | None = None) -> None:
         "accepted 44–48 of wrk's 64 keep-alive connections and the other 16–20 (counted with "
         "`ss`), so the crowded process's clients made the tail; the kernel's hash now splits "
         "them about 36 / 28. Two runs that day: p99 43.6 and 48.9 ms at 2,336 / 2,261 req/s. "
-        "The split is a hash, not a count: a run whose split is worse than 36 / 28 can still "
-        "pass 50 ms."
+        "Then a worker holding more than its share closes one connection at a time after its "
+        "answer (`Connection: close`, `kit.workers.ShedWhenCrowded`), so the client reconnects "
+        "and the split evens out to 32 / 32 or 33 / 31 (counted with `ss`): p99 45.9 ms at "
+        "2,259 req/s in the run below. Without the one-at-a-time limit every request queued "
+        "behind a shed connection shed one too, the workers shed back and forth, and p99 was "
+        "78.9 ms at 1,917 req/s."
     )
     floor = next(r for r in rows if r[1] == "GET /api/users/healthz" and r[2] == 1)
     if float(floor[4]) > 30:  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 120) -
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"exited early: {proc.communicate()[1][-2000:]}")
+            raise AssertionError(f"exited early: {(proc.communicate()[1] or '')[-2000:]}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
@@ -92,17 +92,67 @@ def _a_dead_worker_is_replaced(proc: subprocess.Popen[str], url: str) -> None:
         assert httpx.get(f"{url}/api/trends/readyz", timeout=60).status_code == 200
 
 
+def _connections_even_out(proc: subprocess.Popen[str], port: int) -> None:
+    """64 keep-alive clients end up split evenly over the two workers: a worker holding more
+    than its share answers with `Connection: close` and the client reconnects."""
+    request = b"GET /api/users/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+    def ask(conn: socket.socket) -> bool:
+        """One request; False when the server closes the connection after it."""
+        conn.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return False  # closed before answering (idle keep-alive): ask again elsewhere
+            data += chunk
+        head, body = data.split(b"\r\n\r\n", 1)
+        length = int(next(v for k, v in _headers(head) if k == b"content-length"))
+        while len(body) < length:
+            body += conn.recv(65536)
+        return (b"connection", b"close") not in _headers(head)
+
+    def connect() -> socket.socket:
+        return socket.create_connection(("127.0.0.1", port), timeout=30)
+
+    clients = [connect() for _ in range(64)]
+    try:
+        for _ in range(30):
+            for i, conn in enumerate(clients):
+                if not ask(conn):
+                    conn.close()
+                    clients[i] = connect()
+        per_worker = []
+        for w in _workers(proc.pid):
+            held = [c for c in w.net_connections("tcp") if c.laddr.port == port]
+            per_worker.append(sum(c.status == psutil.CONN_ESTABLISHED for c in held))
+        assert sum(per_worker) == 64 and max(per_worker) - min(per_worker) <= 4, per_worker
+    finally:
+        for conn in clients:
+            conn.close()
+
+
+def _headers(head: bytes) -> list[tuple[bytes, bytes]]:
+    lines = head.split(b"\r\n")[1:]
+    return [
+        (k.strip().lower(), v.strip().lower()) for k, _, v in (x.partition(b":") for x in lines)
+    ]
+
+
 @pytest.mark.slow
 def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
     port, port2 = free_port(), free_port()
     env = _env(state)
-    first = subprocess.Popen(
-        [*BIN, "run", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The log goes to a file: 64 clients' requests log more than a pipe holds unread.
+    err_path = state.parent / "run-stderr.log"
+    with err_path.open("w") as err_file:
+        first = subprocess.Popen(
+            [*BIN, "run", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            text=True,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, first)
@@ -113,6 +163,7 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
         assert httpx.get(f"{url}/api/trends/v1/trends").status_code == 401  # token required
         discovery = httpx.get(f"{url}/api/auth/.well-known/openid-configuration").json()
         assert discovery["issuer"].endswith("/api/auth")
+        _connections_even_out(first, port)
         _a_dead_worker_is_replaced(first, url)
 
         # A second `run` on the same state folder attaches to the running database.
@@ -131,7 +182,8 @@ def test_run_serves_everything_on_one_port_and_reattaches(state: Path) -> None:
         assert embedded_running(state), "the first run still uses the database"
         assert httpx.get(f"{url}/api/users/readyz", timeout=60).status_code == 200
     finally:
-        code, out, err = _stop(first)
+        code, out, _ = _stop(first)
+    err = err_path.read_text()
     assert code == 0, err[-2000:]
     assert f"running at http://127.0.0.1:{port}" in out
     assert "demo trends: 70 trends" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import os
 import signal
 import socket
 import sys
@@ -93,21 +94,35 @@ def _raise_stop(signum: int, _frame: object) -> None:
     raise _Stop(signum)
 
 
-def serve_asgi(asgi: object, sock: socket.socket) -> None:
+def serve_asgi(
+    asgi: object, sock: socket.socket, share: Path | None = None, index: int = 0, of: int = 1
+) -> None:
     """Run uvicorn on an already bound socket until SIGINT/SIGTERM, then return normally.
 
     uvicorn re-raises the stop signal after its graceful shutdown; with the default handlers that
     would kill the process before our clean-up (closing the pool, stopping the embedded server).
+    ``share``: the workers' connection counts (worker ``index`` of ``of``): a worker holding more
+    than its share of connections closes some (kit.workers.ShedWhenCrowded).
     """
     import uvicorn
 
-    from trendpath.kit.workers import freeze_heap
+    from trendpath.kit.workers import ConnectionShare, ShedWhenCrowded, freeze_heap
 
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    counts = ConnectionShare(share, of) if share is not None else None
+    holder: list[uvicorn.Server] = []
+    app = asgi
+    if counts is not None:
+        app = ShedWhenCrowded(
+            asgi,  # type: ignore[arg-type]
+            counts,
+            index,
+            lambda: len(holder[0].server_state.connections),
+        )
     freeze_heap()  # start-up objects out of every later full collection (tail latency)
 
     config = uvicorn.Config(
-        asgi,  # type: ignore[arg-type]
+        app,  # type: ignore[arg-type]
         log_config=None,
         access_log=False,
         proxy_headers=True,
@@ -115,12 +130,15 @@ def serve_asgi(asgi: object, sock: socket.socket) -> None:
         lifespan="on",
     )
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        holder.append(uvicorn.Server(config))
+        holder[0].run(sockets=[sock])
     except _Stop:
         pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if counts is not None:
+            counts.close()
 
 
 def _url(host: str, port: int) -> str:
@@ -174,13 +192,30 @@ def run(
             return
         # The workers open their own pools; the parent keeps only its hold on the database.
         runtime.db.dispose()
-        supervisor = Supervisor([s.fileno() for s in socks], count, url, runtime.db.url)
+        share = _share_file(count) if len(socks) > 1 else None
+        supervisor = Supervisor([s.fileno() for s in socks], count, url, runtime.db.url, share)
         supervisor.start()
-        code = supervisor.run()
+        try:
+            code = supervisor.run()
+        finally:
+            if share is not None:
+                share.unlink(missing_ok=True)
         if code:
             raise typer.Exit(code)
     finally:
         runtime.close()
+
+
+def _share_file(workers: int) -> Path:
+    """A fresh file for the workers' connection counts (kit.workers.ConnectionShare)."""
+    import tempfile
+
+    from trendpath.kit.workers import ConnectionShare
+
+    fd, name = tempfile.mkstemp(prefix="trendpath-connections-", suffix=".bin")
+    os.close(fd)
+    ConnectionShare(Path(name), workers, create=True).close()
+    return Path(name)
 
 
 def _announce(url: str, workers: int) -> None:
@@ -204,6 +239,9 @@ def worker(
     url: Annotated[str, typer.Option(help="The URL the supervisor listens on")],
     of: Annotated[int, typer.Option(help="How many workers there are")] = 1,
     parent: Annotated[int, typer.Option(help="The supervisor's process id")] = 0,
+    share: Annotated[
+        Path | None, typer.Option(help="The workers' connection counts (balancing)")
+    ] = None,
 ) -> None:
     """One server process of `trendpath run` (started by its supervisor, not by hand)."""
     from trendpath.combined import create_combined_app
@@ -225,7 +263,7 @@ def worker(
     try:
         with clear_errors():
             combined = create_combined_app(settings, runtime, on_ready=ready)
-        serve_asgi(combined, sock)
+        serve_asgi(combined, sock, share, index, of)
     finally:
         runtime.close()
 

@@ -8,7 +8,9 @@ does it): the kernel spreads new connections over them by a hash of the connecti
 that is replaced inherits the same socket and its queue. On one shared socket the worker that
 woke first accepted a whole burst of connections — 44–48 of ``bench.match``'s 64 keep-alive
 clients on one process, 16–20 on the other — and the crowded process's clients made the tail
-latency. Elsewhere (``SO_REUSEPORT`` does not balance there) the workers share one socket. Only
+latency. The hash splits them only roughly (about 36 / 28), so the workers also even out their
+keep-alive connections (:class:`ConnectionShare`, :class:`ShedWhenCrowded`). Elsewhere
+(``SO_REUSEPORT`` does not balance there) the workers share one socket. Only
 worker 0 runs the background jobs (feed worker, refreshers, chain), so no job runs twice. The
 supervisor (this module, in the parent) restarts a worker that dies, forwards Ctrl+C / SIGTERM,
 and waits for the workers before it leaves the embedded database (the last process out stops
@@ -22,13 +24,18 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
+import mmap
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from trendpath.kit.settings import Settings
 
@@ -99,6 +106,97 @@ def worker_count(settings: Settings, requested: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+class ConnectionShare:
+    """How many connections each worker holds, in a small file every worker maps (8 bytes each).
+
+    The kernel's hash spreads connections over the workers' sockets only roughly (64 keep-alive
+    clients split about 36 / 28), and a crowded worker's clients wait longer. So each worker
+    publishes its own count on every request, and a worker holding more than its fair share
+    (the total over the workers, rounded up, plus ``slack``) closes the connection after the
+    response it is sending (``Connection: close``); the client reconnects and lands on a worker
+    by the hash again, so the split evens out within moments — the userspace balancing that
+    proxies such as Envoy do at accept time. A count that is stale (a worker with no requests
+    for a while) only makes the others shed less.
+    """
+
+    def __init__(self, path: Path, workers: int, *, create: bool = False) -> None:
+        self.path = path
+        self.workers = workers
+        if create:
+            path.write_bytes(bytes(8 * workers))
+        with path.open("r+b") as fh:
+            self._map = mmap.mmap(fh.fileno(), 8 * workers)
+        self._view = memoryview(self._map).cast("q")
+
+    def publish(self, index: int, count: int) -> None:
+        """Worker ``index`` now holds ``count`` connections."""
+        self._view[index] = count
+
+    def crowded(self, index: int, count: int, slack: int = 1) -> bool:
+        """Whether worker ``index``, holding ``count``, holds more than its share."""
+        others = sum(self._view[i] for i in range(self.workers) if i != index)
+        fair = math.ceil((others + count) / self.workers)
+        return count > fair + slack
+
+    def close(self) -> None:
+        """Unmap (the supervisor also removes the file)."""
+        self._view.release()
+        self._map.close()
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ShedWhenCrowded:
+    """ASGI wrapper of one worker: publish the worker's connection count and, while it holds
+    more than its share (:class:`ConnectionShare`), answer with ``Connection: close``.
+
+    ``connections`` returns how many connections the worker holds now (uvicorn's server state).
+    One connection at most every ``interval`` seconds: a connection being closed still counts
+    until it is gone, and every request queued meanwhile would otherwise shed one too — a burst
+    that lands on the other worker and makes it shed back (measured: p99 79 ms instead of 49).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        share: ConnectionShare,
+        index: int,
+        connections: Callable[[], int],
+        interval: float = 0.05,
+    ) -> None:
+        self.app = app
+        self.share = share
+        self.index = index
+        self.connections = connections
+        self.interval = interval
+        self._last = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        count = self.connections()
+        self.share.publish(self.index, count)
+        now = time.monotonic()
+        if now - self._last < self.interval or not self.share.crowded(self.index, count):
+            await self.app(scope, receive, send)
+            return
+        self._last = now
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", ()), (b"connection", b"close")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, closing)
+
+
 @dataclass
 class _Worker:
     index: int
@@ -115,9 +213,16 @@ class Supervisor:
     """
 
     def __init__(
-        self, fds: list[int], count: int, url: str, database_url: str | None = None
+        self,
+        fds: list[int],
+        count: int,
+        url: str,
+        database_url: str | None = None,
+        share: Path | None = None,
     ) -> None:
         self.fds = fds
+        self.share = share
+        """The :class:`ConnectionShare` file (with one socket per worker)."""
         self.count = count
         self.url = url
         self.database_url = database_url
@@ -129,6 +234,8 @@ class Supervisor:
         cmd = [sys.executable, "-m", "trendpath", "_worker", "--fd", str(fd)]
         cmd += ["--index", str(index), "--url", self.url, "--of", str(self.count)]
         cmd += ["--parent", str(os.getpid())]
+        if self.share is not None:
+            cmd += ["--share", str(self.share)]
         env = dict(os.environ)
         if index > 0:
             env["TRENDPATH_BACKGROUND_JOBS"] = "false"
