@@ -311,9 +311,9 @@ class NeuralForecaster(ScaledRegressor):
         self.quantiles = interval_quantiles(self.settings.coverage)
         self.net: SeedEnsemble | None = None
         self.results: list[TrainResult] = []
-        self.linear = any(k in LINEAR_KINDS for k in member_kinds(kind))
         self.ridge: tuple[np.ndarray, float, float] | None = None
         self.kinds = member_kinds(kind)
+        self.linear = any(k in LINEAR_KINDS for k in self.kinds)
         if self.train_cfg.member_weights not in MEMBER_WEIGHTS:
             raise ValueError(
                 f"unknown member_weights {self.train_cfg.member_weights!r}; "
