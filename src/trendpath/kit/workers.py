@@ -120,7 +120,6 @@ class ConnectionShare:
     """
 
     def __init__(self, path: Path, workers: int, *, create: bool = False) -> None:
-        self.path = path
         self.workers = workers
         if create:
             path.write_bytes(bytes(8 * workers))
