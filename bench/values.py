@@ -15,10 +15,14 @@ Sets: the first two (v1, 32 + 32 conversations) and the rejection sets of issue 
 two batches), A (44, written with the first dev batch before any tuning, in another voice;
 measured once before the second tuning round), B (40, written after that measurement and before
 the second round, in a third voice) — both held out until the third round, which tuned on them —,
-C (60, written blind by another contributor before the third round; tuned on in the fourth) and
-held-out D (60, written blind before the fourth round). ``--sets dev`` runs only the sets the
-lexicon is tuned on (:data:`TUNED`) and ``--explain`` prints each of their misses with its scores
-(for tuning; held-out D is never explained).
+C (60, written blind by another contributor before the third round; tuned on in the fourth), D
+(60, written blind before the fourth round; measured twice as held-out, then a training set of
+the polarity model) and held-out E (60, written blind after the polarity model's settings were
+chosen; measured once). Two offline rows: the served extractor (lexicon + the learned polarity
+check) and the lexicon alone. ``--sets dev`` runs only the sets the lexicon is tuned on
+(:data:`TUNED`) and ``--explain`` prints each of their misses with its scores (for tuning; D and
+E are never explained). ``--polarity-cv`` chooses the polarity model's C and threshold by
+leave-one-set-out cross-validation; ``--train-polarity`` rebuilds ``data/values/polarity.json``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import asyncio
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +44,19 @@ from trendpath.ai.coach_script import FORCED_CHOICE_BY_ID
 from trendpath.ai.dialogue import ForcedChoice, Turn
 from trendpath.ai.llm.base import LLMBackend
 from trendpath.ai.persona import PersonaInputs, build_persona_vector
-from trendpath.ai.values import ValueScores, extract_values
+from trendpath.ai.values import ExtractorConfig, ValueScores, extract_values
 from trendpath.ai.values_llm import extract_values_llm
+from trendpath.ai.values_polarity import (
+    PolarityModel,
+    default_polarity_path,
+    examples,
+    load_polarity,
+    train,
+)
 from trendpath.kit.taxonomy import VALUE_AXES
 
 EVAL = ROOT / "data" / "eval"
+SERVED = "offline: lexicon + polarity (served)"
 SETS = {
     "v1 dev": EVAL / "value_conversations_dev.yaml",
     "v1 held-out": EVAL / "value_conversations.yaml",
@@ -52,7 +64,8 @@ SETS = {
     "rejections A (tuned on)": EVAL / "value_rejections_heldout.yaml",
     "rejections B (tuned on)": EVAL / "value_rejections_heldout_b.yaml",
     "rejections C (tuned on)": EVAL / "value_rejections_heldout_c.yaml",
-    "rejections held-out D": EVAL / "value_rejections_heldout_d.yaml",
+    "rejections D (polarity trained on)": EVAL / "value_rejections_heldout_d.yaml",
+    "rejections held-out E": EVAL / "value_rejections_heldout_e.yaml",
 }
 TUNED = (
     "v1 dev",
@@ -69,6 +82,9 @@ HELD_OUT_C = (
 HELD_OUT_D_BEFORE = "0.850 / 0.700 / 0.733 / 0.633"
 """Held-out D with the lexicon as it was when D was written (measured once, before the fourth
 round)."""
+HELD_OUT_D_AFTER = "0.833 / 0.683 / 0.750 / 0.650"
+"""Held-out D after the fourth round, the lexicon alone (its second and last look as held-out,
+before the polarity model was trained on it)."""
 
 
 @dataclass
@@ -224,21 +240,128 @@ def _llm_extractor(backend: LLMBackend) -> Callable[[list[Turn]], ValueScores]:
     return extract
 
 
+# ----------------------------------------------------------------------------- polarity
+POLARITY_SETS = (*TUNED, "v1 held-out", "rejections D (polarity trained on)")
+"""The sets the polarity model learns from (weak labels) and is cross-validated over, one set
+out at a time; held-out E is never among them."""
+POLARITY_GRID = tuple((c, t) for c in (3.0, 10.0, 30.0) for t in (0.2, 0.3, 0.4))
+"""(C, threshold) pairs the cross-validation compares, fixed before it ran."""
+POLARITY_C = 30.0
+POLARITY_THRESHOLD = 0.3
+"""The shipped choice: the grid point with the best cross-validated mean of the four metrics
+(``--polarity-cv``; docs/benchmarks.md, section values-polarity-cv)."""
+
+
+def _labelled_examples(names: Sequence[str]) -> list[Any]:
+    convs = [c for name in names for c in load_labelled(SETS[name])]
+    return examples((c.turns, c.strongest, c.weakest) for c in convs)
+
+
+def _extractor(model: PolarityModel | None) -> Callable[[list[Turn]], ValueScores]:
+    """The served extractor with this polarity model (None: the lexicon alone)."""
+
+    def extract(turns: list[Turn]) -> ValueScores:
+        if model is None:
+            return extract_values(turns, config=ExtractorConfig(polarity=False))
+        return extract_values(turns, polarity_model=model)
+
+    return extract
+
+
+def _four(outcomes: list[Outcome]) -> list[float]:
+    n = len(outcomes)
+    return [
+        sum(o.pairwise for o in outcomes) / n,
+        sum(o.top1 for o in outcomes) / n,
+        sum(o.rejected for o in outcomes) / n,
+        sum(o.bottom1 for o in outcomes) / n,
+    ]
+
+
+def polarity_cv() -> tuple[float, float]:
+    """Leave one set out: train on the others, score the served extractor on the one left out;
+    print and record the table; return the best (C, threshold)."""
+    convs = {name: load_labelled(SETS[name]) for name in POLARITY_SETS}
+    found = {name: _labelled_examples([name]) for name in POLARITY_SETS}
+    results: dict[tuple[float, float] | None, dict[str, list[float]]] = {None: {}}
+    for name in POLARITY_SETS:
+        results[None][name] = _four(run(convs[name], _extractor(None)))
+        rest = [e for other in POLARITY_SETS if other != name for e in found[other]]
+        for c, t in POLARITY_GRID:
+            model = train(rest, c=c, threshold=t)
+            results.setdefault((c, t), {})[name] = _four(run(convs[name], _extractor(model)))
+        print(f"  {name}: done", flush=True)
+
+    def means(by_set: dict[str, list[float]]) -> list[float]:
+        return [statistics.mean(v[i] for v in by_set.values()) for i in range(4)]
+
+    scored = {key: means(by_set) for key, by_set in results.items()}
+    best = max(POLARITY_GRID, key=lambda key: statistics.mean(scored[key]))
+    rows = []
+    for key, m in scored.items():
+        label = "lexicon alone" if key is None else f"C = {key[0]:g}, threshold {key[1]:g}"
+        if key == best:
+            label = f"**{label}** (chosen)"
+        d = results[key]["rejections D (polarity trained on)"]
+        rows.append([label, *m, statistics.mean(m), *d])
+    headers = ["polarity model", "pairwise", "top-1", "rejected < 0.5", "bottom-1", "mean"]
+    headers += ["D: pairwise", "D: top-1", "D: rejected", "D: bottom-1"]
+    body = table(headers, rows)
+    print(body)
+    n = sum(len(v) for v in found.values())
+    rejections = sum(e.label == 0 for v in found.values() for e in v)
+    note = (
+        f"\n\nLeave one labelled set out ({len(POLARITY_SETS)} sets, {n} weakly labelled "
+        f"sentences, {rejections} of them rejections): the polarity model is trained on the "
+        "other sets and the served extractor (lexicon + polarity) scored on the one left out; "
+        "columns 2–6 are means over the folds, the last four the fold that leaves out D, the "
+        "only set the lexicon was never tuned on (so the only fold where the lexicon's own "
+        "errors are out of sample). The grid was fixed before the run; the shipped model "
+        "(`data/values/polarity.json`, `--train-polarity`) is the best mean, trained on all "
+        "these sets. Held-out E is never part of this."
+    )
+    write_section("values-polarity-cv", "Value polarity model: cross-validation", body + note)
+    return best
+
+
+def train_polarity(c: float = POLARITY_C, threshold: float = POLARITY_THRESHOLD) -> Path:
+    """Train the shipped polarity model on every :data:`POLARITY_SETS` set and write it."""
+    model = train(_labelled_examples(POLARITY_SETS), c=c, threshold=threshold)
+    meta = dict(model.meta, sets=list(POLARITY_SETS))
+    path = default_polarity_path()
+    path.write_text(PolarityModel(**{**model.__dict__, "meta": meta}).to_json(), encoding="utf-8")
+    load_polarity.cache_clear()
+    return path
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.values", description=__doc__)
     parser.add_argument("--sets", choices=("all", "dev"), default="all")
     parser.add_argument("--explain", action="store_true", help="print dev misses with scores")
+    parser.add_argument(
+        "--polarity-cv", action="store_true", help="choose the polarity model's C and threshold"
+    )
+    parser.add_argument(
+        "--train-polarity", action="store_true", help="rebuild data/values/polarity.json"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run every backend on every set, print the table, update docs/benchmarks.md."""
     args = _parse(argv)
+    if args.polarity_cv:
+        print("best (C, threshold):", polarity_cv())
+        return
+    if args.train_polarity:
+        print("wrote", train_polarity())
+        return
     start = time.perf_counter()
     extract_values([Turn(role="user", text="준비 운동: 성장이 중요해요.")])
     cold_ms = (time.perf_counter() - start) * 1000
     extractors: dict[str, Callable[[list[Turn]], ValueScores]] = {
-        "offline lexicon": lambda turns: extract_values(turns)
+        SERVED: lambda turns: extract_values(turns),
+        "offline, lexicon alone": _extractor(None),
     }
     for name, backend in _llm_backends().items():
         extractors[name] = _llm_extractor(backend)
@@ -247,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
         for set_name, path in sets.items():
             if set_name in TUNED:
                 print(f"## {set_name}")
-                explain(load_labelled(path), extractors["offline lexicon"])
+                explain(load_labelled(path), extractors[SERVED])
     rows = []
     for name, extract in extractors.items():
         for set_name, path in sets.items():
@@ -280,22 +403,27 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         f"and before the third round, and measured as held-out twice: {HELD_OUT_C}; the fourth "
         "round tuned on it. Held-out D (60) was written blind the same way after C's second "
         f"look and before the fourth round; measured once before that round: "
-        f"{HELD_OUT_D_BEFORE}, and once after it (the row above). All sets were written by "
-        "trendpath's contributors: read held-out figures as optimistic (see docs/ai.md). Before "
+        f"{HELD_OUT_D_BEFORE}, and once after it: {HELD_OUT_D_AFTER}; the polarity model "
+        "(a learned check on the lexicon's signs, section values-polarity-cv) was then trained "
+        "on it with the other sets. Held-out E (60) was written blind by another contributor "
+        "after that model's settings were chosen by cross-validation, copied in unread, and "
+        "measured once (the rows above); it is not explained and not tuned on. All sets were "
+        "written by trendpath's contributors: read held-out figures as optimistic (see "
+        "docs/ai.md). Before "
         "issue 16 the offline extractor scored 0.773 / 0.614 / 0.409 / 0.386 on A and 0.675 / "
         "0.575 / 0.425 / 0.425 on B. LLM rows "
         "appear when `TRENDPATH_BENCH_LLM_URL`/`_MODEL` or `TRENDPATH_BENCH_LLM_PATH` is set; "
         "`fallbacks` counts conversations where the model failed and the offline result was used."
     )
     rows_by = {(r[0], r[1]): r for r in rows}
-    v1 = rows_by[("offline lexicon", "v1 held-out")]
-    mean_ms = max(float(r[7]) for r in rows if r[0] == "offline lexicon")
+    v1 = rows_by[(SERVED, "v1 held-out")]
+    mean_ms = max(float(r[7]) for r in rows if r[0] == SERVED)
     targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
     goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
     goals += (("bottom-1", 6, 0.85),)
-    r = rows_by[("offline lexicon", "rejections held-out D")]
+    r = rows_by[(SERVED, "rejections held-out E")]
     targets += [
-        Target(f"{metric}, rejections held-out D", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
+        Target(f"{metric}, rejections held-out E", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
         for metric, col, goal in goals
     ]
     targets.append(

@@ -32,7 +32,8 @@ from trendpath.ai.coach_summary import after_summary, strongest_signal, summary_
 from trendpath.ai.dialogue import ForcedChoice, Turn
 from trendpath.ai.korean import sentences
 from trendpath.ai.safety import InputKind
-from trendpath.ai.values_lexicon import load_lexicon, probe_answer
+from trendpath.ai.values_lexicon import load_lexicon
+from trendpath.ai.values_polarity import answer_probe, load_polarity
 from trendpath.kit.taxonomy import VALUE_AXES
 
 __all__ = [
@@ -147,8 +148,8 @@ def _reflect_value(state: CoachState, text: str, probe_axis: str | None) -> str 
     name = display_name(state.context)
     axis, delta = strongest_signal(text)
     if axis is None and probe_axis is not None:
-        lex = load_lexicon()
-        answer = sum(probe_answer(s, lex) for s in sentences(text))
+        lex, polarity = load_lexicon(), load_polarity()
+        answer = sum(answer_probe(s, lex, polarity) for s in sentences(text))
         axis, delta = (probe_axis, answer * 2) if answer else (None, 0.0)
     if axis is None or abs(delta) < REFLECT_MIN or f"axis:{axis}" in state.used:
         return None

@@ -15,15 +15,17 @@ from trendpath.ai import coach_script as cs
 from trendpath.ai.coach_state import CoachConfig, CoachState, Plan, Reading, display_name
 from trendpath.ai.korean import sentences
 from trendpath.ai.values import ValueScores
-from trendpath.ai.values_lexicon import analyse_sentence, load_lexicon
+from trendpath.ai.values_lexicon import load_lexicon
+from trendpath.ai.values_polarity import load_polarity, read_sentence
 
 
 def strongest_signal(text: str) -> tuple[str | None, float]:
-    """The value axis the text speaks to most strongly (by the lexicon), and how strongly."""
-    lex = load_lexicon()
+    """The value axis the text speaks to most strongly (the lexicon's reading, its signs checked
+    by the polarity model as the extractor does), and how strongly."""
+    lex, polarity = load_lexicon(), load_polarity()
     totals: dict[str, float] = {}
     for sentence in sentences(text):
-        for d in analyse_sentence(sentence, lex):
+        for d in read_sentence(sentence, lex, model=polarity):
             totals[d.axis] = totals.get(d.axis, 0.0) + d.delta
     if not totals:
         return None, 0.0

@@ -39,12 +39,16 @@ from trendpath.ai.values_lexicon import (
     AxisDelta,
     Frame,
     Lexicon,
-    analyse_sentence,
     has_negator,
     load_lexicon,
-    probe_answer,
     question_frame,
     says_enough,
+)
+from trendpath.ai.values_polarity import (
+    PolarityModel,
+    answer_probe,
+    load_polarity,
+    read_sentence,
 )
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
@@ -135,6 +139,9 @@ class ExtractorConfig:
     max_evidence: int = 3
     summary_stage: str = "summary"
     lexicon_path: str | None = None
+    polarity: bool = True
+    """Check the lexicon's signs with the learned polarity model (:mod:`.values_polarity`)."""
+    polarity_path: str | None = None
 
 
 @dataclass
@@ -185,6 +192,7 @@ def _turn_moves(
     lex: Lexicon,
     config: ExtractorConfig,
     quiet: list[Sentence],
+    polarity: PolarityModel | None = None,
 ) -> list[AxisDelta]:
     """Every axis movement of one user turn: its sentences, probe answers and forced choice.
 
@@ -199,7 +207,7 @@ def _turn_moves(
         if retraction is not None and retraction.search(sentence.text):
             del moves[previous:]
             continue
-        deltas = analyse_sentence(sentence, lex, frame, weight)
+        deltas = read_sentence(sentence, lex, frame, weight, polarity)
         if deltas:
             previous = len(moves)
             moves.extend(deltas)
@@ -210,7 +218,7 @@ def _turn_moves(
                 AxisDelta(m.axis, -abs(m.delta), m.sentence) for m in moves[previous:]
             ]
             continue
-        answer = probe_answer(sentence, lex) if probe else 0.0
+        answer = answer_probe(sentence, lex, polarity) if probe else 0.0
         if probe and answer:
             moves.append(AxisDelta(probe, answer * weight, sentence.text))
         elif not has_negator(sentence, lex) and len(sentence.text.strip()) >= 6:
@@ -272,8 +280,12 @@ def extract_values(
     *,
     config: ExtractorConfig | None = None,
     encoder: Encoder | None = None,
+    polarity_model: PolarityModel | None = None,
 ) -> ValueScores:
     """Score the nine value axes from the conversation (offline, deterministic).
+
+    ``polarity_model`` replaces the shipped polarity model (cross-validation trains its own);
+    ``config.polarity=False`` reads with the lexicon alone.
 
     Turns are read in order: each coach question sets how short answers are read, and a
     correction overrides what it contradicts. Turns marked with the ``crisis`` stage are left
@@ -281,6 +293,9 @@ def extract_values(
     """
     config = config or ExtractorConfig()
     lex = load_lexicon(config.lexicon_path)
+    polarity = None
+    if config.polarity:
+        polarity = polarity_model or load_polarity(config.polarity_path)
     tally = _Tally()
     quiet: list[Sentence] = []
     frame: Frame = "neutral"
@@ -291,7 +306,7 @@ def extract_values(
             continue
         if turn.stage == "crisis":
             continue
-        moves = _turn_moves(turn, frame, probe, lex, config, quiet)
+        moves = _turn_moves(turn, frame, probe, lex, config, quiet, polarity)
         if _overrides(turn, lex, config):
             _override(tally, moves, lex.factors["override_keep"])
         for m in moves:

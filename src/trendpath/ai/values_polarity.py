@@ -1,0 +1,213 @@
+"""A learned check on the lexicon's reading: does the person endorse what a sentence is about?
+
+The lexicon (:mod:`trendpath.ai.values_lexicon`) finds *which* value a sentence speaks to well,
+but its sign comes from word lists, and people reject things in words no list foresees
+("그거 12년 누렸으면 됐습니다", "손사래부터 쳐요", "간판 큰 데 들어가서 뭐 하는데예"). This
+module reads the sign a second way: a logistic regression over the sentence's character n-grams
+(the compact form the crisis model reads) and its Kiwi morphemes, trained on the labelled value
+conversations, says how likely the sentence *endorses* what it is about.
+
+It corrects the lexicon in two places only, both where a wrong sign costs most:
+
+- a sentence the lexicon reads as raising exactly one value, with no negative word the lexicon
+  knows, which the model is confident the person rejects (endorsement below ``threshold``),
+  lowers that value instead;
+- an answer to a question about one value that the lexicon cannot read at all (no cue, no
+  yes or no) counts as a yes or a no when the model is confident either way.
+
+Sentences about two values ("돈보다 안정이 중요해요") keep the lexicon's reading: one sign
+for the sentence cannot say which of the two is rejected.
+
+Training data are weak labels: each labelled conversation names its strongest and its weakest
+value, and every user sentence the lexicon ties to exactly one of the two (or that answers a
+question about one of them) is an example of endorsing or rejecting. ``python -m bench.values
+--train-polarity`` rebuilds ``data/values/polarity.json`` deterministically; ``--polarity-cv``
+chooses C and the threshold by leave-one-set-out cross-validation (docs/ai.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trendpath.ai.crisis_model import char_ngrams, model_text, morph_grams
+from trendpath.ai.dialogue import Turn
+from trendpath.ai.korean import Sentence, sentences
+from trendpath.ai.values_lexicon import (
+    AxisDelta,
+    Frame,
+    Lexicon,
+    analyse_sentence,
+    has_negator,
+    load_lexicon,
+    probe_answer,
+    question_frame,
+)
+
+FORMAT = "trendpath-values-polarity/1"
+
+
+@dataclass(frozen=True)
+class PolarityModel:
+    """Weights over binary features (L2-normalised per sentence) and the confidence cut."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    """Act only when P(endorse) < threshold (a rejection) or > 1 - threshold (an endorsement)."""
+    char_high: int = 3
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, sentence: Sentence) -> frozenset[str]:
+        """Character 1..``char_high``-grams of the compact text and Kiwi morpheme n-grams."""
+        grams = char_ngrams(model_text(sentence.text), 1, self.char_high)
+        return frozenset(grams | morph_grams(list(sentence.morphs)))
+
+    def endorse(self, sentence: Sentence) -> float:
+        """P(the sentence endorses what it is about), from 0 (rejects) to 1."""
+        found = self.features(sentence)
+        z = sum(self.weights.get(g, 0.0) for g in found) / math.sqrt(max(1, len(found)))
+        z += self.bias
+        return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+    def to_json(self) -> str:
+        """The file form: sorted, rounded weights, so diffs stay readable."""
+        payload = {
+            "format": FORMAT,
+            "char_high": self.char_high,
+            "threshold": self.threshold,
+            "bias": round(self.bias, 4),
+            "meta": self.meta,
+            "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
+        }
+        return json.dumps(payload, ensure_ascii=False, indent=0) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> PolarityModel:
+        """Read the file form; a wrong format is an error, never a silent default."""
+        raw = json.loads(text)
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"unknown values polarity format: {raw.get('format')!r}")
+        return cls(
+            weights={str(k): float(v) for k, v in raw["weights"].items()},
+            bias=float(raw["bias"]),
+            threshold=float(raw["threshold"]),
+            char_high=int(raw["char_high"]),
+            meta=dict(raw.get("meta", {})),
+        )
+
+
+def default_polarity_path() -> Path:
+    """``data/values/polarity.json`` of this checkout (or of the installed image)."""
+    from trendpath.kit.settings import default_data_dir
+
+    return default_data_dir() / "values" / "polarity.json"
+
+
+@functools.cache
+def load_polarity(path: str | None = None) -> PolarityModel:
+    """The model at ``path`` (default: the shipped file), loaded once per process."""
+    file = Path(path) if path else default_polarity_path()
+    return PolarityModel.from_json(file.read_text(encoding="utf-8"))
+
+
+def corrected(
+    deltas: list[AxisDelta], sentence: Sentence, lex: Lexicon, model: PolarityModel | None
+) -> list[AxisDelta]:
+    """The lexicon's moves of one sentence, a confident rejection turning a rise into a fall.
+
+    Only where the lexicon saw no negative word at all: when it did ("불안정한 건 싫어요"), it
+    already weighed it (a dislike of a threat to a value is a wish for it), and a sentence-wide
+    sign would read the dislike alone.
+    """
+    if model is None or len({d.axis for d in deltas}) != 1 or has_negator(sentence, lex):
+        return deltas
+    if not any(d.delta > 0 for d in deltas) or model.endorse(sentence) >= model.threshold:
+        return deltas
+    return [AxisDelta(d.axis, -abs(d.delta), d.sentence) for d in deltas]
+
+
+def read_sentence(
+    sentence: Sentence,
+    lex: Lexicon,
+    frame: Frame = "neutral",
+    weight: float = 1.0,
+    model: PolarityModel | None = None,
+) -> list[AxisDelta]:
+    """:func:`~trendpath.ai.values_lexicon.analyse_sentence`, checked by ``model``."""
+    return corrected(analyse_sentence(sentence, lex, frame, weight), sentence, lex, model)
+
+
+def answer_probe(sentence: Sentence, lex: Lexicon, model: PolarityModel | None = None) -> float:
+    """:func:`~trendpath.ai.values_lexicon.probe_answer`; where the lexicon reads no answer,
+    a confident model reads a plain yes (+1) or no (−1)."""
+    answer = probe_answer(sentence, lex)
+    if answer or model is None:
+        return answer
+    p = model.endorse(sentence)
+    if p < model.threshold:
+        return -1.0
+    if p > 1.0 - model.threshold:
+        return 1.0
+    return 0.0
+
+
+# ----------------------------------------------------------------------------- training
+@dataclass(frozen=True)
+class Example:
+    """One weakly labelled sentence: 1 endorses, 0 rejects."""
+
+    sentence: Sentence
+    label: int
+
+
+def examples(
+    conversations: Iterable[tuple[Sequence[Turn], str, str]], lex: Lexicon | None = None
+) -> list[Example]:
+    """Weak labels from conversations labelled (turns, strongest, weakest).
+
+    A user sentence whose lexicon reading (or the question it answers) touches the weakest value
+    and not the strongest is a rejection; the other way round, an endorsement. Summary answers
+    and crisis turns are left out (they confirm or are not about values).
+    """
+    lex = lex or load_lexicon()
+    out: list[Example] = []
+    for turns, strongest, weakest in conversations:
+        frame: Frame = "neutral"
+        probe: str | None = None
+        for turn in turns:
+            if turn.role == "coach":
+                frame, probe = question_frame(turn.text, lex), turn.probe_axis
+                continue
+            if turn.stage in ("summary", "crisis"):
+                continue
+            for sentence in sentences(turn.text):
+                axes = {d.axis for d in analyse_sentence(sentence, lex, frame)}
+                if not axes and probe:
+                    axes = {probe}
+                if weakest in axes and strongest not in axes:
+                    out.append(Example(sentence, 0))
+                elif strongest in axes and weakest not in axes:
+                    out.append(Example(sentence, 1))
+    return out
+
+
+def train(
+    found: Sequence[Example], *, c: float, threshold: float, char_high: int = 3
+) -> PolarityModel:
+    """A class-balanced L2 logistic regression on ``found`` (deterministic)."""
+    from trendpath.ai.crisis_train import TrainConfig, fit
+
+    probe = PolarityModel({}, 0.0, threshold, char_high)
+    features = [probe.features(e.sentence) for e in found]
+    labels = np.array([e.label for e in found], dtype=np.int64)
+    weights, bias = fit(features, labels, TrainConfig(c=c, min_count=2))
+    meta = {"examples": len(found), "rejections": int((labels == 0).sum()), "c": c}
+    return PolarityModel(weights, bias, threshold, char_high, meta)
