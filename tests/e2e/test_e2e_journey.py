@@ -309,6 +309,10 @@ def _trend_page(page: Any) -> str:
     )
     assert page.locator("#forecast-details code").count() == 1  # the model id only under 자세히
     assert not page.locator("#forecast-details code").is_visible()
+    page.locator("#forecast-details summary").click()
+    # This fixture's model has no description: its code alone (test_web_data covers the words).
+    assert page.locator("#forecast-details dd").first.inner_text() == "e2e-fixture"
+    page.locator("#forecast-details summary").click()
     look(page, "journey-06-trend")
     return name
 

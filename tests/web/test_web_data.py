@@ -86,3 +86,26 @@ def test_the_inbox_lists_notices_and_marks_them_read(
     assert "읽지 않음 0개" in me.client.get("/inbox").text
     other = visitors().client.get("/inbox").text
     assert "모멘텀이" not in other and "아직 알림이 없어요" in other
+
+
+def test_the_trend_page_says_in_words_which_model_forecast(
+    visitors: Callable[..., Visitor], db: Database, runtime: Runtime
+) -> None:
+    from sqlalchemy import text
+
+    from trendpath.trends.forecasting import save_forecasts
+
+    list(ensure_demo(runtime))
+    with db.session_scope() as session:
+        tid = store.trend_ids(session)["generative-ai"]
+        week = session.execute(
+            text("SELECT max(week) FROM trends.velocity WHERE trend_id = :t"), {"t": tid}
+        ).scalar_one()
+        row = {"trend_id": tid, "week": week, "horizon_weeks": 4, "point": 2.0, "lo": -1.0}
+        row |= {"hi": 5.0, "model_version": "v-words", "model": "gru+tst+ridge"}
+        save_forecasts(session, [row | {"kind": "network", "validation_rel_mse": 0.8}])
+    html = visitors().client.get("/trends/generative-ai").text
+    words = "신경망 두 개(GRU, 트랜스포머)와 선형 회귀 모델의 평균"
+    said = f"{words} <small><code>gru+tst+ridge</code></small>"
+    assert said in html
+    assert "(network)" not in html

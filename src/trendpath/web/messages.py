@@ -258,6 +258,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "interval is the range the actual value should fall in eight times out of ten.",
     ),
     "trend.model": ("예측 모델", "Forecast model"),
+    "trend.model.gru+tst+ridge": (
+        "신경망 두 개(GRU, 트랜스포머)와 선형 회귀 모델의 평균",
+        "The average of two neural networks (GRU, Transformer) and a linear regression",
+    ),
+    "trend.model.ridge": (
+        "선형 회귀 모델 (학습된 모델 대신 쓰는 기본 예측)",
+        "A linear regression (the fallback used instead of the trained model)",
+    ),
+    "trend.model.mean": (
+        "최근 4주 평균 (학습된 모델 대신 쓰는 기본 예측)",
+        "The mean of the last 4 weeks (the fallback used instead of the trained model)",
+    ),
+    "trend.model.naive": (
+        "이번 주 값이 그대로 간다고 보는 기본 예측",
+        "The fallback that assumes this week's value holds",
+    ),
     "trend.validation": ("검증 오차 (단순 예측 대비)", "Validation error (relative to naive)"),
     "trend.forecast_week": ("예측 기준 주", "Forecast made for the week of"),
     "trend.contributions": ("지표별 기여도", "Contribution by indicator"),

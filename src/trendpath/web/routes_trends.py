@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from trendpath.kit.wording import score_100
 from trendpath.web.charts import contribution_bars, velocity_chart
+from trendpath.web.messages import MESSAGES
 from trendpath.web.pages import SLUG, UNAVAILABLE_KO, lang_of, public_call, render
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +27,8 @@ DETAIL_WEEKS = 52
 SKILL = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 STATUSES = ("surging", "rising", "steady", "falling")
 SORTS = ("velocity", "forecast", "name")
+MODEL_KEYS = frozenset(k for k in MESSAGES if k.startswith("trend.model."))
+"""Forecast models described in words on the trend page (others show their code only)."""
 
 
 def _int(value: str | None, default: int, top: int) -> int:
@@ -136,5 +139,6 @@ async def trend(request: Request, slug: str) -> Response:
         "laws": laws.body.get("items", []) if laws.ok else [],
         "share": velocity.get("synthetic_share"),
         "sources": _sources(detail.body.get("provenance", [])),
+        "model_keys": MODEL_KEYS,
     }
     return render(request, "trend.html", context)
