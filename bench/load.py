@@ -9,9 +9,9 @@ starts a roadmap and then browses, searches, reads trend news and records progre
 0.5–2 s of think time. The server's CPU time is read from ``/proc`` around each run.
 
 Reported: sustained requests/s, p50/p95/p99 per endpoint and overall, and the error rate.
-``--profile`` also samples the server with py-spy during the 64-user run and prints the
-functions that hold the CPU (the "first bottleneck" hunt). Run:
-``.venv/bin/python -m bench.load [--quick] [--users 16,64,256] [--seconds 60] [--profile]``.
+``--profile [USERS]`` also samples the server's workers with py-spy during the run at USERS
+users (default 64) and prints the functions that hold the CPU (the "first bottleneck" hunt). Run:
+``.venv/bin/python -m bench.load [--quick] [--users 16,64,256] [--seconds 60] [--profile [N]]``.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def profile_server(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]
     raw = out / "profile.txt"
     subprocess.run(
         [spy, "record", "--pid", str(pid), "--duration", str(seconds), "--format", "raw",
-         "--output", str(raw), "--rate", "50", "--nonblocking"],
+         "--output", str(raw), "--rate", "50", "--nonblocking", "--subprocesses"],
         capture_output=True, check=False, timeout=seconds + 60,
     )  # fmt: skip
     if not raw.exists():
@@ -142,7 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="4 and 16 users, 20 s each")
     parser.add_argument("--users", default=None, help="comma-separated user counts")
     parser.add_argument("--seconds", type=int, default=None, help="run time per user count")
-    parser.add_argument("--profile", action="store_true", help="py-spy the 64-user run")
+    parser.add_argument(
+        "--profile", type=int, nargs="?", const=64, default=None, metavar="USERS",
+        help="py-spy the workers during the run at USERS users (default 64)",
+    )  # fmt: skip
     parser.add_argument("--keep", type=Path, default=None, help="folder for locust CSVs")
     parser.add_argument("--note", default="", help="a sentence added to the section's note")
     args = parser.parse_args(argv)
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
             before, started = cpu_seconds(st.proc.pid), time.monotonic()
             with ThreadPoolExecutor(max_workers=1) as pool:
                 spy = None
-                if args.profile and users == 64:
+                if args.profile == users:
                     spy = pool.submit(_sample_after_ramp, st.proc.pid, seconds, out)
                 results[users] = run_locust(st.base, users, seconds, out)
                 cpu[users] = (cpu_seconds(st.proc.pid) - before) / (time.monotonic() - started)
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{100 * cpu[users]:.0f} %",
                 flush=True,
             )
-    _write(results, cpu, hot, seconds, load_avg, args.note)
+    _write(results, cpu, hot, seconds, load_avg, args.note, args.profile or 64)
 
 
 def _sample_after_ramp(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
@@ -192,6 +195,7 @@ def _write(
     seconds: int,
     load_avg: float,
     extra: str = "",
+    profiled: int = 64,
 ) -> None:
     summary = []
     for users, stats in results.items():
@@ -255,7 +259,7 @@ def _write(
             ["our function → running call", "% of busy samples"],
             [[f"`{n}`", f"{p:.1f}"] for n, p in hot],
         )
-        text += "\n\nWhere the server spent its time at 64 users (py-spy):\n\n" + prof
+        text += f"\n\nWhere the server spent its time at {profiled} users (py-spy):\n\n" + prof
     write_section(
         "load", "Load: the user journey at 16/64/256 users", text, targets=_targets(results)
     )

@@ -95,14 +95,14 @@ def _raise_stop(signum: int, _frame: object) -> None:
 
 
 def serve_asgi(
-    asgi: object, sock: socket.socket, share: Path | None = None, index: int = 0, of: int = 1
+    asgi: object, sock: socket.socket, share: int | None = None, index: int = 0, of: int = 1
 ) -> None:
     """Run uvicorn on an already bound socket until SIGINT/SIGTERM, then return normally.
 
     uvicorn re-raises the stop signal after its graceful shutdown; with the default handlers that
     would kill the process before our clean-up (closing the pool, stopping the embedded server).
-    ``share``: the workers' connection counts (worker ``index`` of ``of``): a worker holding more
-    than its share of connections closes some (kit.workers.ShedWhenCrowded).
+    ``share``: the descriptor of the workers' connection counts (worker ``index`` of ``of``): a
+    worker holding more than its share of connections closes some (kit.workers.ShedWhenCrowded).
     """
     import uvicorn
 
@@ -171,7 +171,7 @@ def run(
     from trendpath.demo import ensure_demo
     from trendpath.kit.migrate import upgrade
     from trendpath.kit.runtime import open_runtime
-    from trendpath.kit.workers import Supervisor, worker_count
+    from trendpath.kit.workers import ConnectionShare, Supervisor, worker_count
 
     settings = load_settings(host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
@@ -192,30 +192,18 @@ def run(
             return
         # The workers open their own pools; the parent keeps only its hold on the database.
         runtime.db.dispose()
-        share = _share_file(count) if len(socks) > 1 else None
+        share = ConnectionShare.create(count) if len(socks) > 1 else None
         supervisor = Supervisor([s.fileno() for s in socks], count, url, runtime.db.url, share)
         supervisor.start()
         try:
             code = supervisor.run()
         finally:
             if share is not None:
-                share.unlink(missing_ok=True)
+                os.close(share)
         if code:
             raise typer.Exit(code)
     finally:
         runtime.close()
-
-
-def _share_file(workers: int) -> Path:
-    """A fresh file for the workers' connection counts (kit.workers.ConnectionShare)."""
-    import tempfile
-
-    from trendpath.kit.workers import ConnectionShare
-
-    fd, name = tempfile.mkstemp(prefix="trendpath-connections-", suffix=".bin")
-    os.close(fd)
-    ConnectionShare(Path(name), workers, create=True).close()
-    return Path(name)
 
 
 def _announce(url: str, workers: int) -> None:
@@ -240,7 +228,7 @@ def worker(
     of: Annotated[int, typer.Option(help="How many workers there are")] = 1,
     parent: Annotated[int, typer.Option(help="The supervisor's process id")] = 0,
     share: Annotated[
-        Path | None, typer.Option(help="The workers' connection counts (balancing)")
+        int | None, typer.Option(help="Inherited memory file of the connection counts")
     ] = None,
 ) -> None:
     """One server process of `trendpath run` (started by its supervisor, not by hand)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import os
+import subprocess
+import sys
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,10 +15,11 @@ from starlette.routing import Route
 from trendpath.kit.workers import ConnectionShare, ShedWhenCrowded
 
 
-def test_every_worker_sees_the_counts_the_others_publish(tmp_path: Path) -> None:
-    path = tmp_path / "counts.bin"
-    a = ConnectionShare(path, 2, create=True)
-    b = ConnectionShare(path, 2)  # another worker maps the same file
+def test_every_worker_sees_the_counts_the_others_publish() -> None:
+    fd = ConnectionShare.create(2)
+    a = ConnectionShare(fd, 2)
+    b = ConnectionShare(fd, 2)  # another worker maps the same memory
+    assert a._view.tolist() == [0, 0]  # a fresh file starts at zero
     try:
         a.publish(0, 36)
         b.publish(1, 28)
@@ -28,6 +31,29 @@ def test_every_worker_sees_the_counts_the_others_publish(tmp_path: Path) -> None
     finally:
         a.close()
         b.close()
+        os.close(fd)
+
+
+def test_the_counts_live_in_memory_shared_with_a_child_process() -> None:
+    """A worker is another process: it inherits the descriptor and sees the same counts, and
+    nothing of it is in the file system (nothing left behind after kill -9)."""
+    fd = ConnectionShare.create(2)
+    share = ConnectionShare(fd, 2)
+    try:
+        share.publish(0, 7)
+        code = (
+            "import sys; from trendpath.kit.workers import ConnectionShare; "
+            f"s = ConnectionShare({fd}, 2); print(s._view[0]); s.publish(1, 5)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], pass_fds=(fd,), capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "7" and share._view[1] == 5
+        assert "memfd:trendpath-connections" in os.readlink(f"/proc/self/fd/{fd}")
+    finally:
+        share.close()
+        os.close(fd)
 
 
 def _app() -> Starlette:
@@ -48,8 +74,9 @@ def _call(app: Any) -> list[dict[str, Any]]:
     return sent
 
 
-def test_a_crowded_worker_closes_the_connection_after_its_answer(tmp_path: Path) -> None:
-    share = ConnectionShare(tmp_path / "counts.bin", 2, create=True)
+def test_a_crowded_worker_closes_the_connection_after_its_answer() -> None:
+    fd = ConnectionShare.create(2)
+    share = ConnectionShare(fd, 2)
     held = {"n": 30}
     app = ShedWhenCrowded(_app(), share, 0, lambda: held["n"], interval=0.0)
     try:
@@ -64,3 +91,4 @@ def test_a_crowded_worker_closes_the_connection_after_its_answer(tmp_path: Path)
         assert share._view[0] == 40
     finally:
         share.close()
+        os.close(fd)

@@ -34,7 +34,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from trendpath.kit.settings import Settings
@@ -107,7 +106,8 @@ def worker_count(settings: Settings, requested: int | None) -> int:
 
 
 class ConnectionShare:
-    """How many connections each worker holds, in a small file every worker maps (8 bytes each).
+    """How many connections each worker holds, in a small memory file every worker maps (8 bytes
+    each; the supervisor creates it and the workers inherit its descriptor).
 
     The kernel's hash spreads connections over the workers' sockets only roughly (64 keep-alive
     clients split about 36 / 28), and a crowded worker's clients wait longer. So each worker
@@ -119,13 +119,22 @@ class ConnectionShare:
     for a while) only makes the others shed less.
     """
 
-    def __init__(self, path: Path, workers: int, *, create: bool = False) -> None:
+    def __init__(self, fd: int, workers: int) -> None:
+        """Map the counts of ``workers`` workers from the memory file ``fd`` (:meth:`create`)."""
         self.workers = workers
-        if create:
-            path.write_bytes(bytes(8 * workers))
-        with path.open("r+b") as fh:
-            self._map = mmap.mmap(fh.fileno(), 8 * workers)
+        self._map = mmap.mmap(fd, 8 * workers)
         self._view = memoryview(self._map).cast("q")
+
+    @staticmethod
+    def create(workers: int) -> int:
+        """A fresh, zeroed anonymous memory file for ``workers`` counts; its descriptor.
+
+        Anonymous (``memfd_create``): nothing is left on disk however the processes end, even
+        after ``kill -9``. The workers inherit the descriptor as they inherit their sockets.
+        """
+        fd = os.memfd_create("trendpath-connections", 0)
+        os.ftruncate(fd, 8 * workers)
+        return fd
 
     def publish(self, index: int, count: int) -> None:
         """Worker ``index`` now holds ``count`` connections."""
@@ -138,7 +147,7 @@ class ConnectionShare:
         return count > fair + slack
 
     def close(self) -> None:
-        """Unmap (the supervisor also removes the file)."""
+        """Unmap (the memory goes when the last process holding the descriptor closes it)."""
         self._view.release()
         self._map.close()
 
@@ -217,11 +226,11 @@ class Supervisor:
         count: int,
         url: str,
         database_url: str | None = None,
-        share: Path | None = None,
+        share: int | None = None,
     ) -> None:
         self.fds = fds
         self.share = share
-        """The :class:`ConnectionShare` file (with one socket per worker)."""
+        """The :class:`ConnectionShare` memory file's descriptor (with one socket per worker)."""
         self.count = count
         self.url = url
         self.database_url = database_url
@@ -233,8 +242,10 @@ class Supervisor:
         cmd = [sys.executable, "-m", "trendpath", "_worker", "--fd", str(fd)]
         cmd += ["--index", str(index), "--url", self.url, "--of", str(self.count)]
         cmd += ["--parent", str(os.getpid())]
+        inherited: tuple[int, ...] = (fd,)
         if self.share is not None:
             cmd += ["--share", str(self.share)]
+            inherited = (fd, self.share)
         env = dict(os.environ)
         if index > 0:
             env["TRENDPATH_BACKGROUND_JOBS"] = "false"
@@ -245,7 +256,7 @@ class Supervisor:
             # plain JSON file rewritten without a lock: workers attaching and leaving together
             # raced on it, and a torn read made the supervisor's exit fail.)
             env["TRENDPATH_DATABASE_URL"] = self.database_url
-        return subprocess.Popen(cmd, env=env, pass_fds=(fd,))
+        return subprocess.Popen(cmd, env=env, pass_fds=inherited)
 
     def start(self) -> None:
         """Start every worker."""
