@@ -16,13 +16,14 @@ two batches), A (44, written with the first dev batch before any tuning, in anot
 measured once before the second tuning round), B (40, written after that measurement and before
 the second round, in a third voice) — both held out until the third round, which tuned on them —,
 C (60, written blind by another contributor before the third round; tuned on in the fourth), D
-(60, written blind before the fourth round; measured twice as held-out, then a training set of
-the polarity model) and held-out E (60, written blind after the polarity model's settings were
-chosen; measured once). Two offline rows: the served extractor (lexicon + the learned polarity
-check) and the lexicon alone. ``--sets dev`` runs only the sets the lexicon is tuned on
-(:data:`TUNED`) and ``--explain`` prints each of their misses with its scores (for tuning; D and
-E are never explained). ``--polarity-cv`` chooses the polarity model's C and threshold by
-leave-one-set-out cross-validation; ``--train-polarity`` rebuilds ``data/values/polarity.json``.
+(60, written blind before the fourth round; measured twice as held-out) and E (60, written blind
+after the first polarity model was chosen; measured once as held-out) — both read and tuned on
+in the fifth round —, and held-out F (60, written blind before the fifth round; measured once).
+Two offline rows: the served extractor (lexicon + the learned polarity check) and the lexicon
+alone. ``--sets dev`` runs only the sets the lexicon is tuned on (:data:`TUNED`) and
+``--explain`` prints each of their misses with its scores (for tuning; F is never explained).
+``--polarity-cv`` chooses the polarity model's C, threshold and guard by leave-one-set-out
+cross-validation; ``--train-polarity`` rebuilds ``data/values/polarity.json``.
 """
 
 from __future__ import annotations
@@ -64,15 +65,21 @@ SETS = {
     "rejections A (tuned on)": EVAL / "value_rejections_heldout.yaml",
     "rejections B (tuned on)": EVAL / "value_rejections_heldout_b.yaml",
     "rejections C (tuned on)": EVAL / "value_rejections_heldout_c.yaml",
-    "rejections D (polarity trained on)": EVAL / "value_rejections_heldout_d.yaml",
-    "rejections held-out E": EVAL / "value_rejections_heldout_e.yaml",
+    "rejections D (tuned on)": EVAL / "value_rejections_heldout_d.yaml",
+    "rejections E (tuned on)": EVAL / "value_rejections_heldout_e.yaml",
+    "rejections held-out F": EVAL / "value_rejections_heldout_f.yaml",
+    "rejections held-out G": EVAL / "value_rejections_heldout_g.yaml",
 }
+HELD_OUT = ("rejections held-out F", "rejections held-out G")
+"""The blind sets of the fifth round; the targets are read on both together (120 talks)."""
 TUNED = (
     "v1 dev",
     "rejections dev",
     "rejections A (tuned on)",
     "rejections B (tuned on)",
     "rejections C (tuned on)",
+    "rejections D (tuned on)",
+    "rejections E (tuned on)",
 )
 """The sets the lexicon is tuned on: ``--sets dev`` runs these, ``--explain`` explains them."""
 HELD_OUT_C = (
@@ -85,6 +92,12 @@ round)."""
 HELD_OUT_D_AFTER = "0.833 / 0.683 / 0.750 / 0.650"
 """Held-out D after the fourth round, the lexicon alone (its second and last look as held-out,
 before the polarity model was trained on it)."""
+HELD_OUT_E = (
+    "0.900 / 0.750 / 0.683 / 0.600 (the lexicon alone in the same run: 0.867 / 0.733 / 0.633 / "
+    "0.567)"
+)
+"""Held-out E's only look as held-out: the first polarity model (C 30, threshold 0.3, any
+negative word keeps the lexicon's reading)."""
 
 
 @dataclass
@@ -241,13 +254,23 @@ def _llm_extractor(backend: LLMBackend) -> Callable[[list[Turn]], ValueScores]:
 
 
 # ----------------------------------------------------------------------------- polarity
-POLARITY_SETS = (*TUNED, "v1 held-out", "rejections D (polarity trained on)")
+POLARITY_SETS = (*TUNED, "v1 held-out")
 """The sets the polarity model learns from (weak labels) and is cross-validated over, one set
-out at a time; held-out E is never among them."""
-POLARITY_GRID = tuple((c, t) for c in (3.0, 10.0, 30.0) for t in (0.2, 0.3, 0.4))
-"""(C, threshold) pairs the cross-validation compares, fixed before it ran."""
+out at a time; held-out F is never among them."""
+POLARITY_GRID = tuple(
+    (c, t, g, d)
+    for d in ("down", "both")
+    for g in ("negative-words", "threat-cues")
+    for c in (3.0, 10.0, 30.0)
+    for t in (0.2, 0.3, 0.4)
+)
+"""(C, threshold, guard, direction) the cross-validation compares, fixed before it ran."""
+POLARITY_FOLD = "rejections E (tuned on)"
+"""The fold shown on its own: the newest set, the one the lexicon was tuned on least."""
 POLARITY_C = 30.0
-POLARITY_THRESHOLD = 0.3
+POLARITY_THRESHOLD = 0.4
+POLARITY_GUARD = "threat-cues"
+POLARITY_DIRECTION = "down"
 """The shipped choice: the grid point with the best cross-validated mean of the four metrics
 (``--polarity-cv``; docs/benchmarks.md, section values-polarity-cv)."""
 
@@ -278,18 +301,18 @@ def _four(outcomes: list[Outcome]) -> list[float]:
     ]
 
 
-def polarity_cv() -> tuple[float, float]:
+def polarity_cv() -> tuple[float, float, str, str]:
     """Leave one set out: train on the others, score the served extractor on the one left out;
     print and record the table; return the best (C, threshold)."""
     convs = {name: load_labelled(SETS[name]) for name in POLARITY_SETS}
     found = {name: _labelled_examples([name]) for name in POLARITY_SETS}
-    results: dict[tuple[float, float] | None, dict[str, list[float]]] = {None: {}}
+    results: dict[tuple[float, float, str, str] | None, dict[str, list[float]]] = {None: {}}
     for name in POLARITY_SETS:
         results[None][name] = _four(run(convs[name], _extractor(None)))
         rest = [e for other in POLARITY_SETS if other != name for e in found[other]]
-        for c, t in POLARITY_GRID:
-            model = train(rest, c=c, threshold=t)
-            results.setdefault((c, t), {})[name] = _four(run(convs[name], _extractor(model)))
+        for c, t, g, d in POLARITY_GRID:
+            model = train(rest, c=c, threshold=t, guard=g, direction=d)
+            results.setdefault((c, t, g, d), {})[name] = _four(run(convs[name], _extractor(model)))
         print(f"  {name}: done", flush=True)
 
     def means(by_set: dict[str, list[float]]) -> list[float]:
@@ -299,13 +322,15 @@ def polarity_cv() -> tuple[float, float]:
     best = max(POLARITY_GRID, key=lambda key: statistics.mean(scored[key]))
     rows = []
     for key, m in scored.items():
-        label = "lexicon alone" if key is None else f"C = {key[0]:g}, threshold {key[1]:g}"
+        label = "lexicon alone"
+        if key is not None:
+            label = f"C = {key[0]:g}, threshold {key[1]:g}, guard {key[2]}, turns {key[3]}"
         if key == best:
             label = f"**{label}** (chosen)"
-        d = results[key]["rejections D (polarity trained on)"]
+        d = results[key][POLARITY_FOLD]
         rows.append([label, *m, statistics.mean(m), *d])
     headers = ["polarity model", "pairwise", "top-1", "rejected < 0.5", "bottom-1", "mean"]
-    headers += ["D: pairwise", "D: top-1", "D: rejected", "D: bottom-1"]
+    headers += ["E: pairwise", "E: top-1", "E: rejected", "E: bottom-1"]
     body = table(headers, rows)
     print(body)
     n = sum(len(v) for v in found.values())
@@ -318,15 +343,24 @@ def polarity_cv() -> tuple[float, float]:
         "only set the lexicon was never tuned on (so the only fold where the lexicon's own "
         "errors are out of sample). The grid was fixed before the run; the shipped model "
         "(`data/values/polarity.json`, `--train-polarity`) is the best mean, trained on all "
-        "these sets. Held-out E is never part of this."
+        "these sets. Guard: when the lexicon's reading stands (`negative-words`: any negative "
+        "word; `threat-cues`: a threat cue, a worry word or a double negation); turns: `down` "
+        "turns only rises read as rejections, `both` also falls read as wishes. Held-out F is "
+        "never part of this."
     )
     write_section("values-polarity-cv", "Value polarity model: cross-validation", body + note)
     return best
 
 
-def train_polarity(c: float = POLARITY_C, threshold: float = POLARITY_THRESHOLD) -> Path:
+def train_polarity() -> Path:
     """Train the shipped polarity model on every :data:`POLARITY_SETS` set and write it."""
-    model = train(_labelled_examples(POLARITY_SETS), c=c, threshold=threshold)
+    model = train(
+        _labelled_examples(POLARITY_SETS),
+        c=POLARITY_C,
+        threshold=POLARITY_THRESHOLD,
+        guard=POLARITY_GUARD,
+        direction=POLARITY_DIRECTION,
+    )
     meta = dict(model.meta, sets=list(POLARITY_SETS))
     path = default_polarity_path()
     path.write_text(PolarityModel(**{**model.__dict__, "meta": meta}).to_json(), encoding="utf-8")
@@ -351,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run every backend on every set, print the table, update docs/benchmarks.md."""
     args = _parse(argv)
     if args.polarity_cv:
-        print("best (C, threshold):", polarity_cv())
+        print("best (C, threshold, guard, direction):", polarity_cv())
         return
     if args.train_polarity:
         print("wrote", train_polarity())
@@ -372,11 +406,15 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"## {set_name}")
                 explain(load_labelled(path), extractors[SERVED])
     rows = []
+    keys = ("n", "pairwise", "top1", "rejected", "bottom1", "mean_ms", "p95_ms")
     for name, extract in extractors.items():
         for set_name, path in sets.items():
             r = evaluate(load_labelled(path), extract)
-            keys = ("n", "pairwise", "top1", "rejected", "bottom1", "mean_ms", "p95_ms")
             rows.append([name, set_name, *(r[k] for k in keys), r["fallbacks"], r["misses"]])
+        if args.sets == "all":
+            both = [c for held in HELD_OUT for c in load_labelled(SETS[held])]
+            r = evaluate(both, extract)
+            rows.append([name, "held-out F + G", *(r[k] for k in keys), r["fallbacks"], "—"])
     headers = ["backend", "set", "n", "pairwise", "top-1", "rejected < 0.5", "bottom-1"]
     headers += ["mean ms", "p95 ms", "fallbacks", "misses (pairwise or rejected)"]
     body = table(headers, rows)
@@ -403,12 +441,20 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         f"and before the third round, and measured as held-out twice: {HELD_OUT_C}; the fourth "
         "round tuned on it. Held-out D (60) was written blind the same way after C's second "
         f"look and before the fourth round; measured once before that round: "
-        f"{HELD_OUT_D_BEFORE}, and once after it: {HELD_OUT_D_AFTER}; the polarity model "
-        "(a learned check on the lexicon's signs, section values-polarity-cv) was then trained "
-        "on it with the other sets. Held-out E (60) was written blind by another contributor "
-        "after that model's settings were chosen by cross-validation, copied in unread, and "
-        "measured once (the rows above); it is not explained and not tuned on. All sets were "
-        "written by trendpath's contributors: read held-out figures as optimistic (see "
+        f"{HELD_OUT_D_BEFORE}, and once after it: {HELD_OUT_D_AFTER}. E (60) was written blind "
+        "after the first polarity model was chosen and measured once as held-out with it: "
+        f"{HELD_OUT_E}. Both were then read and tuned on in the fifth round (a guard that lets "
+        "the polarity model read sentences with one misjudged negative word, refusing to give "
+        "up as insistence, rhetorical dismissals, hedges), whose settings were chosen by "
+        "cross-validation over all the sets above. Held-out F (60) was written blind before "
+        "that round by another contributor, copied in unread and measured once (the rows "
+        "above; a later one-word fix to the hedge list, found by a failing test, was re-run "
+        "and left every F figure unchanged); it is not explained and not tuned on. Held-out G "
+        "(60) was written blind by a third contributor at the same time, after F's look, and "
+        "measured once with the same extractor (nothing was changed between the two looks but "
+        "that hedge word, which left F as it was); the targets are read on F and G together. "
+        "All sets "
+        "were written by trendpath's contributors: read held-out figures as optimistic (see "
         "docs/ai.md). Before "
         "issue 16 the offline extractor scored 0.773 / 0.614 / 0.409 / 0.386 on A and 0.675 / "
         "0.575 / 0.425 / 0.425 on B. LLM rows "
@@ -421,9 +467,11 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
     targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
     goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
     goals += (("bottom-1", 6, 0.85),)
-    r = rows_by[(SERVED, "rejections held-out E")]
+    r = rows_by[(SERVED, "held-out F + G")]
     targets += [
-        Target(f"{metric}, rejections held-out E", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
+        Target(
+            f"{metric}, rejections held-out F + G", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal
+        )
         for metric, col, goal in goals
     ]
     targets.append(

@@ -9,8 +9,8 @@ conversations, says how likely the sentence *endorses* what it is about.
 
 It corrects the lexicon in two places only, both where a wrong sign costs most:
 
-- a sentence the lexicon reads as raising exactly one value, with no negative word the lexicon
-  knows, which the model is confident the person rejects (endorsement below ``threshold``),
+- a sentence the lexicon reads as raising exactly one value, with no negative or worry word the
+  lexicon knows, which the model is confident the person rejects (endorsement below ``threshold``),
   lowers that value instead;
 - an answer to a question about one value that the lexicon cannot read at all (no cue, no
   yes or no) counts as a yes or a no when the model is confident either way.
@@ -40,6 +40,7 @@ import numpy as np
 from trendpath.ai.crisis_model import char_ngrams, model_text, morph_grams
 from trendpath.ai.dialogue import Turn
 from trendpath.ai.korean import Sentence, sentences
+from trendpath.ai.values_cues import find_cues, is_in, split_clauses
 from trendpath.ai.values_lexicon import (
     AxisDelta,
     Frame,
@@ -64,6 +65,10 @@ class PolarityModel:
     """Act only when P(endorse) < threshold (a rejection) or > 1 - threshold (an endorsement)."""
     char_high: int = 3
     meta: dict[str, Any] = field(default_factory=dict)
+    guard: str = "negative-words"
+    """When the lexicon's own reading stands (:func:`weighed`)."""
+    direction: str = "down"
+    """``down``: only a rise read as a rejection is turned; ``both``: also a fall read as a wish."""
 
     def features(self, sentence: Sentence) -> frozenset[str]:
         """Character 1..``char_high``-grams of the compact text and Kiwi morpheme n-grams."""
@@ -83,6 +88,8 @@ class PolarityModel:
             "format": FORMAT,
             "char_high": self.char_high,
             "threshold": self.threshold,
+            "guard": self.guard,
+            "direction": self.direction,
             "bias": round(self.bias, 4),
             "meta": self.meta,
             "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
@@ -101,6 +108,8 @@ class PolarityModel:
             threshold=float(raw["threshold"]),
             char_high=int(raw["char_high"]),
             meta=dict(raw.get("meta", {})),
+            guard=str(raw.get("guard", "negative-words")),
+            direction=str(raw.get("direction", "down")),
         )
 
 
@@ -123,15 +132,43 @@ def corrected(
 ) -> list[AxisDelta]:
     """The lexicon's moves of one sentence, a confident rejection turning a rise into a fall.
 
-    Only where the lexicon saw no negative word at all: when it did ("불안정한 건 싫어요"), it
-    already weighed it (a dislike of a threat to a value is a wish for it), and a sentence-wide
-    sign would read the dislike alone.
+    Only where the lexicon saw no negative or worry word at all: when it did ("불안정한 건
+    싫어요", "불안하긴 해요"), it already weighed it (a dislike of a threat to a value, or a
+    worry about it, is a wish for it), and a sentence-wide sign would read the dislike alone.
     """
-    if model is None or len({d.axis for d in deltas}) != 1 or has_negator(sentence, lex):
+    if model is None or len({d.axis for d in deltas}) != 1:
         return deltas
-    if not any(d.delta > 0 for d in deltas) or model.endorse(sentence) >= model.threshold:
+    total = sum(d.delta for d in deltas)
+    p = model.endorse(sentence)
+    down = total > 0 and p < model.threshold
+    up = model.direction == "both" and total < 0 and p > 1.0 - model.threshold
+    if not (down or up) or weighed(sentence, lex, deltas[0].axis, model.guard):
         return deltas
-    return [AxisDelta(d.axis, -abs(d.delta), d.sentence) for d in deltas]
+    sign = -1.0 if down else 1.0
+    return [AxisDelta(d.axis, sign * abs(d.delta), d.sentence) for d in deltas]
+
+
+def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-words") -> bool:
+    """Whether the lexicon weighed the sentence's sign itself, so the model leaves it alone.
+
+    ``guard`` (chosen by cross-validation): ``negative-words`` — the sentence has a word of
+    negation, negative evaluation or worry; ``threat-cues`` — a worry word, two or more negative
+    words (a double negation the lexicon counted by parity: "싫지 않아요", "양보 못 해요"), or
+    the value was found through a cue for a threat to it (야근, 불안정, 잘리다), which negative
+    words turn into a wish ("불안정한 건 싫어요"); elsewhere the lexicon may have missed a
+    negation's scope ("잘릴 걱정 없는 자리, 그게 저한테는 별로 매력이 없어요").
+    """
+    if any(is_in(m, lex.words["concern"]) for m in sentence.morphs):
+        return True
+    if guard == "negative-words":
+        return has_negator(sentence, lex)
+    words = lex.words["negators"] | lex.words["soft_negators"] | lex.words["aversive"]
+    if sum(is_in(m, words) for m in sentence.morphs) >= 2:
+        return True  # negations the lexicon counted by parity ("싫지 않아요", "양보 못 해요")
+    clauses = split_clauses(sentence, lex)
+    return any(
+        hit.cue.axis == axis and hit.weight < 0 for c in clauses for hit in find_cues(c, lex)
+    )
 
 
 def read_sentence(
@@ -149,8 +186,8 @@ def answer_probe(sentence: Sentence, lex: Lexicon, model: PolarityModel | None =
     """:func:`~trendpath.ai.values_lexicon.probe_answer`; where the lexicon reads no answer,
     a confident model reads a plain yes (+1) or no (−1)."""
     answer = probe_answer(sentence, lex)
-    if answer or model is None:
-        return answer
+    if answer or model is None or any(is_in(m, lex.words["hedges"]) for m in sentence.morphs):
+        return answer  # a hedge ("글쎄요") answers neither way
     p = model.endorse(sentence)
     if p < model.threshold:
         return -1.0
@@ -200,7 +237,13 @@ def examples(
 
 
 def train(
-    found: Sequence[Example], *, c: float, threshold: float, char_high: int = 3
+    found: Sequence[Example],
+    *,
+    c: float,
+    threshold: float,
+    char_high: int = 3,
+    guard: str = "negative-words",
+    direction: str = "down",
 ) -> PolarityModel:
     """A class-balanced L2 logistic regression on ``found`` (deterministic)."""
     from trendpath.ai.crisis_train import TrainConfig, fit
@@ -210,4 +253,4 @@ def train(
     labels = np.array([e.label for e in found], dtype=np.int64)
     weights, bias = fit(features, labels, TrainConfig(c=c, min_count=2))
     meta = {"examples": len(found), "rejections": int((labels == 0).sum()), "c": c}
-    return PolarityModel(weights, bias, threshold, char_high, meta)
+    return PolarityModel(weights, bias, threshold, char_high, meta, guard, direction)
