@@ -39,9 +39,9 @@ from trendpath.ai.values_lexicon import (
     AxisDelta,
     Frame,
     Lexicon,
+    framed_user_turns,
     has_negator,
     load_lexicon,
-    question_frame,
     says_enough,
 )
 from trendpath.ai.values_polarity import (
@@ -298,12 +298,7 @@ def extract_values(
         polarity = polarity_model or load_polarity(config.polarity_path)
     tally = _Tally()
     quiet: list[Sentence] = []
-    frame: Frame = "neutral"
-    probe: str | None = None
-    for turn in turns:
-        if turn.role == "coach":
-            frame, probe = question_frame(turn.text, lex), turn.probe_axis
-            continue
+    for turn, frame, probe in framed_user_turns(turns, lex):
         if turn.stage == "crisis":
             continue
         moves = _turn_moves(turn, frame, probe, lex, config, quiet, polarity)

@@ -23,9 +23,11 @@ on which cue is :func:`trendpath.ai.values_reading.read`):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.korean import Morph, Sentence
 from trendpath.ai.values_cues import (
     Clause,
@@ -51,6 +53,7 @@ __all__ = [
     "Frame",
     "Lexicon",
     "analyse_sentence",
+    "framed_user_turns",
     "has_negator",
     "load_lexicon",
     "probe_answer",
@@ -251,6 +254,20 @@ def question_frame(coach_text: str, lex: Lexicon) -> Frame:
     if search(lex.phrases["concern_frame_phrases"], coach_text):
         return "concern"
     return "neutral"
+
+
+def framed_user_turns(
+    turns: Sequence[Turn], lex: Lexicon
+) -> Iterator[tuple[Turn, Frame, str | None]]:
+    """Each user turn with how the coach's question before it frames a short answer, and the
+    axis that question probes (None when it probes none)."""
+    frame: Frame = "neutral"
+    probe: str | None = None
+    for turn in turns:
+        if turn.role == "coach":
+            frame, probe = question_frame(turn.text, lex), turn.probe_axis
+        else:
+            yield turn, frame, probe
 
 
 def has_negator(sentence: Sentence, lex: Lexicon) -> bool:

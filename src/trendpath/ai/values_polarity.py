@@ -46,10 +46,10 @@ from trendpath.ai.values_lexicon import (
     Frame,
     Lexicon,
     analyse_sentence,
+    framed_user_turns,
     has_negator,
     load_lexicon,
     probe_answer,
-    question_frame,
 )
 
 FORMAT = "trendpath-values-polarity/1"
@@ -217,12 +217,7 @@ def examples(
     lex = lex or load_lexicon()
     out: list[Example] = []
     for turns, strongest, weakest in conversations:
-        frame: Frame = "neutral"
-        probe: str | None = None
-        for turn in turns:
-            if turn.role == "coach":
-                frame, probe = question_frame(turn.text, lex), turn.probe_axis
-                continue
+        for turn, frame, probe in framed_user_turns(turns, lex):
             if turn.stage in ("summary", "crisis"):
                 continue
             for sentence in sentences(turn.text):
