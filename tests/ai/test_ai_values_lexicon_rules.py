@@ -533,3 +533,21 @@ def test_says_enough_needs_a_limit_and_enough() -> None:
 )
 def test_probe_answer(text: str, expected: float) -> None:
     assert probe_answer(sent(text), LEX) == expected
+
+
+def test_sentences_are_analysed_once_and_handed_out_as_fresh_lists() -> None:
+    """The coach reads the whole talk at every turn: Kiwi analyses each text once."""
+    from trendpath.ai.korean import _sentences, sentences
+
+    text = "캐시 확인용 문장이에요. 두 번째 문장도 있어요."
+    first = sentences(text)
+    hits = _sentences.cache_info().hits
+    second = sentences(text)
+    assert _sentences.cache_info().hits == hits + 1
+    assert first == second and first is not second
+    first.clear()  # a caller changing its list changes nothing for the next caller
+    assert [s.text for s in sentences(text)] == [
+        "캐시 확인용 문장이에요.",
+        "두 번째 문장도 있어요.",
+    ]
+    assert sentences("   ") == []

@@ -7,6 +7,7 @@ would otherwise split (백엔드 → 백/엔드, 머신러닝 → 머신/러닝)
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -99,14 +100,26 @@ def morphemes(text: str) -> list[Morph]:
 
 
 def sentences(text: str) -> list[Sentence]:
-    """Split ``text`` into sentences, each with its morphemes (offsets relative to the sentence)."""
+    """Split ``text`` into sentences, each with its morphemes (offsets relative to the sentence).
+
+    Remembered for the last :data:`SENTENCE_CACHE` texts: the coach reads a whole talk again at
+    every turn (value scores, reflections), and Kiwi's analysis of the same text never changes.
+    """
     if not text.strip():
         return []
+    return list(_sentences(text))
+
+
+SENTENCE_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=SENTENCE_CACHE)
+def _sentences(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     for sent in kiwi().split_into_sents(text, return_tokens=True):
         morphs = tuple(Morph(t.form, _tag(t.tag), t.start - sent.start) for t in sent.tokens)
         out.append(Sentence(sent.text, morphs))
-    return out
+    return tuple(out)
 
 
 def script_counts(text: str) -> dict[str, int]:
