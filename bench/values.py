@@ -69,9 +69,11 @@ SETS = {
     "rejections E (tuned on)": EVAL / "value_rejections_heldout_e.yaml",
     "rejections held-out F": EVAL / "value_rejections_heldout_f.yaml",
     "rejections held-out G": EVAL / "value_rejections_heldout_g.yaml",
+    "rejections held-out H": EVAL / "value_rejections_heldout_h.yaml",
 }
-HELD_OUT = ("rejections held-out F", "rejections held-out G")
-"""The blind sets of the fifth round; the targets are read on both together (120 talks)."""
+HELD_OUT = ("rejections held-out F", "rejections held-out G", "rejections held-out H")
+"""The blind sets never tuned on (a combined row); the targets are read on H, the only one
+written after the shipped polarity settings were chosen."""
 TUNED = (
     "v1 dev",
     "rejections dev",
@@ -258,19 +260,21 @@ POLARITY_SETS = (*TUNED, "v1 held-out")
 """The sets the polarity model learns from (weak labels) and is cross-validated over, one set
 out at a time; held-out F is never among them."""
 POLARITY_GRID = tuple(
-    (c, t, g, d)
+    (c, t, g, d, w)
+    for w in (1.0, 0.5)
     for d in ("down", "both")
     for g in ("negative-words", "threat-cues")
     for c in (3.0, 10.0, 30.0)
     for t in (0.2, 0.3, 0.4)
 )
-"""(C, threshold, guard, direction) the cross-validation compares, fixed before it ran."""
+"""(C, threshold, guard, direction, weight) the cross-validation compares, fixed before it ran."""
 POLARITY_FOLD = "rejections E (tuned on)"
 """The fold shown on its own: the newest set, the one the lexicon was tuned on least."""
 POLARITY_C = 30.0
-POLARITY_THRESHOLD = 0.4
+POLARITY_THRESHOLD = 0.3
 POLARITY_GUARD = "threat-cues"
-POLARITY_DIRECTION = "down"
+POLARITY_DIRECTION = "both"
+POLARITY_WEIGHT = 0.5
 """The shipped choice: the grid point with the best cross-validated mean of the four metrics
 (``--polarity-cv``; docs/benchmarks.md, section values-polarity-cv)."""
 
@@ -301,18 +305,19 @@ def _four(outcomes: list[Outcome]) -> list[float]:
     ]
 
 
-def polarity_cv() -> tuple[float, float, str, str]:
+def polarity_cv() -> tuple[float, float, str, str, float]:
     """Leave one set out: train on the others, score the served extractor on the one left out;
     print and record the table; return the best (C, threshold)."""
     convs = {name: load_labelled(SETS[name]) for name in POLARITY_SETS}
     found = {name: _labelled_examples([name]) for name in POLARITY_SETS}
-    results: dict[tuple[float, float, str, str] | None, dict[str, list[float]]] = {None: {}}
+    results: dict[tuple[float, float, str, str, float] | None, dict[str, list[float]]] = {None: {}}
     for name in POLARITY_SETS:
         results[None][name] = _four(run(convs[name], _extractor(None)))
         rest = [e for other in POLARITY_SETS if other != name for e in found[other]]
-        for c, t, g, d in POLARITY_GRID:
-            model = train(rest, c=c, threshold=t, guard=g, direction=d)
-            results.setdefault((c, t, g, d), {})[name] = _four(run(convs[name], _extractor(model)))
+        for c, t, g, d, w in POLARITY_GRID:
+            model = train(rest, c=c, threshold=t, guard=g, direction=d, weight=w)
+            key = (c, t, g, d, w)
+            results.setdefault(key, {})[name] = _four(run(convs[name], _extractor(model)))
         print(f"  {name}: done", flush=True)
 
     def means(by_set: dict[str, list[float]]) -> list[float]:
@@ -325,6 +330,7 @@ def polarity_cv() -> tuple[float, float, str, str]:
         label = "lexicon alone"
         if key is not None:
             label = f"C = {key[0]:g}, threshold {key[1]:g}, guard {key[2]}, turns {key[3]}"
+            label += f", weight {key[4]:g}"
         if key == best:
             label = f"**{label}** (chosen)"
         d = results[key][POLARITY_FOLD]
@@ -345,8 +351,8 @@ def polarity_cv() -> tuple[float, float, str, str]:
         "(`data/values/polarity.json`, `--train-polarity`) is the best mean, trained on all "
         "these sets. Guard: when the lexicon's reading stands (`negative-words`: any negative "
         "word; `threat-cues`: a threat cue, a worry word or a double negation); turns: `down` "
-        "turns only rises read as rejections, `both` also falls read as wishes. Held-out F is "
-        "never part of this."
+        "turns only rises read as rejections, `both` also falls read as wishes; weight: how much "
+        "of its amount a turned sentence keeps. Held-out F, G and H are never part of this."
     )
     write_section("values-polarity-cv", "Value polarity model: cross-validation", body + note)
     return best
@@ -360,6 +366,7 @@ def train_polarity() -> Path:
         threshold=POLARITY_THRESHOLD,
         guard=POLARITY_GUARD,
         direction=POLARITY_DIRECTION,
+        weight=POLARITY_WEIGHT,
     )
     meta = dict(model.meta, sets=list(POLARITY_SETS))
     path = default_polarity_path()
@@ -385,7 +392,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run every backend on every set, print the table, update docs/benchmarks.md."""
     args = _parse(argv)
     if args.polarity_cv:
-        print("best (C, threshold, guard, direction):", polarity_cv())
+        print("best (C, threshold, guard, direction, weight):", polarity_cv())
         return
     if args.train_polarity:
         print("wrote", train_polarity())
@@ -414,7 +421,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.sets == "all":
             both = [c for held in HELD_OUT for c in load_labelled(SETS[held])]
             r = evaluate(both, extract)
-            rows.append([name, "held-out F + G", *(r[k] for k in keys), r["fallbacks"], "—"])
+            rows.append([name, "held-out F + G + H", *(r[k] for k in keys), r["fallbacks"], "—"])
     headers = ["backend", "set", "n", "pairwise", "top-1", "rejected < 0.5", "bottom-1"]
     headers += ["mean ms", "p95 ms", "fallbacks", "misses (pairwise or rejected)"]
     body = table(headers, rows)
@@ -452,8 +459,12 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         "and left every F figure unchanged); it is not explained and not tuned on. Held-out G "
         "(60) was written blind by a third contributor at the same time, after F's look, and "
         "measured once with the same extractor (nothing was changed between the two looks but "
-        "that hedge word, which left F as it was); the targets are read on F and G together. "
-        "All sets "
+        "that hedge word, which left F as it was): F + G 0.917 / 0.667 / 0.867 / 0.767 against "
+        "0.833 / 0.692 / 0.700 / 0.650 for the lexicon alone; top-1 fell on G. A last "
+        "cross-validation then added half weight for turned sentences and let the model turn "
+        "falls into wishes too (its mean 0.912 against 0.910); F and G rows above are second "
+        "looks at that model. Held-out H (60) was written blind by a fourth contributor after "
+        "that choice, copied in unread and measured once: the targets are read on H. All sets "
         "were written by trendpath's contributors: read held-out figures as optimistic (see "
         "docs/ai.md). Before "
         "issue 16 the offline extractor scored 0.773 / 0.614 / 0.409 / 0.386 on A and 0.675 / "
@@ -467,11 +478,9 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
     targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
     goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
     goals += (("bottom-1", 6, 0.85),)
-    r = rows_by[(SERVED, "held-out F + G")]
+    r = rows_by[(SERVED, "rejections held-out H")]
     targets += [
-        Target(
-            f"{metric}, rejections held-out F + G", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal
-        )
+        Target(f"{metric}, rejections held-out H", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
         for metric, col, goal in goals
     ]
     targets.append(

@@ -91,6 +91,16 @@ def test_turning_both_ways_also_reads_a_fall_as_a_wish() -> None:
     ]
 
 
+def test_a_turned_sentence_keeps_the_models_weight_of_its_amount() -> None:
+    lex = load_lexicon()
+    sentence = one("그런 건 별로예요.")
+    rise = [AxisDelta("economic_reward", 1.2, sentence.text)]
+    half = PolarityModel({}, -10.0, 0.3, guard="threat-cues", weight=0.5)
+    assert corrected(rise, sentence, lex, half) == [
+        AxisDelta("economic_reward", -0.6, sentence.text)
+    ]
+
+
 def test_both_guards_let_the_model_read_a_refusal_with_no_negative_word() -> None:
     lex = load_lexicon()
     sentence = one("새로운 도전 같은 거, 솔직히 저랑은 거리가 먼 얘기예요.")
@@ -191,7 +201,9 @@ def test_training_is_deterministic_and_fits_its_examples() -> None:
 
 
 def test_file_round_trip_and_a_wrong_format_is_refused(tmp_path: Path) -> None:
-    model = PolarityModel({"~됐/V": -1.25, "<그": 0.5}, 0.25, 0.3, 3, {"c": 30.0}, "threat-cues")
+    model = PolarityModel(
+        {"~됐/V": -1.25, "<그": 0.5}, 0.25, 0.3, 3, {"c": 30.0}, "threat-cues", "both", 0.5
+    )
     assert PolarityModel.from_json(model.to_json()) == model
     bad = json.loads(model.to_json()) | {"format": "something-else"}
     with pytest.raises(ValueError, match="unknown values polarity format"):

@@ -69,6 +69,9 @@ class PolarityModel:
     """When the lexicon's own reading stands (:func:`weighed`)."""
     direction: str = "down"
     """``down``: only a rise read as a rejection is turned; ``both``: also a fall read as a wish."""
+    weight: float = 1.0
+    """How much of the lexicon's amount a turned sentence keeps (the model's reading is a guess;
+    below 1, what the person said plainly elsewhere weighs more)."""
 
     def features(self, sentence: Sentence) -> frozenset[str]:
         """Character 1..``char_high``-grams of the compact text and Kiwi morpheme n-grams."""
@@ -90,6 +93,7 @@ class PolarityModel:
             "threshold": self.threshold,
             "guard": self.guard,
             "direction": self.direction,
+            "weight": self.weight,
             "bias": round(self.bias, 4),
             "meta": self.meta,
             "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
@@ -110,6 +114,7 @@ class PolarityModel:
             meta=dict(raw.get("meta", {})),
             guard=str(raw.get("guard", "negative-words")),
             direction=str(raw.get("direction", "down")),
+            weight=float(raw.get("weight", 1.0)),
         )
 
 
@@ -145,7 +150,7 @@ def corrected(
     if not (down or up) or weighed(sentence, lex, deltas[0].axis, model.guard):
         return deltas
     sign = -1.0 if down else 1.0
-    return [AxisDelta(d.axis, sign * abs(d.delta), d.sentence) for d in deltas]
+    return [AxisDelta(d.axis, sign * model.weight * abs(d.delta), d.sentence) for d in deltas]
 
 
 def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-words") -> bool:
@@ -239,6 +244,7 @@ def train(
     char_high: int = 3,
     guard: str = "negative-words",
     direction: str = "down",
+    weight: float = 1.0,
 ) -> PolarityModel:
     """A class-balanced L2 logistic regression on ``found`` (deterministic)."""
     from trendpath.ai.crisis_train import TrainConfig, fit
@@ -248,4 +254,4 @@ def train(
     labels = np.array([e.label for e in found], dtype=np.int64)
     weights, bias = fit(features, labels, TrainConfig(c=c, min_count=2))
     meta = {"examples": len(found), "rejections": int((labels == 0).sum()), "c": c}
-    return PolarityModel(weights, bias, threshold, char_high, meta, guard, direction)
+    return PolarityModel(weights, bias, threshold, char_high, meta, guard, direction, weight)
