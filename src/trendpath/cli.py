@@ -110,14 +110,14 @@ def serve_asgi(
 
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     counts = ConnectionShare(share, of) if share is not None else None
-    holder: list[uvicorn.Server] = []
+    server: uvicorn.Server  # built below, from a config that holds the wrapped app
     app = asgi
     if counts is not None:
         app = ShedWhenCrowded(
             asgi,  # type: ignore[arg-type]
             counts,
             index,
-            lambda: len(holder[0].server_state.connections),
+            lambda: len(server.server_state.connections),
         )
     freeze_heap()  # start-up objects out of every later full collection (tail latency)
 
@@ -130,8 +130,8 @@ def serve_asgi(
         lifespan="on",
     )
     try:
-        holder.append(uvicorn.Server(config))
-        holder[0].run(sockets=[sock])
+        server = uvicorn.Server(config)
+        server.run(sockets=[sock])
     except _Stop:
         pass
     finally:

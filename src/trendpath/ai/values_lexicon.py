@@ -56,6 +56,7 @@ __all__ = [
     "framed_user_turns",
     "has_negator",
     "load_lexicon",
+    "negative_words",
     "probe_answer",
     "question_frame",
     "says_enough",
@@ -270,10 +271,15 @@ def framed_user_turns(
             yield turn, frame, probe
 
 
+def negative_words(sentence: Sentence, lex: Lexicon) -> int:
+    """How many negators, negative evaluations and soft negators the sentence has."""
+    words = lex.words["negators"] | lex.words["soft_negators"] | lex.words["aversive"]
+    return sum(is_in(m, words) for m in sentence.morphs)
+
+
 def has_negator(sentence: Sentence, lex: Lexicon) -> bool:
     """True when any negator, negative evaluation or soft negator occurs in the sentence."""
-    words = lex.words["negators"] | lex.words["soft_negators"] | lex.words["aversive"]
-    return any(is_in(m, words) for m in sentence.morphs)
+    return negative_words(sentence, lex) > 0
 
 
 def probe_answer(sentence: Sentence, lex: Lexicon) -> float:

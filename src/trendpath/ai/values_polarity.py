@@ -9,11 +9,12 @@ conversations, says how likely the sentence *endorses* what it is about.
 
 It corrects the lexicon in two places only, both where a wrong sign costs most:
 
-- a sentence the lexicon reads as raising exactly one value, with no negative or worry word the
-  lexicon knows, which the model is confident the person rejects (endorsement below ``threshold``),
-  lowers that value instead;
+- a sentence the lexicon reads as moving exactly one value, which the model confidently reads
+  the other way (P(endorse) below ``threshold`` for a rise; above ``1 - threshold`` for a fall,
+  when ``direction`` is ``both``), is turned, keeping ``weight`` of its amount — unless the
+  lexicon weighed that sign itself (:func:`weighed`);
 - an answer to a question about one value that the lexicon cannot read at all (no cue, no
-  yes or no) counts as a yes or a no when the model is confident either way.
+  yes or no, no hedge) counts as a yes or a no when the model is that confident.
 
 Sentences about two values ("돈보다 안정이 중요해요") keep the lexicon's reading: one sign
 for the sentence cannot say which of the two is rejected.
@@ -49,6 +50,7 @@ from trendpath.ai.values_lexicon import (
     framed_user_turns,
     has_negator,
     load_lexicon,
+    negative_words,
     probe_answer,
 )
 
@@ -135,12 +137,9 @@ def load_polarity(path: str | None = None) -> PolarityModel:
 def corrected(
     deltas: list[AxisDelta], sentence: Sentence, lex: Lexicon, model: PolarityModel | None
 ) -> list[AxisDelta]:
-    """The lexicon's moves of one sentence, a confident rejection turning a rise into a fall.
-
-    Only where the lexicon saw no negative or worry word at all: when it did ("불안정한 건
-    싫어요", "불안하긴 해요"), it already weighed it (a dislike of a threat to a value, or a
-    worry about it, is a wish for it), and a sentence-wide sign would read the dislike alone.
-    """
+    """The lexicon's moves of one sentence, turned where the model confidently reads the other
+    sign (a rise as a rejection; with ``direction="both"`` also a fall as a wish) and the
+    lexicon did not weigh that sign itself (:func:`weighed`)."""
     if model is None or len({d.axis for d in deltas}) != 1:
         return deltas
     total = sum(d.delta for d in deltas)
@@ -167,8 +166,7 @@ def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-
         return True
     if guard == "negative-words":
         return has_negator(sentence, lex)
-    words = lex.words["negators"] | lex.words["soft_negators"] | lex.words["aversive"]
-    if sum(is_in(m, words) for m in sentence.morphs) >= 2:
+    if negative_words(sentence, lex) >= 2:
         return True  # negations the lexicon counted by parity ("싫지 않아요", "양보 못 해요")
     clauses = split_clauses(sentence, lex)
     return any(

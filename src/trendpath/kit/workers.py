@@ -32,9 +32,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trendpath.kit.settings import Settings
 
@@ -150,13 +151,6 @@ class ConnectionShare:
         """Unmap (the memory goes when the last process holding the descriptor closes it)."""
         self._view.release()
         self._map.close()
-
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ShedWhenCrowded:
