@@ -109,3 +109,11 @@ def test_the_trend_page_says_in_words_which_model_forecast(
     said = f"{words} <small><code>gru+tst+ridge</code></small>"
     assert said in html
     assert "(network)" not in html
+    # The validation figure is said in words: 0.8 of naive's squared error is 20 % smaller.
+    assert "단순 예측보다 오차가 20% 작았어요." in html
+    assert "상대 오차 0.80" in html
+    with db.session_scope() as session:
+        save_forecasts(session, [row | {"kind": "baseline", "validation_rel_mse": 1.0}])
+    html = visitors().client.get("/trends/generative-ai").text
+    assert "단순 예측보다 나은 점을 확인하지 못했어요." in html
+    assert "오차가 0% 작았어요" not in html

@@ -274,7 +274,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "이번 주 값이 그대로 간다고 보는 기본 예측",
         "The fallback that assumes this week's value holds",
     ),
-    "trend.validation": ("검증 오차 (단순 예측 대비)", "Validation error (relative to naive)"),
+    "trend.validation": ("검증 결과", "Validation"),
+    "trend.validation_better": (
+        "학습에 쓰지 않은 최근 주들로 검증했을 때, ‘이번 주 값이 그대로 간다’는 단순 예측보다 "
+        "오차가 {pct}% 작았어요.",
+        "On recent weeks held out from training, its squared error was {pct}% smaller than that "
+        "of the simple forecast that this week's value holds.",
+    ),
+    "trend.validation_worse": (
+        "학습에 쓰지 않은 최근 주들로 검증했을 때, ‘이번 주 값이 그대로 간다’는 단순 예측보다 "
+        "나은 점을 확인하지 못했어요.",
+        "On recent weeks held out from training, it did no better than the simple forecast that "
+        "this week's value holds.",
+    ),
+    "trend.validation_figure": (
+        "상대 오차 {v} · 1보다 작을수록 단순 예측보다 정확",
+        "relative MSE {v} · below 1 beats the simple forecast",
+    ),
     "trend.forecast_week": ("예측 기준 주", "Forecast made for the week of"),
     "trend.contributions": ("지표별 기여도", "Contribution by indicator"),
     "trend.contributions_caption": (
