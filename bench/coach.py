@@ -46,7 +46,8 @@ from trendpath.ai.coach_planner import CoachConfig, UserContext
 from trendpath.ai.korean import morphemes
 from trendpath.ai.llm.base import LLMBackend
 
-HELD_OUT = ROOT / "data" / "eval" / "crisis_phrases_heldout5.yaml"
+HELD_OUT = ROOT / "data" / "eval" / "crisis_phrases_heldout9.yaml"
+"""Crisis and look-alike lines: a blind file no crisis layer was trained on."""
 BANKS: dict[str, dict[str, list[str]]] = {
     "terse": {
         "any": [
@@ -361,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     body += (
         f"\n\nVariant coverage: {coverage:.3f} ({len(used & keys)}/{len(keys)} wording variants"
         f" used; never: {', '.join(sorted(keys - used)) or 'none'}). Crisis in talks: recall "
-        f"{recall:.3f}, precision {precision:.3f} (lines from crisis_phrases_heldout5.yaml)."
+        f"{recall:.3f}, precision {precision:.3f} (lines from {HELD_OUT.name})."
     )
     llm_rows = _fallback_rows(args)
     if args.tiny:
@@ -375,11 +376,11 @@ def main(argv: list[str] | None = None) -> None:
         '("죽어도 대기업은 가기 싫어요"), crisis talks say one crisis line mid-talk, then "네" or '
         'similar, then "계속할게요". *Reflects* is measured by content-word overlap with the '
         "person's message (Kiwi morphemes), a named option, or a value reflection: a proxy, "
-        "not a judgement of quality. Crisis and look-alike lines come from heldout5, a file "
-        "written blind and run (not read) before (see the crisis section); a look-alike that "
-        "draws the crisis reply puts the talk in crisis mode, and these personas never ask to "
-        "go on, so such a talk ends unconfirmed. Run: `python -m bench.coach`; "
-        "`--tiny 5` adds the tiny Llama served by `transformers serve`."
+        f"not a judgement of quality. Crisis and look-alike lines come from {HELD_OUT.stem}, a "
+        "file written blind that no crisis layer was trained on (see the crisis section); a "
+        "look-alike that draws the crisis reply puts the talk in crisis mode, and these "
+        "personas never ask to go on, so such a talk ends unconfirmed. Run: "
+        "`python -m bench.coach`; `--tiny 5` adds the tiny Llama served by `transformers serve`."
     )
     reflect, repeated = float(overall[3]), float(overall[1])  # type: ignore[arg-type]
     lengths = [t.user_turns_to_confirmed for t in talks if t.user_turns_to_confirmed]

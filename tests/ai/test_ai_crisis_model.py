@@ -9,7 +9,7 @@ import pytest
 
 from trendpath.ai import crisis_cv as cv
 from trendpath.ai import crisis_train as ct
-from trendpath.ai.crisis import compact, crisis_family, recompose
+from trendpath.ai.crisis import assemble_jamo, compact, crisis_family, recompose
 from trendpath.ai.crisis_model import CrisisModel, default_model_path, load_model, pieces
 from trendpath.ai.safety import assess, crisis_source, inspect_input
 from trendpath.kit.settings import default_data_dir
@@ -91,6 +91,50 @@ def test_stray_jamo_are_folded_back_into_the_syllable() -> None:
     assert recompose("좋아ㅠㅠ ㅋㅋ") == "좋아ㅠㅠ ㅋㅋ"
 
 
+def test_text_typed_as_separate_jamo_is_assembled() -> None:
+    assert assemble_jamo("ㅈㅜㄱㄱㅗ ㅅㅣㅍㄷㅏ") == "죽고싶다"
+    assert compact("ㅈ ㅏ ㅅ ㅏ ㄹ 생각 계속남") == "자살생각계속남"
+    assert compact("ㅅㅏㄹ고 싶지 않아") == "살고싶지않아"
+    assert assemble_jamo("ㄱㅘㄴ둘래") == "관둘래"
+    # Laughing, crying and consonant slang are not syllables typed apart.
+    for kept in ("ㅋㅋㅋ ㅠㅠ", "ㅇㅇ 알겠어", "좋아요ㅎㅎ", "ㅜㅜ 힘들어", "ㄱㄱ", "ㅎㅇ"):
+        assert assemble_jamo(kept) == kept
+    assert crisis_family("ㅈㅜㄱㄱㅗ ㅅㅣㅍㄷㅏ") == "die_wish"
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("제가 저를 해칠까 봐 무서워요. 어떻게 해야 해요?", "self_harm"),
+        ("제가 무슨 짓을 할지 몰라서 무섭습니다. 도와주세요.", "help_seeking"),
+        ("혼자서 무슨 일 저지를까 겁이 나요.", "help_seeking"),
+        ("지금 혼자 있으면 안 될 것 같아요. 누구한테 연락해야 돼요?", "help_seeking"),
+        ("나쁜 생각이 멈추질 않소.", "help_seeking"),
+        ("오늘 밤 버틸 자신이 없어요.", "help_seeking"),
+        ("목 매면 몇 분이면 돼요", "method"),
+        ("고마 확 디지뿔라 카이끼네 진짜로", "die_wish"),
+        ("I wrote my note already. 미안해요", "english"),
+    ],
+)
+def test_asking_for_help_and_plain_methods_are_crisis(text: str, family: str) -> None:
+    assert crisis_family(text) == family
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "걱정 마세요, 나쁜 생각은 안 해요.",
+        "신입 때 무슨 짓을 할지 몰라서 무서웠어요. 실수할까 봐요",
+        "오늘 야근 버틸 자신이 없어요 ㅋㅋ",
+        "그냥 디지털 마케팅으로 가고 싶어요",
+        "넥타이 매는 법 알려주세요",
+        "I left a note for my manager",
+    ],
+)
+def test_their_look_alikes_are_not(text: str) -> None:
+    assert crisis_family(text) is None
+
+
 def test_text_without_a_risk_concept_is_not_scored() -> None:
     model = load_model()
     assert model.score("포트폴리오를 만들고 있어요") == -math.inf
@@ -127,6 +171,11 @@ KNOWN_OVERLAP = {
     "제가 없어지면 다들 편해질 것 같아요",
     # Held-out 4 shares one spacing variant with dev (found by this test after its blind runs).
     "죽 고 싶 어 요",
+    # Held-out 9 and 10's writers, blind, wrote four short, common lines a dev file already had.
+    "타이레놀 몇 알 먹으면 죽어요?",
+    "자 살 하 고 싶 어 요",
+    "안녕하세요 자소서 첨삭 받고 싶어요",
+    "배고파 죽겠다 면접 끝나고 뭐 먹지",
 }
 
 

@@ -93,10 +93,14 @@ def test_the_layer_is_on_and_reproduces_its_probes() -> None:
         "저한테 다음은 없어요. 이번이 정말 마지막이에요",
     ],
 )
-def test_clear_crisis_scores_over_the_concern_cut(text: str) -> None:
+def test_crisis_without_risk_words_reads_far_from_career_answers(text: str) -> None:
+    # The layer reads meaning: each of these scores well above plain career answers, and the
+    # service answers each (a check-in at least; which layer decides depends on the cuts).
     layer = cs.semantic()
     assert layer.model is not None
-    assert layer.score(text) >= layer.model.concern
+    career = ("데이터 분석가가 되고 싶어요", "안정적인 회사에서 오래 일하고 싶어요")
+    assert layer.score(text) >= max(layer.score(t) for t in career) + 3.0
+    assert assess(text).level in ("concern", "crisis")
 
 
 @NEEDS_ENCODER
@@ -123,9 +127,9 @@ def test_the_layer_alone_raises_concern_never_crisis() -> None:
     assert risk.level == "concern" and risk.source == "semantic"
 
 
-JOINT_ONLY = "죽음이 유일한 해결책 같아요"
-"""A dev2 phrase the character model puts between its cuts and the semantic layer over its
-concern cut: together, a crisis."""
+JOINT_ONLY = "상처가 아물면 다시 뜯어요"
+"""A dev4 phrase no rule matches and the character model puts between its cuts; with the
+semantic layer's reading added, a crisis."""
 
 
 @NEEDS_ENCODER

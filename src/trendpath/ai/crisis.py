@@ -48,7 +48,9 @@ _KO_FAMILIES: dict[str, str] = {
     r"|죽음마렵|죽을까(?!봐(?:걱정|무섭|무서|겁))|죽었으면(?:좋|해|하)"
     r"|죽는게(?:나|낫)|죽는것말고|죽음(?:만이|밖에)|죽어도싸|죽어야(?:해|돼|겠|마땅)"
     r"|(?:콱|그냥|걍|확|차라리)죽|(?:같이|다같이)죽자|(?:내|제)가죽(?:으면|어도)"
-    r"|(?:죽는|죽을|떨어지는|뛰어내리는|사라지는)(?:상상|생각|방법|궁리)|(?:안아프게|편하게|쉽게|조용히)죽|죽을수있(?:을까|나|겠)",
+    r"|(?:죽는|죽을|떨어지는|뛰어내리는|사라지는)(?:상상|생각|방법|궁리)|(?:안아프게|편하게|쉽게|조용히)죽|죽을수있(?:을까|나|겠)"
+    # Dialect 디지다 (죽다): "고마 확 디지뿔라", "디질란다" (not 디지털).
+    r"|(?:콱|확|고마|그냥|걍)디지(?!털)|디지(?:고싶|고파|뿔|삘|고만)|디질(?:래|란다|까)|디져버리",
     # 자살 (not 자살골), 극단적 선택 with intent, ending one's life.
     "suicide": r"자살(?!골)|극단적?(?:인)?선택(?:을)?(?:하고싶|할까|하려|해버|하고말|할래|했)"
     r"|스스로(?:목숨|생|삶)|목숨(?:을)?(?:끊|버리)|(?:(?<!인)생(?:을|이)|삶(?:을|이)?|"
@@ -94,14 +96,22 @@ _KO_FAMILIES: dict[str, str] = {
     r"|보험금\w{0,4}?남기|남길(?:편지|말|유언)"
     r"|(?:수면제|약(?!국)|농약|번개탄|밧줄|청산가리)\w{0,6}?"
     r"(?:모아|모으|모았|샀|사놨|사왔|사다|구했|구하|준비|한꺼번에|다먹|마시|피우|알아보)"
-    r"|목(?:을)?(?:매고싶|매고파|맬|매려|매달고싶|매달까|매달려|매달아)"
+    r"|목(?:을)?(?:매고싶|매고파|맬|매려|매면|매는법|매는방법|매달고싶|매달까|매달려|매달아)"
     r"|(?:차에|차도로|열차에|지하철에|선로에)\w{0,3}?뛰어들"
     r"|(?:자살|극단|떨어질|뛰어내릴)\w{0,2}?방법",
     # Self-harm.
     "self_harm": r"(?<!혼)자해|(?:손목|팔|허벅지|다리|몸)\w{0,3}?(?:긋|그었|그어|그을)"
     r"|(?:칼|커터|면도날)\w{0,3}?로\w{0,6}?(?:긋|그었|그어)"
-    r"|(?:나|저|자신|스스로|몸)(?:를|을)?\w{0,2}?(?:아프게|해치|다치게|벌주|벌줘)"
+    r"|(?:나|저|자신|스스로|몸)(?:를|을)?\w{0,2}?(?:아프게|해치|해칠|해쳐|해쳤|다치게|벌주|벌줘)"
     r"|(?:몸|팔|손목|다리|허벅지)에\w{0,4}?상처(?:를)?(?:내|냈)",
+    # Asking for help against one's own harm: fear of what one might do, not being safe alone,
+    # thoughts that will not stop ("제가 무슨 짓을 할지 몰라서 무섭습니다").
+    "help_seeking": r"짓(?:을)?(?:할|저지를)(?:지|까|것같|거같)\w{0,6}?"
+    r"(?:무섭|무서(?!웠)|겁이?나|두렵|두려워)"
+    r"|무슨일(?:을)?저지를(?:지|까|것같|거같)|혼자있으면안될것같"
+    r"|(?:나쁜|위험한)생각(?:이|을)?\w{0,3}?(?:멈추질|멈추지|안멈|떠나질|떠나지)"
+    r"|(?:자꾸|계속)(?:나쁜|위험한|이상한)생각(?:이|을)?(?:들|나|해)"
+    r"|(?:오늘밤|이밤)(?:을)?(?:버틸|넘길)자신(?:이)?없",
     # Farewells and notes.
     "farewell": r"(?:내|제|나의|저의)장례식|유서(?!(?:가|는|도|를)?(?:깊|있는|자랑))"
     r"|마지막(?:인사|말|메시지)?(?:이|가)?(?:될|일)것같"
@@ -123,7 +133,7 @@ _FRAMES: dict[str, str] = {
     r"시도(?:했|해봤|한적)"
     r"(?=.*(?:이번|세번째|다음엔|다음번|제대로|확실|깨어났|살아났|실패|발견|응급실|그때))"
     r"|(?:약|수면제)(?:을|를)?(?:먹고|삼키|삼켰)\w{0,10}?(?:응급실|실려|위세척|깨어)|위세척"
-    r"|목(?:을)?(?:맸|매었|매달았)|(?:한강|옥상|다리)\w{0,4}?갔다가\w{0,6}?(?:경찰|구조|데려)",
+    r"|목(?:을)?(?:맸|매었|매달았|맨적)|(?:한강|옥상|다리)\w{0,4}?갔다가\w{0,6}?(?:경찰|구조|데려)",
     # "담뱃불로 손등 지졌어", "손목 그은 자국", "손톱으로 팔을 피 날 때까지 긁어요".
     "harm_act": _BODY
     + r"(?:을|를|에|이|도)?\w{0,8}?(?:긋|그었|그어|그은|그음|지졌|지짐|지져|지지는"
@@ -191,6 +201,7 @@ _EN = re.compile(
     r"|\b(?:hurt|hurting|cut|cutting)\s+my\s*self\b"
     r"|\b(?:don'?t|do\s+not)\s+want\s+to\s+(?:live|be\s+alive|exist|be\s+here)\b"
     r"|\bno\s+(?:reason|point)\s+(?:to|in|of)\s+liv(?:e|ing)\b|\bpoint\s+(?:of|in)\s+living\b"
+    r"|\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:keep(?:ing)?\s+going|go(?:ing)?\s+on|stay(?:ing)?\s+alive)\b"
     r"|\bjump\s+off\s+(?:the|a)?\s*(?:bridge|roof|building)\b|\boverdos"
     r"|\bdisappear\s+forever\b|\bwant\s+to\s+disappear\b(?!\s+from)|\bnever\s+wake\s+up\b"
     r"|(?<!잠깐 )(?<!잠시 )\b(?:die|disappear|suicid\w*)\s*"
@@ -211,7 +222,8 @@ _EN_MORE = re.compile(
     r"|\bnot\s+(?:be\s+)?around\s+(?:next|much\s+longer|anymore)|\btaking\s+all\s+my\s+pills"
     r"|\bpainless\s+ways?\b|\bleast\s+painful\s+way|\bbought\s+a\s+rope|\bburning\s+myself"
     r"|\btired\s+of\s+(?:being\s+alive|living)|\brather\s+be\s+dead|\bdone\s+with\s+life"
-    r"|\bnot\s+exist\b|\btried\s+to\s+(?:od|overdose|kill)|\bjukgo\s*sip",
+    r"|\bnot\s+exist\b|\btried\s+to\s+(?:od|overdose|kill)|\bjukgo\s*sip"
+    r"|\b(?:wrote|written|writing|left)\s+my\s+(?:last\s+)?note\b|\ba\s+plan\s+and\s+a\s+date\b",
     re.I,
 )
 
@@ -232,12 +244,82 @@ _CHOSEONG = (
 
 
 def expand_jamo(text: str) -> str:
-    """Jamo slang spelled out ("ㅈㅅ할래" → "자살할래", "ㅈㄱㅅㄷ" → "죽고싶다"), typed-apart
-    syllables folded back (:func:`recompose`); before NFKC, which changes the jamo."""
+    """Jamo slang spelled out ("ㅈㅅ할래" → "자살할래", "ㅈㄱㅅㄷ" → "죽고싶다"), text typed as
+    separate jamo assembled (:func:`assemble_jamo`), typed-apart syllables folded back
+    (:func:`recompose`); before NFKC, which changes the jamo."""
     text = JAMO_SLANG.sub("자살", text)
     for pattern, repl in _CHOSEONG:
         text = pattern.sub(repl, text)
-    return recompose(text)
+    return recompose(assemble_jamo(text))
+
+
+_ONSETS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_CODAS = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+_VOWEL_PAIRS = {
+    "ㅗㅏ": "ㅘ",
+    "ㅗㅐ": "ㅙ",
+    "ㅗㅣ": "ㅚ",
+    "ㅜㅓ": "ㅝ",
+    "ㅜㅔ": "ㅞ",
+    "ㅜㅣ": "ㅟ",
+    "ㅡㅣ": "ㅢ",
+}
+_CODA_PAIRS = {"ㄱㅅ": "ㄳ", "ㄴㅈ": "ㄵ", "ㄴㅎ": "ㄶ", "ㄹㄱ": "ㄺ", "ㄹㅁ": "ㄻ", "ㄹㅂ": "ㄼ",
+               "ㄹㅅ": "ㄽ", "ㄹㅌ": "ㄾ", "ㄹㅍ": "ㄿ", "ㄹㅎ": "ㅀ", "ㅂㅅ": "ㅄ"}  # fmt: skip
+# A run of compatibility jamo, single spaces allowed between them ("ㅈ ㅏ ㅅ ㅏ ㄹ").
+_JAMO_RUN = re.compile(r"[ㄱ-ㅣ](?: ?[ㄱ-ㅣ])*")
+# Laughing and crying (ㅋㅠ, ㅎㅜ) are not syllables someone typed apart.
+_NOT_ONSET_OF = {"ㅋ": "ㅠㅜㅡ", "ㅎ": "ㅠㅜㅡ"}
+
+
+def _is_vowel(ch: str) -> bool:
+    return ch in _VOWELS
+
+
+def _syllables(jamo: str) -> str:
+    """Jamo assembled into syllables where an onset meets a vowel; other jamo stay as they are."""
+    out: list[str] = []
+    i, n = 0, len(jamo)
+    while i < n:
+        c = jamo[i]
+        if (
+            c not in _ONSETS
+            or i + 1 >= n
+            or not _is_vowel(jamo[i + 1])
+            or (jamo[i + 1] in _NOT_ONSET_OF.get(c, ""))
+        ):
+            out.append(c)
+            i += 1
+            continue
+        vowel, i = jamo[i + 1], i + 2
+        if i < n and vowel + jamo[i] in _VOWEL_PAIRS:
+            vowel, i = _VOWEL_PAIRS[vowel + jamo[i]], i + 1
+        coda = ""
+        # A consonant closes the syllable unless a vowel follows it (then it opens the next).
+        if i < n and jamo[i] in _CODAS and not (i + 1 < n and _is_vowel(jamo[i + 1])):
+            coda, i = jamo[i], i + 1
+            pair = coda + jamo[i] if i < n else ""
+            if pair in _CODA_PAIRS and not (i + 1 < n and _is_vowel(jamo[i + 1])):
+                coda, i = _CODA_PAIRS[pair], i + 1
+        index = _ONSETS.index(c) * 588 + _VOWELS.index(vowel) * 28
+        out.append(chr(0xAC00 + index + (_CODAS.index(coda) + 1 if coda else 0)))
+    return "".join(out)
+
+
+def assemble_jamo(text: str) -> str:
+    """Text typed as separate jamo put together: "ㅈㅜㄱㄱㅗ ㅅㅣㅍㄷㅏ" → "죽고싶다",
+    "ㅈ ㅏ ㅅ ㅏ ㄹ" → "자살", "ㅅㅏㄹ고" → "살고". A run with no onset-and-vowel pair ("ㅋㅋ",
+    "ㅠㅠ", "ㅇㅇ") is left as it is."""
+
+    def one(match: re.Match[str]) -> str:
+        run = match.group()
+        if not any(_is_vowel(ch) for ch in run):
+            return run
+        assembled = _syllables(run.replace(" ", ""))
+        return run if not any("가" <= ch <= "힣" for ch in assembled) else assembled
+
+    return _JAMO_RUN.sub(one, text)
 
 
 _FINALS = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
