@@ -255,7 +255,6 @@ def expand_jamo(text: str) -> str:
 
 _ONSETS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
-_CODAS = "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
 _VOWEL_PAIRS = {
     "ㅗㅏ": "ㅘ",
     "ㅗㅐ": "ㅙ",
@@ -273,10 +272,6 @@ _JAMO_RUN = re.compile(r"[ㄱ-ㅣ](?: ?[ㄱ-ㅣ])*")
 _NOT_ONSET_OF = {"ㅋ": "ㅠㅜㅡ", "ㅎ": "ㅠㅜㅡ"}
 
 
-def _is_vowel(ch: str) -> bool:
-    return ch in _VOWELS
-
-
 def _syllables(jamo: str) -> str:
     """Jamo assembled into syllables where an onset meets a vowel; other jamo stay as they are."""
     out: list[str] = []
@@ -286,7 +281,7 @@ def _syllables(jamo: str) -> str:
         if (
             c not in _ONSETS
             or i + 1 >= n
-            or not _is_vowel(jamo[i + 1])
+            or jamo[i + 1] not in _VOWELS
             or (jamo[i + 1] in _NOT_ONSET_OF.get(c, ""))
         ):
             out.append(c)
@@ -297,13 +292,13 @@ def _syllables(jamo: str) -> str:
             vowel, i = _VOWEL_PAIRS[vowel + jamo[i]], i + 1
         coda = ""
         # A consonant closes the syllable unless a vowel follows it (then it opens the next).
-        if i < n and jamo[i] in _CODAS and not (i + 1 < n and _is_vowel(jamo[i + 1])):
+        if i < n and jamo[i] in _FINALS and not (i + 1 < n and jamo[i + 1] in _VOWELS):
             coda, i = jamo[i], i + 1
             pair = coda + jamo[i] if i < n else ""
-            if pair in _CODA_PAIRS and not (i + 1 < n and _is_vowel(jamo[i + 1])):
+            if pair in _CODA_PAIRS and not (i + 1 < n and jamo[i + 1] in _VOWELS):
                 coda, i = _CODA_PAIRS[pair], i + 1
         index = _ONSETS.index(c) * 588 + _VOWELS.index(vowel) * 28
-        out.append(chr(0xAC00 + index + (_CODAS.index(coda) + 1 if coda else 0)))
+        out.append(chr(0xAC00 + index + (_FINALS.index(coda) + 1 if coda else 0)))
     return "".join(out)
 
 
@@ -314,7 +309,7 @@ def assemble_jamo(text: str) -> str:
 
     def one(match: re.Match[str]) -> str:
         run = match.group()
-        if not any(_is_vowel(ch) for ch in run):
+        if not any(ch in _VOWELS for ch in run):
             return run
         assembled = _syllables(run.replace(" ", ""))
         return run if not any("가" <= ch <= "힣" for ch in assembled) else assembled
