@@ -384,6 +384,72 @@ def test_no_service_imports_the_launcher() -> None:
     assert offenders == []
 
 
+SERVE = """
+import asyncio, socket, sys, time
+from trendpath.cli import serve_asgi
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                print("starting", flush=True)
+                await asyncio.sleep(float(sys.argv[2]))  # a slow start-up, as a real service has
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", int(sys.argv[1])))
+serve_asgi(app, sock)
+time.sleep(0.3)  # the caller's clean-up; a late signal must not cut it short
+print("cleaned up", flush=True)
+"""
+
+
+@pytest.mark.parametrize("phase", ["serving", "starting"])
+def test_a_burst_of_stop_signals_stops_the_server_cleanly(phase: str) -> None:
+    # The supervisor and the user may both signal a worker; whenever the signals land (start-up,
+    # serving, the server's own shutdown), the process finishes its clean-up, exits 0 and
+    # prints no traceback.
+    port = free_port()
+    start_s = "3" if phase == "starting" else "0"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(port), start_s],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "starting"
+    if phase == "serving":
+        _wait_ok(port)
+    began = time.monotonic()
+    for _ in range(3):  # all within the server's own shutdown (its loop ticks every 0.1 s)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+    assert "cleaned up" in out
+    assert time.monotonic() - began < 15, "it stops within its graceful shutdown"
+
+
+def _wait_ok(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise AssertionError("the server did not answer")
+
+
 FREEZE = """
 import gc, json
 from trendpath.kit.workers import freeze_heap

@@ -86,38 +86,43 @@ def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return socks
 
 
-class _Stop(Exception):
-    pass
-
-
-def _raise_stop(signum: int, _frame: object) -> None:
-    raise _Stop(signum)
-
-
 def serve_asgi(
     asgi: object, sock: socket.socket, share: int | None = None, index: int = 0, of: int = 1
 ) -> None:
     """Run uvicorn on an already bound socket until SIGINT/SIGTERM, then return normally.
 
-    uvicorn re-raises the stop signal after its graceful shutdown; with the default handlers that
-    would kill the process before our clean-up (closing the pool, stopping the embedded server).
-    ``share``: the descriptor of the workers' connection counts (worker ``index`` of ``of``): a
-    worker holding more than its share of connections closes some (kit.workers.ShedWhenCrowded).
+    The stop signals only *ask* the server to exit (``should_exit``), as uvicorn's own handlers
+    do; they never raise. A signal lands wherever the main thread happens to be: an exception
+    raised inside an asyncio callback is logged as a traceback and swallowed (the worker would
+    not stop), and one raised during the clean-up after a first stop escapes it. uvicorn
+    re-sends the signals it caught after its graceful shutdown; with the default handlers that
+    would kill the process before our clean-up (closing the pool, stopping the embedded server),
+    here they find the server already stopping. ``share``: the descriptor of the workers'
+    connection counts (worker ``index`` of ``of``): a worker holding more than its share of
+    connections closes some (kit.workers.ShedWhenCrowded).
     """
     import uvicorn
 
     from trendpath.kit.workers import ConnectionShare, ShedWhenCrowded, freeze_heap
 
-    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    servers: list[uvicorn.Server] = []  # the one server, once built (the handler reads it)
+
+    def ask_stop(_signum: int, _frame: object) -> None:
+        for server in servers:
+            server.should_exit = True
+        if not servers:
+            stop_asked.append(True)
+
+    stop_asked: list[bool] = []
+    previous = {s: signal.signal(s, ask_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     counts = ConnectionShare(share, of) if share is not None else None
-    server: uvicorn.Server  # built below, from a config that holds the wrapped app
     app = asgi
     if counts is not None:
         app = ShedWhenCrowded(
             asgi,  # type: ignore[arg-type]
             counts,
             index,
-            lambda: len(server.server_state.connections),
+            lambda: len(servers[0].server_state.connections) if servers else 0,
         )
     freeze_heap()  # start-up objects out of every later full collection (tail latency)
 
@@ -130,10 +135,9 @@ def serve_asgi(
         lifespan="on",
     )
     try:
-        server = uvicorn.Server(config)
-        server.run(sockets=[sock])
-    except _Stop:
-        pass
+        servers.append(uvicorn.Server(config))
+        if not stop_asked:  # a signal before the server existed: nothing to serve
+            servers[0].run(sockets=[sock])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -230,6 +230,7 @@ class Supervisor:
         self.database_url = database_url
         self.workers: list[_Worker] = []
         self._stopping = False
+        self._signalled: set[int] = set()
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
         fd = self.fds[index % len(self.fds)]
@@ -257,10 +258,13 @@ class Supervisor:
         self.workers = [_Worker(i, self._spawn(i)) for i in range(self.count)]
 
     def stop(self, *_: object) -> None:
-        """Ask every worker to finish its requests and exit (SIGTERM)."""
+        """Ask every worker to finish its requests and exit (SIGTERM), once per worker process:
+        a stop signal and the clean-up both call this, and a worker's second SIGTERM would
+        only land in the middle of its own shutdown."""
         self._stopping = True
         for w in self.workers:
-            if w.proc.poll() is None:
+            if w.proc.poll() is None and w.proc.pid not in self._signalled:
+                self._signalled.add(w.proc.pid)
                 w.proc.send_signal(signal.SIGTERM)
 
     def _restart(self, w: _Worker) -> bool:
