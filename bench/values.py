@@ -18,7 +18,9 @@ the second round, in a third voice) — both held out until the third round, whi
 C (60, written blind by another contributor before the third round; tuned on in the fourth), D
 (60, written blind before the fourth round; measured twice as held-out) and E (60, written blind
 after the first polarity model was chosen; measured once as held-out) — both read and tuned on
-in the fifth round —, and held-out F (60, written blind before the fifth round; measured once).
+in the fifth round —, F, G and H (60 each, written blind; measured as held-out, then read and
+tuned on in the sixth round) and held-out I and J (60 each, written blind before the sixth round;
+the targets are read on them).
 Two offline rows: the served extractor (lexicon + the learned polarity check) and the lexicon
 alone. ``--sets dev`` runs only the sets the lexicon is tuned on (:data:`TUNED`) and
 ``--explain`` prints each of their misses with its scores (for tuning; F is never explained).
@@ -67,11 +69,13 @@ SETS = {
     "rejections C (tuned on)": EVAL / "value_rejections_heldout_c.yaml",
     "rejections D (tuned on)": EVAL / "value_rejections_heldout_d.yaml",
     "rejections E (tuned on)": EVAL / "value_rejections_heldout_e.yaml",
-    "rejections held-out F": EVAL / "value_rejections_heldout_f.yaml",
-    "rejections held-out G": EVAL / "value_rejections_heldout_g.yaml",
-    "rejections held-out H": EVAL / "value_rejections_heldout_h.yaml",
+    "rejections F (tuned on)": EVAL / "value_rejections_heldout_f.yaml",
+    "rejections G (tuned on)": EVAL / "value_rejections_heldout_g.yaml",
+    "rejections H (tuned on)": EVAL / "value_rejections_heldout_h.yaml",
+    "rejections held-out I": EVAL / "value_rejections_heldout_i.yaml",
+    "rejections held-out J": EVAL / "value_rejections_heldout_j.yaml",
 }
-HELD_OUT = ("rejections held-out F", "rejections held-out G", "rejections held-out H")
+HELD_OUT = ("rejections held-out I", "rejections held-out J")
 """The blind sets never tuned on (a combined row); the targets are read on H, the only one
 written after the shipped polarity settings were chosen."""
 TUNED = (
@@ -82,6 +86,9 @@ TUNED = (
     "rejections C (tuned on)",
     "rejections D (tuned on)",
     "rejections E (tuned on)",
+    "rejections F (tuned on)",
+    "rejections G (tuned on)",
+    "rejections H (tuned on)",
 )
 """The sets the lexicon is tuned on: ``--sets dev`` runs these, ``--explain`` explains them."""
 HELD_OUT_C = (
@@ -100,6 +107,13 @@ HELD_OUT_E = (
 )
 """Held-out E's only look as held-out: the first polarity model (C 30, threshold 0.3, any
 negative word keeps the lexicon's reading)."""
+
+
+HELD_OUT_IJ_BEFORE = (
+    "I 0.967 / 0.917 / 0.883 / 0.850, J 0.900 / 0.750 / 0.833 / 0.833 (lexicon alone: I 0.933 "
+    "/ 0.883 / 0.783 / 0.767, J 0.883 / 0.733 / 0.733 / 0.733)"
+)
+"""Held-out I and J's first look, with the fifth round's extractor (before F, G and H were read)."""
 
 
 @dataclass
@@ -258,17 +272,14 @@ def _llm_extractor(backend: LLMBackend) -> Callable[[list[Turn]], ValueScores]:
 # ----------------------------------------------------------------------------- polarity
 POLARITY_SETS = (*TUNED, "v1 held-out")
 """The sets the polarity model learns from (weak labels) and is cross-validated over, one set
-out at a time; held-out F is never among them."""
+out at a time; the held-out sets (:data:`HELD_OUT`) are never among them."""
 POLARITY_GRID = tuple(
-    (c, t, g, d, w)
-    for w in (1.0, 0.5)
-    for d in ("down", "both")
-    for g in ("negative-words", "threat-cues")
-    for c in (3.0, 10.0, 30.0)
-    for t in (0.2, 0.3, 0.4)
+    (c, t, "threat-cues", "both", 0.5) for c in (3.0, 10.0, 30.0) for t in (0.2, 0.3, 0.4)
 )
-"""(C, threshold, guard, direction, weight) the cross-validation compares, fixed before it ran."""
-POLARITY_FOLD = "rejections E (tuned on)"
+"""(C, threshold, guard, direction, weight) the cross-validation compares, fixed before it ran.
+The sixth round (F, G and H joined the training sets) re-chose C and the threshold only; the
+guard, direction and weight are the fifth round's choice over a 72-point grid (docs/ai.md)."""
+POLARITY_FOLD = "rejections H (tuned on)"
 """The fold shown on its own: the newest set, the one the lexicon was tuned on least."""
 POLARITY_C = 30.0
 POLARITY_THRESHOLD = 0.3
@@ -336,7 +347,7 @@ def polarity_cv() -> tuple[float, float, str, str, float]:
         d = results[key][POLARITY_FOLD]
         rows.append([label, *m, statistics.mean(m), *d])
     headers = ["polarity model", "pairwise", "top-1", "rejected < 0.5", "bottom-1", "mean"]
-    headers += ["E: pairwise", "E: top-1", "E: rejected", "E: bottom-1"]
+    headers += ["H: pairwise", "H: top-1", "H: rejected", "H: bottom-1"]
     body = table(headers, rows)
     print(body)
     n = sum(len(v) for v in found.values())
@@ -345,14 +356,16 @@ def polarity_cv() -> tuple[float, float, str, str, float]:
         f"\n\nLeave one labelled set out ({len(POLARITY_SETS)} sets, {n} weakly labelled "
         f"sentences, {rejections} of them rejections): the polarity model is trained on the "
         "other sets and the served extractor (lexicon + polarity) scored on the one left out; "
-        "columns 2–6 are means over the folds, the last four the fold that leaves out D, the "
-        "only set the lexicon was never tuned on (so the only fold where the lexicon's own "
-        "errors are out of sample). The grid was fixed before the run; the shipped model "
+        "columns 2–6 are means over the folds, the last four the fold that leaves out H, the "
+        "newest set (the lexicon was tuned on it least, so its own errors there are closest to "
+        "out of sample). The grid was fixed before the run (this round re-chose C and the "
+        "threshold; guard, turns and weight are the fifth round's 72-point choice); the "
+        "shipped model "
         "(`data/values/polarity.json`, `--train-polarity`) is the best mean, trained on all "
         "these sets. Guard: when the lexicon's reading stands (`negative-words`: any negative "
         "word; `threat-cues`: a threat cue, a worry word or a double negation); turns: `down` "
         "turns only rises read as rejections, `both` also falls read as wishes; weight: how much "
-        "of its amount a turned sentence keeps. Held-out F, G and H are never part of this."
+        "of its amount a turned sentence keeps. Held-out I and J are never part of this."
     )
     write_section("values-polarity-cv", "Value polarity model: cross-validation", body + note)
     return best
@@ -421,7 +434,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.sets == "all":
             both = [c for held in HELD_OUT for c in load_labelled(SETS[held])]
             r = evaluate(both, extract)
-            rows.append([name, "held-out F + G + H", *(r[k] for k in keys), r["fallbacks"], "—"])
+            rows.append([name, "held-out I + J", *(r[k] for k in keys), r["fallbacks"], "—"])
     headers = ["backend", "set", "n", "pairwise", "top-1", "rejected < 0.5", "bottom-1"]
     headers += ["mean ms", "p95 ms", "fallbacks", "misses (pairwise or rejected)"]
     body = table(headers, rows)
@@ -463,10 +476,26 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         "0.833 / 0.692 / 0.700 / 0.650 for the lexicon alone; top-1 fell on G. A last "
         "cross-validation then added half weight for turned sentences and let the model turn "
         "falls into wishes too (its mean 0.912 against 0.910); F and G rows above are second "
-        "looks at that model. Held-out H (60) was written blind by a fourth contributor after "
-        "that choice, copied in unread and measured once: the targets are read on H. All sets "
-        "were written by trendpath's contributors: read held-out figures as optimistic (see "
-        "docs/ai.md). Before "
+        "looks at that model. H (60) was written blind by a fourth contributor after that "
+        "choice and measured once as held-out: 0.917 / 0.867 / 0.717 / 0.700 (lexicon alone "
+        "0.867 / 0.833 / 0.533 / 0.533). The sixth round then read F, G and H and tuned on them: "
+        'a rule that a sentence naming nothing, opening by pointing back ("이런 건", "저는 '
+        '그게") and read as a rejection by the polarity model dismisses what the sentence '
+        'before it named, unless it singles it out ("그거면 돼요", "그게 전부예요"), and '
+        "the polarity model retrained on all fourteen sets (C and threshold re-chosen by "
+        "cross-validation: unchanged). Held-out I and J (60 each) were written blind by two "
+        "more contributors (different voices: 20s–40s office, IT, care and public-sector "
+        "workers; 40s–70s and teens, trades, farms, dialects) before that round, copied in "
+        f"unread and measured once before it: {HELD_OUT_IJ_BEFORE}. Their second look, with "
+        "the sixth round's extractor: I 0.967 / 0.917 / 0.883 / 0.850, J 0.917 / 0.750 / 0.883 "
+        '/ 0.867. A unit test then failed (the retrained model turned "쉬는 날이 없어요" into '
+        "a rejection of work-life balance), and a guard was added (a sentence that says "
+        "something is missing keeps the lexicon's reading); the rows above are a third look "
+        "with it: it costs 0.025 of rejected < 0.5 on I + J, and 0.006 of the four metrics' "
+        "mean in leave-one-set-out cross-validation (0.888 against 0.894); it was kept for what "
+        "the person plainly says. The targets are read on I + J. All sets were written "
+        "by trendpath's contributors: read held-out figures as optimistic (see docs/ai.md). "
+        "Before "
         "issue 16 the offline extractor scored 0.773 / 0.614 / 0.409 / 0.386 on A and 0.675 / "
         "0.575 / 0.425 / 0.425 on B. LLM rows "
         "appear when `TRENDPATH_BENCH_LLM_URL`/`_MODEL` or `TRENDPATH_BENCH_LLM_PATH` is set; "
@@ -478,9 +507,9 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
     targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
     goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
     goals += (("bottom-1", 6, 0.85),)
-    r = rows_by[(SERVED, "rejections held-out H")]
+    r = rows_by[(SERVED, "held-out I + J")]
     targets += [
-        Target(f"{metric}, rejections held-out H", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
+        Target(f"{metric}, held-out I + J", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
         for metric, col, goal in goals
     ]
     targets.append(

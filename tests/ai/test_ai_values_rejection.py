@@ -167,3 +167,35 @@ def test_a_worry_attached_to_one_cue_is_that_cues() -> None:
 def test_idioms_that_look_negative() -> None:
     assert score("배울 게 끝이 없어서 좋아요", "self_development") > 0.6
     assert score("전혀 다른 분야에 도전해 보고 싶어요", "change_orientation") > 0.6
+
+
+@pytest.mark.parametrize(
+    ("named", "dismissal", "axis"),
+    [
+        ("남을 돕는 일이요.", "근데 저는 솔직히 그런 건 잘 안 와닿아요.", "social_contribution"),
+        ("목표 달성, 실적 1등.", "그런 건 이제 질렸어요.", "achievement"),
+    ],
+)
+def test_a_sentence_pointing_back_can_dismiss_what_was_just_named(
+    named: str, dismissal: str, axis: str
+) -> None:
+    # The value was named to be set aside: on its own the first sentence reads as a wish.
+    assert score(named, axis) > 0.5
+    assert said(f"{named} {dismissal}").axes[axis].score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("named", "singling", "axis"),
+    [
+        ("주말에 연락 안 오는 곳이요.", "그거면 돼요.", "work_life_balance"),
+        ("수입이죠 뭐.", "솔직히 이 일 하는 이유가 그거예요.", "economic_reward"),
+        ("누구 간섭 없이 제 방식대로 하는 거요.", "그거 하나면 돼요.", "autonomy"),
+        (
+            "계약 끊길 걱정 없이 오래 다닐 수 있다는 거요.",
+            "그게 저한테는 제일 커요.",
+            "job_security",
+        ),
+    ],
+)
+def test_pointing_back_to_single_a_value_out_keeps_it(named: str, singling: str, axis: str) -> None:
+    assert said(f"{named} {singling}").axes[axis].score > 0.5

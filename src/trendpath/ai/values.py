@@ -47,6 +47,7 @@ from trendpath.ai.values_lexicon import (
 from trendpath.ai.values_polarity import (
     PolarityModel,
     answer_probe,
+    dismisses_previous,
     load_polarity,
     read_sentence,
 )
@@ -203,14 +204,22 @@ def _turn_moves(
     weight = config.correction_weight if turn.stage == config.summary_stage else 1.0
     retraction = lex.phrases["retraction_phrases"]
     previous = 0  # where the moves of the previous sentence start
+    adjacent = False  # whether the sentence just before this one moved anything
     for sentence in sentences(text):
         if retraction is not None and retraction.search(sentence.text):
             del moves[previous:]
             continue
         deltas = read_sentence(sentence, lex, frame, weight, polarity)
+        moved_before, adjacent = adjacent, bool(deltas)
         if deltas:
             previous = len(moves)
             moves.extend(deltas)
+            continue
+        if moved_before and dismisses_previous(sentence, lex, polarity):
+            # "세상을 바꾸겠다, 누굴 돕겠다. 이런 건 제 동기가 아니라서…": named to be set aside.
+            moves[previous:] = [
+                AxisDelta(m.axis, -abs(m.delta), m.sentence) for m in moves[previous:]
+            ]
             continue
         if says_enough(sentence, lex) and previous < len(moves):
             # "명예는 누릴 만큼 누렸습니다. 그걸로 족합니다.": a ceiling on what was just named.

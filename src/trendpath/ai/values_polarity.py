@@ -53,6 +53,7 @@ from trendpath.ai.values_lexicon import (
     negative_words,
     probe_answer,
 )
+from trendpath.ai.values_reading import search
 
 FORMAT = "trendpath-values-polarity/1"
 
@@ -168,6 +169,8 @@ def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-
         return has_negator(sentence, lex)
     if negative_words(sentence, lex) >= 2:
         return True  # negations the lexicon counted by parity ("싫지 않아요", "양보 못 해요")
+    if any(m.form == "없" and m.tag.startswith("VA") for m in sentence.morphs):
+        return True  # a complaint that something is missing ("쉬는 날이 없어요") wants it
     clauses = split_clauses(sentence, lex)
     return any(
         hit.cue.axis == axis and hit.weight < 0 for c in clauses for hit in find_cues(c, lex)
@@ -197,6 +200,25 @@ def answer_probe(sentence: Sentence, lex: Lexicon, model: PolarityModel | None =
     if p > 1.0 - model.threshold:
         return 1.0
     return 0.0
+
+
+def dismisses_previous(sentence: Sentence, lex: Lexicon, model: PolarityModel | None) -> bool:
+    """Whether a sentence that names no value dismisses what the sentence before it named.
+
+    It must open by pointing back ("그게", "솔직히 이런 건", "저는 아니에요":
+    ``dismissal_phrases``), not single the thing out ("그거면 돼요", "그게 전부예요":
+    ``singling_phrases``), hedge nothing, and read as a rejection to the model: "세상을
+    바꾸겠다, 누굴 돕겠다. 이런 건 제 동기가 아니라서…" — the first sentence quoted a value
+    to set it aside, it did not endorse it.
+    """
+    text = sentence.text
+    if model is None or not search(lex.phrases["dismissal_phrases"], text):
+        return False
+    if search(lex.phrases["singling_phrases"], text):
+        return False  # "그거면 돼요", "그게 전부예요": it singles the thing out
+    if any(is_in(m, lex.words["hedges"]) for m in sentence.morphs):
+        return False
+    return model.endorse(sentence) < model.threshold
 
 
 # ----------------------------------------------------------------------------- training
