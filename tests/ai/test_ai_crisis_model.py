@@ -176,6 +176,9 @@ KNOWN_OVERLAP = {
     "자 살 하 고 싶 어 요",
     "안녕하세요 자소서 첨삭 받고 싶어요",
     "배고파 죽겠다 면접 끝나고 뭐 먹지",
+    # Held-out 11 and 12's writers, blind, wrote three more that dev files already had.
+    "번개탄 피우면 몇 시간 걸려요? 안 아픈가요",
+    "죽이 되든 밥이 되든 일단 지원해 보려고요",
 }
 
 
@@ -186,3 +189,48 @@ def test_training_reads_dev_files_only() -> None:
         split, phrases = ct.load_phrases(path)
         if split != "dev":
             assert not (dev_texts & {p.text for p in phrases}) - KNOWN_OVERLAP, name
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("어제 밤에 죽기로 결심했어요", "decided"),
+        ("비상계단 창문 끝까지 열리는지 봐 뒀어요", "high_check"),
+        ("엄마 진통제 남은 거 챙겨 뒀어요. 저한테 쓰려고", "kept_means"),
+        ("튼튼한 끈 샀어요. 방 문고리에 걸 수 있는 걸로", "kept_means"),
+        ("출근 버스 타면서 사고나 났으면 했어요", "wished_end"),
+        ("검사 결과 차라리 나쁘게 나왔으면 좋겠어요", "wished_end"),
+        ("이번 생 로그아웃 하고 싶다 진짜", "software_end"),
+        ("트럭 오면 반대 차선으로 핸들 꺾어버릴까 싶어요", "traffic"),
+        ("끊었던 상담 그만두고 다시 면도날 찾게 돼요", "relapse"),
+        ("작년 시도 이후로 괜찮았는데 또 계획을 세웠어요", "relapse"),
+        ("손목 세로로 그으면 더 확실해요?", "lethality"),
+        ("이 세상 소풍 이만 마치려고요", "euphemism"),
+        ("주꼬시퍼 진짜로", "die_wish"),
+    ],
+)
+def test_plans_checks_and_old_euphemisms_are_crisis(text: str, family: str) -> None:
+    assert crisis_family(text) == family
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "죽기 살기로 공부해서 붙었어요",
+        "집 보러 가서 창문 열리는지 확인했어요",
+        "옥상 정원 출입카드 발급받았어요",
+        "줄넘기 줄 문고리에 걸어 두었어요",
+        "비행기 타고 가는데 추락했으면 어쩌지 무서워요",
+        "결과 나쁘게 나왔으면 재시험 봐야 해요",
+        "게임 캐릭터 리롤하러 감",
+        "커터칼 찾고 있어요 택배 뜯어야 해서",
+        "중앙선 침범한 차 때문에 사고 날 뻔했어요",
+        "손목 보호대 어느 쪽이 좋아요?",
+        "약사 국시 공부 중인데 과다복용 증상은 며칠 만에 나타나요?",
+        "소풍 끝내고 집에 가는 길이에요",
+        "귀농해서 흙 만지며 살고 싶어요",
+        "주꾸미 먹고 싶다",
+    ],
+)
+def test_their_look_alikes_stay_quiet(text: str) -> None:
+    assert crisis_family(text) is None
