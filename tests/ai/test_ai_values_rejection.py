@@ -199,3 +199,28 @@ def test_a_sentence_pointing_back_can_dismiss_what_was_just_named(
 )
 def test_pointing_back_to_single_a_value_out_keeps_it(named: str, singling: str, axis: str) -> None:
     assert said(f"{named} {singling}").axes[axis].score > 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "axis"),
+    [
+        ("쉰일곱에 무슨 공부를 또 합니꺼", "self_development"),
+        ("3년 공부했으면 됐지 또 뭘 배워요", "self_development"),
+        ("쉬는 게 뭔데요 ㅋㅋ", "work_life_balance"),
+        ("이 나이에 무슨 승진을 더 하겠습니까", "social_recognition"),
+    ],
+)
+def test_rhetorical_questions_dismiss_what_they_name(text: str, axis: str) -> None:
+    assert score(text, axis) < 0.5
+
+
+def test_real_questions_and_what_is_wanted_stay() -> None:
+    assert score("무슨 일을 해도 배우는 게 제일 중요해요", "self_development") > 0.7
+    assert score("뭘 더 배워야 하나요? 데이터 분석 배우고 싶어요", "self_development") > 0.6
+
+
+def test_a_reason_clause_keeps_its_own_reading() -> None:
+    # "-니까" ends a clause: what is accepted in it does not reach the wish after it.
+    result = said("적게 벌어도 되니까 새로운 걸 하고 싶었어요")
+    assert result.axes["economic_reward"].score < 0.5
+    assert result.axes["change_orientation"].score > 0.6
