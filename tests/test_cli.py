@@ -427,7 +427,7 @@ def test_a_burst_of_stop_signals_stops_the_server_cleanly(phase: str) -> None:
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "starting"
     if phase == "serving":
-        _wait_ok(port)
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)  # the test app answers every path
     began = time.monotonic()
     for _ in range(3):  # all within the server's own shutdown (its loop ticks every 0.1 s)
         proc.send_signal(signal.SIGTERM)
@@ -437,17 +437,6 @@ def test_a_burst_of_stop_signals_stops_the_server_cleanly(phase: str) -> None:
     assert "Traceback" not in err, err[-2000:]
     assert "cleaned up" in out
     assert time.monotonic() - began < 15, "it stops within its graceful shutdown"
-
-
-def _wait_ok(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise AssertionError("the server did not answer")
 
 
 FREEZE = """

@@ -105,15 +105,16 @@ def serve_asgi(
 
     from trendpath.kit.workers import ConnectionShare, ShedWhenCrowded, freeze_heap
 
-    servers: list[uvicorn.Server] = []  # the one server, once built (the handler reads it)
+    server: uvicorn.Server | None = None  # built below; the handler and the shedder read it
+    stop_early = False  # a signal came before the server existed: nothing to serve
 
     def ask_stop(_signum: int, _frame: object) -> None:
-        for server in servers:
+        nonlocal stop_early
+        if server is None:
+            stop_early = True
+        else:
             server.should_exit = True
-        if not servers:
-            stop_asked.append(True)
 
-    stop_asked: list[bool] = []
     previous = {s: signal.signal(s, ask_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     counts = ConnectionShare(share, of) if share is not None else None
     app = asgi
@@ -122,7 +123,7 @@ def serve_asgi(
             asgi,  # type: ignore[arg-type]
             counts,
             index,
-            lambda: len(servers[0].server_state.connections) if servers else 0,
+            lambda: len(server.server_state.connections) if server is not None else 0,
         )
     freeze_heap()  # start-up objects out of every later full collection (tail latency)
 
@@ -135,9 +136,9 @@ def serve_asgi(
         lifespan="on",
     )
     try:
-        servers.append(uvicorn.Server(config))
-        if not stop_asked:  # a signal before the server existed: nothing to serve
-            servers[0].run(sockets=[sock])
+        server = uvicorn.Server(config)
+        if not stop_early:
+            server.run(sockets=[sock])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
