@@ -424,7 +424,7 @@ def test_analyse_sentence_default_weight_is_one() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "돈이 그렇게 중요해?",  # a question mark
+        "돈이 중요해?",  # a question mark
         "돈이 중요하나요.",  # -나요
         "돈 때문에 이직할까요.",  # -ㄹ까요
         "돈 때문에 이직하는 게 맞을까요.",  # -을까요
@@ -436,10 +436,19 @@ def test_a_question_weighs_less(text: str) -> None:
 
 
 def test_a_question_mark_before_trailing_space_still_asks() -> None:
-    s = sent("돈이 그렇게 중요해?")
+    s = sent("돈이 중요해?")
     spaced = Sentence(s.text + "  ", s.morphs)
     (delta,) = analyse_sentence(spaced, LEX)
     assert delta.delta == pytest.approx(MONEY * F["question_factor"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["돈이 그렇게 중요해?", "근데 연봉이 뭐 그렇게 중요한가요?", "여가라는 게 꼭 있어야 돼요?"],
+)
+def test_a_rhetorical_question_dismisses_what_it_names(text: str) -> None:
+    (delta,) = analyse_sentence(sent(text), LEX)
+    assert delta.delta < 0
 
 
 def test_a_statement_is_not_a_question() -> None:

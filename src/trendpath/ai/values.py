@@ -43,6 +43,7 @@ from trendpath.ai.values_lexicon import (
     has_negator,
     load_lexicon,
     says_enough,
+    unquoted,
 )
 from trendpath.ai.values_polarity import (
     PolarityModel,
@@ -203,14 +204,21 @@ def _turn_moves(
     text, _ = strip_injection(turn.text[:MAX_TURN_CHARS])
     weight = config.correction_weight if turn.stage == config.summary_stage else 1.0
     retraction = lex.phrases["retraction_phrases"]
+    reversal = lex.phrases["reversal_phrases"]
     previous = 0  # where the moves of the previous sentence start
     adjacent = False  # whether the sentence just before this one moved anything
-    for sentence in sentences(text):
-        if retraction is not None and retraction.search(sentence.text):
+    for said in sentences(text):
+        if retraction is not None and retraction.search(said.text):
             del moves[previous:]
             continue
-        deltas = read_sentence(sentence, lex, frame, weight, polarity)
+        sentence = unquoted(said, lex)  # "팀장이 맨날 '목표 달성하자!' 했는데": their words
+        deltas = [
+            AxisDelta(d.axis, d.delta, said.text)
+            for d in read_sentence(sentence, lex, frame, weight, polarity)
+        ]
         moved_before, adjacent = adjacent, bool(deltas)
+        if deltas and reversal is not None and reversal.search(sentence.text):
+            _concede(moves, deltas, lex.factors["override_keep"])
         if deltas:
             previous = len(moves)
             moves.extend(deltas)
@@ -220,6 +228,9 @@ def _turn_moves(
             moves[previous:] = [
                 AxisDelta(m.axis, -abs(m.delta), m.sentence) for m in moves[previous:]
             ]
+            if reversal is not None and reversal.search(said.text):
+                # "봉사 좋죠. 의미 있는 일이에요. 근데 저한테는 별로예요.": the whole concession
+                _concede(moves, moves[previous:], lex.factors["override_keep"])
             continue
         if says_enough(sentence, lex) and previous < len(moves):
             # "명예는 누릴 만큼 누렸습니다. 그걸로 족합니다.": a ceiling on what was just named.
@@ -229,15 +240,26 @@ def _turn_moves(
             continue
         answer = answer_probe(sentence, lex, polarity) if probe else 0.0
         if probe and answer:
-            moves.append(AxisDelta(probe, answer * weight, sentence.text))
+            moves.append(AxisDelta(probe, answer * weight, said.text))
         elif not has_negator(sentence, lex) and len(sentence.text.strip()) >= 6:
             quiet.append(sentence)
     if turn.choice is not None:
         c = turn.choice
-        said = turn.text.strip() or c.label
-        moves.extend(AxisDelta(a, config.choice_chosen * c.strength, said) for a in c.chosen)
-        moves.extend(AxisDelta(a, -config.choice_rejected * c.strength, said) for a in c.rejected)
+        label = turn.text.strip() or c.label
+        moves.extend(AxisDelta(a, config.choice_chosen * c.strength, label) for a in c.chosen)
+        moves.extend(AxisDelta(a, -config.choice_rejected * c.strength, label) for a in c.rejected)
     return moves
+
+
+def _concede(moves: list[AxisDelta], deltas: Sequence[AxisDelta], keep: float) -> None:
+    """A turn's earlier moves that a "근데 …" sentence contradicts were a concession: they keep
+    only ``keep`` of their weight."""
+    said: dict[str, float] = {}
+    for d in deltas:
+        said[d.axis] = said.get(d.axis, 0.0) + d.delta
+    for n, m in enumerate(moves):
+        if m.delta * said.get(m.axis, 0.0) < 0:
+            moves[n] = AxisDelta(m.axis, m.delta * keep, m.sentence)
 
 
 def _overrides(turn: Turn, lex: Lexicon, config: ExtractorConfig) -> bool:

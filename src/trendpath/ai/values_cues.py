@@ -71,6 +71,24 @@ def _phrase_seq(phrase: str) -> tuple[str, ...]:
     return tuple(key_of(m) for m in morphemes(phrase) if m.tag in _MATCH_TAGS)
 
 
+_CARRIERS = ("{}이 좋아요", "{}은 중요해요", "{}도 있어요")
+"""Sentences a one-word phrase is also analysed in: Kiwi reads some nouns differently alone
+("보탬" alone is 보태+ㅁ, but "보탬은 중요해요" has the noun 보탬)."""
+
+
+def _phrase_seqs(phrase: str) -> list[tuple[str, ...]]:
+    """The phrase's morpheme sequence alone and, for a one-word phrase that Kiwi reads as a
+    noun in some carrier sentence but not alone, the noun itself."""
+    seqs = [_phrase_seq(phrase)]
+    if " " in phrase or seqs[0] == (phrase.lower(),):
+        return seqs
+    for carrier in _CARRIERS:
+        first = morphemes(carrier.format(phrase))[0]
+        if first.form == phrase and first.tag == "NNG":
+            return [*seqs, (phrase,)]
+    return seqs
+
+
 def _compile(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
 
@@ -87,13 +105,14 @@ def _load_cues(axes: dict[str, Any]) -> tuple[dict[str, tuple[CueGroup, ...]], t
                 pattern = re.compile(phrase[3:], re.I)
                 regex.append(Cue(axis, (), float(weight), pattern, complaint))
                 continue
-            seq = _phrase_seq(phrase)
-            if not seq:
+            seqs = [seq for seq in _phrase_seqs(phrase) if seq]
+            if not seqs:
                 raise ValueError(f"lexicon cue {phrase!r} ({axis}) has no content morphemes")
-            cues = groups.setdefault(seq, {})
-            # Two spellings of one phrase on one axis ("도전"/"도전하다"): keep the stronger.
-            if axis not in cues or abs(weight) > abs(cues[axis].weight):
-                cues[axis] = Cue(axis, seq, float(weight), complaint=complaint)
+            for seq in seqs:
+                cues = groups.setdefault(seq, {})
+                # Two spellings of one phrase on one axis ("도전"/"도전하다"): keep the stronger.
+                if axis not in cues or abs(weight) > abs(cues[axis].weight):
+                    cues[axis] = Cue(axis, seq, float(weight), complaint=complaint)
     by_first: dict[str, list[CueGroup]] = {}
     for seq, cues in groups.items():
         by_first.setdefault(seq[0], []).append((seq, tuple(cues.values())))

@@ -23,12 +23,14 @@ on which cue is :func:`trendpath.ai.values_reading.read`):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Literal
 
 from trendpath.ai.dialogue import Turn
-from trendpath.ai.korean import Morph, Sentence
+from trendpath.ai.korean import Morph, Sentence, morphemes
 from trendpath.ai.values_cues import (
     Clause,
     CueHit,
@@ -120,6 +122,9 @@ def _honorific(m: Morph) -> bool:
     return (m.tag == "EP" and m.form in _HONORIFIC) or (m.tag == "EF" and m.form[:1] in "세셔십")
 
 
+_WH = frozenset({"뭐", "왜", "무슨", "어떻게", "어디"})
+
+
 def _quotes(m: Morph, markers: frozenset[str]) -> bool:
     """A quotative ending, alone ("라고") or fused with a final one ("라고요", "래요")."""
     return m.form in markers or (m.tag == "EF" and any(m.form.startswith(q) for q in markers))
@@ -145,9 +150,16 @@ def reported(clause: Clause, lex: Lexicon) -> bool:
     if is_in(verb, words["reporting"]) and any(is_in(m, words["others"]) for m in morphs):
         return True
     for i, m in enumerate(morphs):
-        quote = m.tag == "JKQ" or (m.tag in ("EC", "EF") and _quotes(m, words["quotative"]))
+        nxt_form = morphs[i + 1].form if i + 1 < len(morphs) else ""
+        # "배우라 배우라 하는데", "가자 카는데": an order or a suggestion quoted before 하다/카다
+        said_so = m.tag == "EC" and m.form in ("라", "으라", "자") and nxt_form in ("하", "카")
+        quote = (
+            said_so or m.tag == "JKQ" or (m.tag in ("EC", "EF") and _quotes(m, words["quotative"]))
+        )
         if not quote:
             continue
+        if m.tag == "EF" and any(n.form in _WH for n in morphs[:i]):
+            continue  # "돈 욕심 부려서 뭐 한대유": a rhetorical question, not hearsay
         if m.tag == "EF" and i > last:
             return True
         following = [j for j in preds if j > i]
@@ -167,6 +179,14 @@ def _reported_clauses(clauses: list[Clause], lex: Lexicon) -> list[bool]:
         if flags[n + 1] and clauses[n].coordinated and not _self_said(clauses[n], lex):
             flags[n] = True
     return flags
+
+
+def reports_others(sentence: Sentence, lex: Lexicon) -> bool:
+    """True when the sentence ends in someone else's words or wishes ("젊은 사람들은 좋다구
+    하대유", "엄마는 좀 쉬라고 하세요"): it tells what others say, so it answers no question
+    put to the speaker."""
+    clauses = split_clauses(sentence, lex)
+    return bool(clauses) and _reported_clauses(clauses, lex)[-1]
 
 
 def _self_said(clause: Clause, lex: Lexicon) -> bool:
@@ -225,6 +245,18 @@ def analyse_sentence(
     sentence: Sentence, lex: Lexicon, frame: Frame = "neutral", weight: float = 1.0
 ) -> list[AxisDelta]:
     """All axis movements of one user sentence, summed per clause and capped."""
+    traded = _trade_off(sentence, lex)
+    if traded is None:
+        traded = _deferral(sentence, lex)
+    if traded is None:
+        traded = _refused_for(sentence, lex)
+    if traded is not None:
+        return [AxisDelta(a, d * weight, sentence.text) for a, d in traded.items()]
+    return _read_clauses(sentence, lex, frame, weight)
+
+
+def _read_clauses(sentence: Sentence, lex: Lexicon, frame: Frame, weight: float) -> list[AxisDelta]:
+    """The clause-by-clause reading of :func:`analyse_sentence`."""
     is_question = sentence.text.rstrip().endswith("?") or any(
         m.tag == "EF" and m.form in ("나요", "ᆯ까요", "을까요", "까요") for m in sentence.morphs
     )
@@ -241,6 +273,174 @@ def analyse_sentence(
             clipped = math.copysign(min(abs(total), cap), total) * factor
             per_axis[axis] = per_axis.get(axis, 0.0) + clipped
     return [AxisDelta(a, d, sentence.text) for a, d in per_axis.items() if abs(d) > 1e-9]
+
+
+def _named(morphs: list[Morph], sentence: Sentence, lex: Lexicon) -> dict[str, float]:
+    """Axis → summed cue weight (unsigned) of the cues in a stretch of the sentence."""
+    out: dict[str, float] = {}
+    if not morphs:
+        return out
+    text = sentence.text[morphs[0].start : morphs[-1].start + len(morphs[-1].form)]
+    for hit in find_cues(Clause(morphs, text), lex):
+        out[hit.cue.axis] = out.get(hit.cue.axis, 0.0) + abs(hit.weight)
+    return out
+
+
+def _preferred(given: dict[str, float], kept: dict[str, float], lex: Lexicon) -> dict[str, float]:
+    """What one part of a sentence keeps rises; what only the other part names is given up
+    (times ``comparative_factor``)."""
+    cap = lex.factors["clause_cap"]
+    moves = {a: min(w, cap) for a, w in kept.items()}
+    factor = lex.factors["comparative_factor"]
+    moves.update({a: -min(w, cap) * factor for a, w in given.items() if a not in kept})
+    return moves
+
+
+def _options(text: str, morphs: Sequence[Morph], end: int) -> list[list[Morph]]:
+    """The options a trade offers, in order: the offer (the text before ``end``) split at "랑",
+    "하고", "vs", "아니면"."""
+    cuts = [m.end() for m in _OPTION_SPLIT.finditer(text[:end])]
+    bounds = [0, *cuts, end]
+    return [[m for m in morphs if lo <= m.start < hi] for lo, hi in pairwise(bounds)]
+
+
+def _bigrams(text: str) -> set[str]:
+    """Pairs of adjacent Hangul syllables (spaces and other characters dropped)."""
+    hangul = "".join(ch for ch in text if "가" <= ch <= "힣")
+    return {hangul[i : i + 2] for i in range(len(hangul) - 1)}
+
+
+_CONDITION = re.compile(
+    r"(?:(?:바꾸|바꿔|고르|골라|택하|택해|선택하|선택해)\s*)?"
+    r"(?:라면|래면|라고\s*하면|라\s*하면|으라면|이?면)[\s,]*$"
+)
+_OPTION_SPLIT = re.compile(r"(?:이랑|랑|하고|vs\.?|VS|아니면|or)\s+")
+_LATTER = re.compile(r"후자|뒤에\s*(거|것)|두\s*번째|뒤쪽")
+_FORMER = re.compile(r"전자|앞에\s*(거|것)|첫\s*번째|앞쪽")
+
+
+def _read_part(morphs: list[Morph], sentence: Sentence, lex: Lexicon) -> dict[str, float]:
+    """Axis → signed reading of a stretch of the sentence, read as a sentence of its own."""
+    if not morphs:
+        return {}
+    lo, hi = morphs[0].start, morphs[-1].start + len(morphs[-1].form)
+    part = Sentence(sentence.text[lo:hi], tuple(replace(m, start=m.start - lo) for m in morphs))
+    return {d.axis: d.delta for d in _read_clauses(part, lex, "neutral", 1.0)}
+
+
+def _trade_off(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """A trade put as a choice ("연봉이랑 제 저녁 바꾸라면 전 저녁이요", "정규직인데 야근 vs
+    계약직인데 칼퇴면 무조건 계약직", "…바꾸라 하면 당연히 후자죠"): the option the answer names
+    (by its words, or "전자"/"후자") is read as said; what only the other options name is given
+    up (times ``comparative_factor``). An answer that names no option and no value ("저는 안
+    바꿔요") moves nothing. None when the sentence offers no trade."""
+    pattern = lex.phrases["trade_phrases"]
+    found = pattern.search(sentence.text) if pattern is not None else None
+    if found is None:
+        return None
+    cond = _CONDITION.search(sentence.text[: found.end()])
+    offer_end = cond.start() if cond is not None else found.start()
+    options = [o for o in _options(sentence.text, sentence.morphs, offer_end) if o]
+    answer = [m for m in sentence.morphs if m.start >= found.end()]
+    said = sentence.text[found.end() :]
+    pick: int | None = None
+    if len(options) >= 2:
+        if _LATTER.search(said):
+            pick = len(options) - 1
+        elif _FORMER.search(said):
+            pick = 0
+        else:
+            said_pairs = _bigrams(said)
+            overlap = [len(said_pairs & _bigrams(" ".join(m.form for m in o))) for o in options]
+            if max(overlap) > 0 and overlap.count(max(overlap)) == 1:
+                pick = overlap.index(max(overlap))
+    if pick is None:
+        chosen = _read_part(answer, sentence, lex)
+        offered = _named([m for o in options for m in o], sentence, lex)
+        if not chosen:
+            return {}
+        factor = lex.factors["comparative_factor"]
+        moves = dict(chosen)
+        moves.update({a: -w * factor for a, w in offered.items() if a not in chosen})
+        return moves
+    kept = _read_part(options[pick], sentence, lex)
+    for axis, w in _read_part(answer, sentence, lex).items():
+        kept.setdefault(axis, w)
+    cap, factor = lex.factors["clause_cap"], lex.factors["comparative_factor"]
+    moves = {a: math.copysign(min(abs(d), cap), d) for a, d in kept.items()}
+    for n, option in enumerate(options):
+        if n != pick:
+            for axis, w in _named(option, sentence, lex).items():
+                moves.setdefault(axis, -min(w, cap) * factor)
+    return moves
+
+
+def _refused_for(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """What one will not give up for something ("정규직 보장 때문에 이 일을 포기하진 않을 것
+    같아요", "돈 때문에 노리는 걸 놓칠 순 없죠", "내 저녁 지키자고 누가 혼자 가게 둘 수는
+    없잖아요"): the reason named before "때문에"/"-자고"/"-려고" is given up, what is kept rises.
+    None unless the sentence has both."""
+    pattern = lex.phrases["refusal_phrases"]
+    found = pattern.search(sentence.text) if pattern is not None else None
+    if found is None:
+        return None
+    reason = [m for m in sentence.morphs if m.start < found.start("reason")]
+    kept = [m for m in sentence.morphs if m.start >= found.end("reason")]
+    given = _named(reason, sentence, lex)
+    if not given:
+        return None
+    return _preferred(given, _named(kept, sentence, lex), lex)
+
+
+def _deferral(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """A thing put off until another is done ("쉬는 거는 나중에 돈 다 모으고 하면 되지", "남
+    돕는 건 돈 좀 모이면 그때요"): the topic before 은/는 is given up for now, what the rest
+    names comes first. None unless the sentence has both a topic and a deferral phrase."""
+    pattern = lex.phrases["deferral_phrases"]
+    found = pattern.search(sentence.text) if pattern is not None else None
+    if found is None:
+        return None
+    topic = next(
+        (i for i, m in enumerate(sentence.morphs) if m.tag == "JX" and m.form in _TOPIC), None
+    )
+    if topic is None or sentence.morphs[topic].start >= found.start():
+        return None
+    if any(m.form == "싶" for m in sentence.morphs[topic:]):
+        return None  # "돈은 나중에 많이 벌고 싶어요" is a wish for later, not a thing put off
+    deferred = _named(list(sentence.morphs[:topic]), sentence, lex)
+    if not deferred:
+        return None
+    return _preferred(deferred, _named(list(sentence.morphs[topic + 1 :]), sentence, lex), lex)
+
+
+_TOPIC = frozenset({"은", "는", "ᆫ"})
+
+
+_QUOTE = re.compile(r"[\"“”「『‘’']([^\"“”「」『』‘’']{2,80})[\"“”」』‘’']")
+
+
+_OWN_THOUGHT = re.compile(
+    r"\s*(이?라고|하고|고|란|이란)?\s*(생각|느끼|느꼈|믿|여기|여겨|다짐|판단)"
+)
+
+
+def unquoted(sentence: Sentence, lex: Lexicon) -> Sentence:
+    """The sentence with what it quotes in quotation marks replaced by "그 말": words put in
+    someone's mouth ("엄마는 "공무원 시험 봐라" 하세요", "회사는 "우리는 세상을 바꾼다"
+    이런 말만 하고") are not the speaker's values. A quote the speaker owns as a thought
+    ("“워라밸이 먼저”라고 생각해요") stays."""
+    text = sentence.text
+    parts: list[str] = []
+    last = 0
+    for found in _QUOTE.finditer(text):
+        if _OWN_THOUGHT.match(text, found.end()):
+            continue
+        parts += [text[last : found.start()], "그 말"]
+        last = found.end()
+    if not parts:
+        return sentence
+    replaced = "".join([*parts, text[last:]])
+    return Sentence(replaced, tuple(morphemes(replaced)))
 
 
 def says_enough(sentence: Sentence, lex: Lexicon) -> bool:
@@ -282,6 +482,30 @@ def has_negator(sentence: Sentence, lex: Lexicon) -> bool:
     return negative_words(sentence, lex) > 0
 
 
+_POINTERS = frozenset({"그거", "그게", "그것", "그런", "이런", "저런", "그렇", "이거", "이것"})
+
+
+def _about_something_else(morphs: list[Morph]) -> bool:
+    """The sentence judges a thing it names itself ("차근차근 올라가는 게 맞아요", "하던 대로
+    하는 게 좋아요") rather than what the coach asked about ("그런 게 좋아요" points back)."""
+    for i in range(1, len(morphs) - 1):
+        nominal = morphs[i].tag == "NNB" and morphs[i].form in ("것", "거")
+        nominal = nominal and morphs[i - 1].tag == "ETM" and morphs[i - 1].form not in ("ᆯ", "을")
+        # "제가 정한 대로 굴릴 수 있는지가 제일 중요": a clause made a subject ("-는지가")
+        clause = (
+            morphs[i].tag == "EC" and morphs[i].form.endswith("지") and morphs[i + 1].tag == "JKS"
+        )
+        if nominal or clause:
+            return not any(m.form in _POINTERS for m in morphs[:i])
+    return False
+
+
+def _adverbial(morphs: list[Morph], i: int) -> bool:
+    """ "그렇게 말해야겠죠": an affirmative word used as an adverb answers nothing."""
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    return nxt is not None and nxt.tag == "EC" and nxt.form == "게"
+
+
 def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     """Signed strength of a cue-less answer to a question about one axis (0.0 = no answer).
 
@@ -291,23 +515,28 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     words = lex.words
     morphs = list(sentence.morphs)
     whole = Clause(morphs, sentence.text)
+    # Indifference is a "no" whatever else the sentence negates: "오래 다닐 수 있냐 없냐는
+    # 크게 상관없어요", "적게 받아도 괜찮아요" (their own 없/못 must not flip it back).
+    indifferent = search(lex.phrases["indifference_phrases"], sentence.text)
     negative = (
         any(is_in(m, words["negative_answers"]) for m in morphs)
         or sufficient(whole, lex)
-        or search(lex.phrases["indifference_phrases"], sentence.text)
+        or indifferent
     )
     flips = sum(
         is_in(m, words["negators"]) or evaluates_badly(morphs, i, lex) for i, m in enumerate(morphs)
     )
     # "매우", "엄청요": an intensifier with no predicate of its own answers "how much?".
     bare = not any(m.tag in PREDICATE_TAGS for m in morphs)
-    positive = any(is_in(m, words["affirmatives"]) for m in morphs) or (
-        bare and any(lex.intensifiers.get(key_of(m), 0.0) >= 1.3 for m in morphs)
-    )
+    positive = any(
+        is_in(m, words["affirmatives"]) and not _adverbial(morphs, i) for i, m in enumerate(morphs)
+    ) or (bare and any(lex.intensifiers.get(key_of(m), 0.0) >= 1.3 for m in morphs))
     if not (negative or flips or positive):
         return 0.0
-    sign = -1.0 if negative and not flips else _signed(1.0, flips)
-    strength = max(
-        (lex.intensifiers[key_of(m)] for m in morphs if key_of(m) in lex.intensifiers), default=1.0
-    )
+    sign = -1.0 if indifferent or (negative and not flips) else _signed(1.0, flips)
+    if sign > 0 and _about_something_else(morphs):
+        return 0.0  # "차근차근 올라가는 게 맞아요": a yes to something else
+    found = [lex.intensifiers[key_of(m)] for m in morphs if key_of(m) in lex.intensifiers]
+    # "아주 조금?" is a little: a weakening word wins over a strengthening one.
+    strength = min(found) if any(f < 1.0 for f in found) else max(found, default=1.0)
     return sign * strength

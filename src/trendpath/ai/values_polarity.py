@@ -52,6 +52,7 @@ from trendpath.ai.values_lexicon import (
     load_lexicon,
     negative_words,
     probe_answer,
+    reports_others,
 )
 from trendpath.ai.values_reading import search
 
@@ -165,6 +166,8 @@ def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-
     """
     if any(is_in(m, lex.words["concern"]) for m in sentence.morphs):
         return True
+    if search(lex.phrases["indifference_phrases"], sentence.text):
+        return True  # "여가라는 게 꼭 있어야 돼요?": the lexicon read a dismissal on purpose
     if guard == "negative-words":
         return has_negator(sentence, lex)
     if negative_words(sentence, lex) >= 2:
@@ -191,6 +194,8 @@ def read_sentence(
 def answer_probe(sentence: Sentence, lex: Lexicon, model: PolarityModel | None = None) -> float:
     """:func:`~trendpath.ai.values_lexicon.probe_answer`; where the lexicon reads no answer,
     a confident model reads a plain yes (+1) or no (−1)."""
+    if reports_others(sentence, lex):
+        return 0.0  # "동생은 재밌대요": someone else's view answers nothing about the speaker
     answer = probe_answer(sentence, lex)
     if answer or model is None or any(is_in(m, lex.words["hedges"]) for m in sentence.morphs):
         return answer  # a hedge ("글쎄요") answers neither way

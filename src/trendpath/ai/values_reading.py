@@ -24,6 +24,8 @@ _PRE_VERBAL = frozenset({"안", "못", "덜"})
 _CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도"})
 _ENOUGH = {"되": frozenset({"면", "으면", "로", "으로"}), "괜찮": frozenset({"면", "으면"})}
 """Predicates that say "enough" after these endings/particles (with a limit in the clause)."""
+_IF = frozenset({"면", "으면", "라면", "이라면", "다면", "ᆫ다면", "는다면"})
+"""Conditional endings: "배울 게 있는 데라면 계약직이어도 괜찮아요" names the condition."""
 
 
 def search(pattern: re.Pattern[str] | None, text: str) -> bool:
@@ -94,9 +96,7 @@ def read(
     flips = (
         len(negators) + min(1, len(aversive)) + (len(phrase.findall(clause.text)) if phrase else 0)
     )
-    condition = any(
-        m.tag == "EC" and m.form in ("면", "으면") and i > last for i, m in enumerate(morphs)
-    )
+    condition = any(m.tag == "EC" and m.form in _IF and i > last for i, m in enumerate(morphs))
     return Reading(
         flips=flips,
         evaluative=evaluative,
@@ -111,12 +111,28 @@ def read(
 def _negates(morphs: list[Morph], i: int, first: int, lex: Lexicon) -> bool:
     """A negator whose scope reaches a cue starting at ``first`` ("끝이 없다" is no negation)."""
     m = morphs[i]
-    if not is_in(m, lex.words["negators"]):
+    if not is_in(m, lex.words["negators"]) or m.tag == "IC":
+        return False  # the interjection "아니, …" answers; it negates nothing in the clause
+    if _alternative(morphs, i):
         return False
     before = [n for n in morphs[max(0, i - 2) : i] if n.tag.startswith("NN")]
     if before and is_in(before[-1], lex.words["not_negated_by_lack"]):
         return False
     return m.tag == "SL" or _negated_at(morphs, i) >= first
+
+
+def _alternative(morphs: list[Morph], i: int) -> bool:
+    """The negative half of "A냐 아니냐", "있냐 없냐", "되냐 안 되냐", "A든 아니든": whether or
+    not, which negates nothing."""
+    j = i if morphs[i].tag in PREDICATE_TAGS else _next_predicate(morphs, i)
+    if j is None or j + 1 >= len(morphs):
+        return False
+    ending = morphs[j + 1].form
+    return ending.startswith(("냐", "으냐")) or ending in ("든", "든지", "던지")
+
+
+def _next_predicate(morphs: list[Morph], i: int) -> int | None:
+    return next((j for j in range(i + 1, len(morphs)) if morphs[j].tag in PREDICATE_TAGS), None)
 
 
 def evaluates_badly(morphs: list[Morph], i: int, lex: Lexicon) -> bool:

@@ -88,7 +88,10 @@ def _lower_priority() -> None:
     """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICE)
+            tid = threading.get_native_id()
+            # Relative to the thread's own nice (a server started under `nice` stays below it).
+            own = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, own + HASH_NICE))
 
 
 @lru_cache(maxsize=1)
