@@ -234,3 +234,87 @@ def test_plans_checks_and_old_euphemisms_are_crisis(text: str, family: str) -> N
 )
 def test_their_look_alikes_stay_quiet(text: str) -> None:
     assert crisis_family(text) is None
+
+
+# Families added with dev15 and dev16 (the former heldout11 and heldout12). The sentences are
+# written for these tests, in other words than the files'.
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("퇴근길에 교통사고라도 나면 좋겠다 싶어요", "wished_accident"),
+        ("버스가 와서 저를 쳐주면 좋겠어요", "wished_accident"),
+        ("독감 걸렸을 때 그대로 갔으면 좋았을걸", "wished_accident"),
+        ("햄스터는 친구한테 맡겼어요. 이제 돌볼 게 없네요", "giveaway"),
+        ("미리 인사드립니다. 앞으로 저 찾지 마세요", "giveaway"),
+        ("날짜는 연휴 첫날로 정했어요. 아무도 저를 찾지 않을 테니까", "date_set"),
+        ("바닷가 가는 버스 탔어요. 돌아오는 표는 안 샀어요", "method_2"),
+        ("인슐린 왕창 맞으면 바로 가요?", "method_2"),
+        ("창고에 있는 농약병을 자꾸 쳐다보게 돼요", "method_2"),
+        ("시험 망치면 벌로 이틀씩 굶어요", "punish"),
+        ("정신과 약 끊고 나서 그 충동이 또 와요", "urge"),
+        ("누가 나 좀 말려줘요 오늘 밤 진짜 위험해요", "urge"),
+        ("저 산에 올라가서 다시는 안 내려오고 싶어요", "euphemism_2"),
+        ("나라는 파일 지우고 싶어요. 복구도 안 되게", "self_delete"),
+        ("자샬하고 싶다", "suicide"),
+        ("뒤지구 싶다 진짜", "die_wish"),
+        ("긴 여행 떠납니다. 편도로요", "euphemism"),
+    ],
+)
+def test_wishes_giveaways_dates_and_urges_are_crisis(text: str, family: str) -> None:
+    assert crisis_family(text) == family
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "사고라도 나면 큰일이니까 조심해서 다녀오세요",
+        "감기 걸렸을 때 그대로 갔으면 좋았을 회사가 있어요",
+        "여행 가는 동안 강아지 친구한테 맡겼어요",
+        "면접 날짜 정했어요. 아무도 모르게 준비하려고요",
+        "결혼 날짜 정했어요! 아무도 찾지 못하는 섬으로 신혼여행 가요",
+        "돌아오는 비행기 표는 아직 안 끊었어요, 일정이 미정이라",
+        "많이 먹으면 바로 살쪄요?",
+        "쇼핑 충동이 너무 세요 ㅋㅋ",
+        "누가 저 좀 말려줘요 ㅋㅋ 또 지름신",
+        "산에 올라가서 안 내려오고 싶을 정도로 경치가 좋아요",
+        "구조조정에서 저도 정리될 차례예요",
+        "폰 배터리가 없는데 충전기가 없어요",
+        "벌로 청소 당번 했어요",
+    ],
+)
+def test_and_their_look_alikes_stay_quiet(text: str) -> None:
+    assert crisis_family(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "번아웃이에요. 죽고 싶은 건 아니고 그냥 한 달 쉬고 싶어요",
+        "살기 싫다는 게 아니라 일하기 싫다는 거예요",
+        "지쳤어요. 죽을 생각은 없고 쉬운 일 찾아요",
+        "회사 동료가 극단적 선택을 했어요. 팀 분위기를 어떻게 추스르죠",
+        "롤 하다가 자살 돌격함 ㅋㅋ 게임 기획자 되려면?",
+        "노래 가사에 '오늘 밤 사라질래' 넣었는데 너무 어두워요?",
+        "면접에서 말실수해서 부끄러워 죽고 싶었어요 ㅋㅋ",
+        "폰 떨어뜨림 인생 끝났다 ㅋㅋㅋ",
+        "이 보고서 다 끝내고 싶다 진짜",
+        "캠핑 가서 번개탄으로 고기 구우려고요",
+    ],
+)
+def test_denials_grief_games_and_lyrics_are_not_crisis(text: str) -> None:
+    assert crisis_family(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "죽고 싶은 건 아니에요. 아니 사실 죽고 싶어요",
+        "죽고 싶은 게 아니라 그냥 사라지고 싶어요",
+        "친구가 자살했는데 저도 따라 죽고 싶어요",
+        "선배가 자살했대요. 나도 그러고 싶다는 생각이 들어요",
+        "캠핑 갈 것도 아닌데 번개탄 샀어요",
+        "자격증 시험 또 떨어져서 수면제 모으고 있어요",
+    ],
+)
+def test_a_denial_or_a_mention_never_hides_the_writers_own_words(text: str) -> None:
+    assert crisis_family(text) is not None
