@@ -85,8 +85,8 @@ SETS = {
     "rejections held-out P": EVAL / "value_rejections_heldout_p.yaml",
 }
 HELD_OUT = ("rejections held-out O", "rejections held-out P")
-"""The blind sets never tuned on (a combined row); the targets are read on H, the only one
-written after the shipped polarity settings were chosen."""
+"""The blind sets never tuned on (a combined row, on which the targets are read): written
+during the ninth round, measured once when it ended (:data:`HELD_OUT_OP_FIRST`)."""
 TUNED = (
     "v1 dev",
     "rejections dev",

@@ -217,7 +217,8 @@ def _turn_moves(
             for d in read_sentence(sentence, lex, frame, weight, polarity)
         ]
         moved_before, adjacent = adjacent, bool(deltas)
-        if deltas and reversal is not None and reversal.search(sentence.text):
+        turning = reversal is not None and reversal.search(said.text) is not None
+        if deltas and turning:
             _concede(moves, deltas, lex.factors["override_keep"])
         if deltas:
             previous = len(moves)
@@ -228,7 +229,7 @@ def _turn_moves(
             moves[previous:] = [
                 AxisDelta(m.axis, -abs(m.delta), m.sentence) for m in moves[previous:]
             ]
-            if reversal is not None and reversal.search(said.text):
+            if turning:
                 # "봉사 좋죠. 의미 있는 일이에요. 근데 저한테는 별로예요.": the whole concession
                 _concede(moves, moves[previous:], lex.factors["override_keep"])
             continue

@@ -275,22 +275,27 @@ def _read_clauses(sentence: Sentence, lex: Lexicon, frame: Frame, weight: float)
     return [AxisDelta(a, d, sentence.text) for a, d in per_axis.items() if abs(d) > 1e-9]
 
 
+def _span(morphs: list[Morph]) -> tuple[int, int]:
+    """Where a non-empty stretch of the sentence's morphemes starts and ends in its text."""
+    return morphs[0].start, morphs[-1].start + len(morphs[-1].form)
+
+
 def _named(morphs: list[Morph], sentence: Sentence, lex: Lexicon) -> dict[str, float]:
     """Axis → summed cue weight (unsigned) of the cues in a stretch of the sentence."""
     out: dict[str, float] = {}
     if not morphs:
         return out
-    text = sentence.text[morphs[0].start : morphs[-1].start + len(morphs[-1].form)]
-    for hit in find_cues(Clause(morphs, text), lex):
+    lo, hi = _span(morphs)
+    for hit in find_cues(Clause(morphs, sentence.text[lo:hi]), lex):
         out[hit.cue.axis] = out.get(hit.cue.axis, 0.0) + abs(hit.weight)
     return out
 
 
 def _preferred(given: dict[str, float], kept: dict[str, float], lex: Lexicon) -> dict[str, float]:
-    """What one part of a sentence keeps rises; what only the other part names is given up
-    (times ``comparative_factor``)."""
+    """What one part of a sentence keeps moves as it reads (capped); what only the other part
+    names (``given``, unsigned) is given up, times ``comparative_factor``."""
     cap = lex.factors["clause_cap"]
-    moves = {a: min(w, cap) for a, w in kept.items()}
+    moves = {a: math.copysign(min(abs(w), cap), w) for a, w in kept.items()}
     factor = lex.factors["comparative_factor"]
     moves.update({a: -min(w, cap) * factor for a, w in given.items() if a not in kept})
     return moves
@@ -323,7 +328,7 @@ def _read_part(morphs: list[Morph], sentence: Sentence, lex: Lexicon) -> dict[st
     """Axis → signed reading of a stretch of the sentence, read as a sentence of its own."""
     if not morphs:
         return {}
-    lo, hi = morphs[0].start, morphs[-1].start + len(morphs[-1].form)
+    lo, hi = _span(morphs)
     part = Sentence(sentence.text[lo:hi], tuple(replace(m, start=m.start - lo) for m in morphs))
     return {d.axis: d.delta for d in _read_clauses(part, lex, "neutral", 1.0)}
 
@@ -357,22 +362,14 @@ def _trade_off(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     if pick is None:
         chosen = _read_part(answer, sentence, lex)
         offered = _named([m for o in options for m in o], sentence, lex)
-        if not chosen:
-            return {}
-        factor = lex.factors["comparative_factor"]
-        moves = dict(chosen)
-        moves.update({a: -w * factor for a, w in offered.items() if a not in chosen})
-        return moves
-    kept = _read_part(options[pick], sentence, lex)
-    for axis, w in _read_part(answer, sentence, lex).items():
-        kept.setdefault(axis, w)
-    cap, factor = lex.factors["clause_cap"], lex.factors["comparative_factor"]
-    moves = {a: math.copysign(min(abs(d), cap), d) for a, d in kept.items()}
+        return _preferred(offered, chosen, lex) if chosen else {}
+    kept = {**_read_part(answer, sentence, lex), **_read_part(options[pick], sentence, lex)}
+    given: dict[str, float] = {}
     for n, option in enumerate(options):
         if n != pick:
             for axis, w in _named(option, sentence, lex).items():
-                moves.setdefault(axis, -min(w, cap) * factor)
-    return moves
+                given.setdefault(axis, w)
+    return _preferred(given, kept, lex)
 
 
 def _refused_for(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:

@@ -57,10 +57,10 @@ def _negated_at(morphs: list[Morph], i: int) -> int:
     predicate after it; every other negator sits on (or after) the predicate it negates."""
     if morphs[i].tag != "MAG" or morphs[i].form not in _PRE_VERBAL:
         return i
-    for j in range(i + 1, len(morphs)):
-        if morphs[j].tag in PREDICATE_TAGS:
-            return j - 1 if morphs[j].tag in ("XSV", "XSA") else j
-    return i
+    j = _next_predicate(morphs, i)
+    if j is None:
+        return i
+    return j - 1 if morphs[j].tag in ("XSV", "XSA") else j
 
 
 def read(
