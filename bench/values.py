@@ -22,8 +22,9 @@ in the fifth round —, F, G and H (60 each, written blind; measured as held-out
 tuned on in the sixth round), I and J (60 each, written blind before the sixth round, measured
 three times, read and tuned on in the seventh), K and L (60 each, written blind before the
 seventh round, measured twice, read and tuned on in the eighth), M and N (60 each, written blind
-during the eighth round, measured twice, read and tuned on in the ninth) and held-out O and P (60
-each, written blind during the ninth round; the targets are read on them).
+during the eighth round, measured twice, read and tuned on in the ninth), O and P (60 each,
+written blind during the ninth round, measured once, read and tuned on in the tenth) and
+held-out Q and R (60 each, written blind during the tenth round; the targets are read on them).
 Two offline rows: the served extractor (lexicon + the learned polarity check) and the lexicon
 alone. ``--sets dev`` runs only the sets the lexicon is tuned on (:data:`TUNED`) and
 ``--explain`` prints each of their misses with its scores (for tuning; F is never explained).
@@ -81,12 +82,14 @@ SETS = {
     "rejections L (tuned on)": EVAL / "value_rejections_heldout_l.yaml",
     "rejections M (tuned on)": EVAL / "value_rejections_heldout_m.yaml",
     "rejections N (tuned on)": EVAL / "value_rejections_heldout_n.yaml",
-    "rejections held-out O": EVAL / "value_rejections_heldout_o.yaml",
-    "rejections held-out P": EVAL / "value_rejections_heldout_p.yaml",
+    "rejections O (tuned on)": EVAL / "value_rejections_heldout_o.yaml",
+    "rejections P (tuned on)": EVAL / "value_rejections_heldout_p.yaml",
+    "rejections held-out Q": EVAL / "value_rejections_heldout_q.yaml",
+    "rejections held-out R": EVAL / "value_rejections_heldout_r.yaml",
 }
-HELD_OUT = ("rejections held-out O", "rejections held-out P")
+HELD_OUT = ("rejections held-out Q", "rejections held-out R")
 """The blind sets never tuned on (a combined row, on which the targets are read): written
-during the ninth round, measured once when it ended (:data:`HELD_OUT_OP_FIRST`)."""
+during the tenth round, measured once when it ended (:data:`HELD_OUT_QR_FIRST`)."""
 TUNED = (
     "v1 dev",
     "rejections dev",
@@ -104,6 +107,8 @@ TUNED = (
     "rejections L (tuned on)",
     "rejections M (tuned on)",
     "rejections N (tuned on)",
+    "rejections O (tuned on)",
+    "rejections P (tuned on)",
 )
 """The sets the lexicon is tuned on: ``--sets dev`` runs these, ``--explain`` explains them."""
 HELD_OUT_C = (
@@ -156,6 +161,19 @@ HELD_OUT_OP_FIRST = (
 )
 """Held-out O and P's first look, with the ninth round's extractor (tuned on M and N, polarity
 model retrained on twenty sets, C 30, threshold 0.3)."""
+HELD_OUT_QR_FIRST = (
+    "Q 0.900 / 0.583 / 0.833 / 0.800, R 0.967 / 0.800 / 0.933 / 0.900, Q + R 0.933 / 0.692 / "
+    "0.883 / 0.850 (lexicon alone: Q 0.867 / 0.650 / 0.683 / 0.683, R 0.933 / 0.750 / 0.733 / "
+    "0.717)"
+)
+"""Held-out Q and R's first look, with the tenth round's extractor (tuned on O and P, polarity
+model retrained on twenty-two sets)."""
+HELD_OUT_QR_ROUND9 = (
+    "Q 0.900 / 0.583 / 0.833 / 0.800, R 0.967 / 0.783 / 0.933 / 0.883, Q + R 0.933 / 0.683 / "
+    "0.883 / 0.842"
+)
+"""Q and R scored once, right after their first look, by the ninth round's extractor (the
+previous commit): how much the tenth round's rules carried over to writers it never read."""
 
 
 @dataclass
@@ -477,7 +495,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.sets == "all":
             both = [c for held in HELD_OUT for c in load_labelled(SETS[held])]
             r = evaluate(both, extract)
-            rows.append([name, "held-out O + P", *(r[k] for k in keys), r["fallbacks"], "—"])
+            rows.append([name, "held-out Q + R", *(r[k] for k in keys), r["fallbacks"], "—"])
     headers = ["backend", "set", "n", "pairwise", "top-1", "rejected < 0.5", "bottom-1"]
     headers += ["mean ms", "p95 ms", "fallbacks", "misses (pairwise or rejected)"]
     body = table(headers, rows)
@@ -565,8 +583,22 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         "sets. Held-out O and P (60 each) were written blind by two more contributors during that "
         "round (O: plain, understated everyday speech, values implied by routines, decisions and "
         "regrets; P: professionals weighing pros and cons in long, hedged answers), copied in "
-        f"unread and measured once when it ended: {HELD_OUT_OP_FIRST}. The rows above are O and P "
-        "as they stand; the targets are read on O + P. All sets were written "
+        f"unread and measured once when it ended: {HELD_OUT_OP_FIRST}. Round 10 read O and P and "
+        'tuned on them (satisfaction with what one has, "부족함이 없어요", "불만은 없어요", '
+        '"돈 쓸 데가 없어요"; "A가 B와 바꿀 만한 게 아니다" keeps B; a counterfactual about '
+        'what one goes by, "안정이 중요했으면 회사에 남았겠죠", rejects it; "X할 바에 Y"; a '
+        'correction that goes on, "아니다, …"; a purpose refused; a requirement in a condition '
+        "is no ceiling; a concession after a condition does not reach it; what one cannot get is "
+        "a complaint; framing nouns and the domain of one's duty are no evidence; verbs Kiwi "
+        "fuses; a sentence built as a choice is not turned by the polarity model) and retrained "
+        "the polarity model on twenty-two sets. Held-out Q and R (60 each) were written blind by "
+        "two more contributors during that round (Q: people who answer in a few words, values "
+        "shown by what they did, quit or envy; R: blue-collar, service and rural workers and "
+        "small-business owners, colloquial and dialect, long stories), copied in unread and "
+        f"measured once when it ended: {HELD_OUT_QR_FIRST}; the ninth round's extractor on the "
+        f"same sets: {HELD_OUT_QR_ROUND9} (the tenth round's rules moved two conversations "
+        "there). The rows above are Q and R as they "
+        "stand; the targets are read on Q + R. All sets were written "
         "by trendpath's contributors: read held-out figures as optimistic (see docs/ai.md). "
         "Before "
         "issue 16 the offline extractor scored 0.773 / 0.614 / 0.409 / 0.386 on A and 0.675 / "
@@ -580,9 +612,9 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
     targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
     goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
     goals += (("bottom-1", 6, 0.85),)
-    r = rows_by[(SERVED, "held-out O + P")]
+    r = rows_by[(SERVED, "held-out Q + R")]
     targets += [
-        Target(f"{metric}, held-out O + P", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
+        Target(f"{metric}, held-out Q + R", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
         for metric, col, goal in goals
     ]
     targets.append(

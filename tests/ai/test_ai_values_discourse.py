@@ -13,7 +13,12 @@ from trendpath.ai.dialogue import Turn
 from trendpath.ai.korean import sentences
 from trendpath.ai.values import ValueScores, extract_values
 from trendpath.ai.values_cues import find_cues, load_lexicon, split_clauses
-from trendpath.ai.values_lexicon import probe_answer, reports_others, unquoted
+from trendpath.ai.values_lexicon import (
+    analyse_sentence,
+    probe_answer,
+    reports_others,
+    unquoted,
+)
 
 LEX = load_lexicon(None)
 
@@ -213,3 +218,128 @@ def test_an_order_quoted_before_hada_is_someone_elses() -> None:
     s = answered("자기계발은 어떠세요?", "self_development", "회사에서 자꾸 배우라 배우라 해요.")
     own = answered("자기계발은 어떠세요?", "self_development", "저는 자꾸 배우고 싶어요.")
     assert s.axes["self_development"].score < 0.65 < own.axes["self_development"].score
+
+
+# Tenth round: constructions that say what is kept and what given up, satisfaction with what
+# one has, what one cannot get, and words that frame a sentence rather than fill it.
+
+
+@pytest.mark.parametrize(
+    ("text", "axis"),
+    [
+        ("지금 받는 월급으로 사는 데 부족함이 없어요.", "economic_reward"),
+        ("연봉은 크게 불만 없습니다.", "economic_reward"),
+        ("지금 받는 월급으로도 충분해요.", "economic_reward"),
+        ("시골 살아서 돈 쓸 데가 별로 없어요.", "economic_reward"),
+    ],
+)
+def test_satisfaction_with_what_one_has_lowers_the_axis(text: str, axis: str) -> None:
+    assert said(text).axes[axis].score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "given_up", "kept"),
+    [
+        (
+            "그 성과급이 아이들이랑 보내는 주말과 바꿀 만한 건 아니에요.",
+            "economic_reward",
+            "work_life_balance",
+        ),
+        (
+            "승진이 제 건강과 바꿀 만한 가치는 없다고 봐요.",
+            "social_recognition",
+            "work_life_balance",
+        ),
+    ],
+)
+def test_a_thing_not_worth_trading_for_another_is_given_up(
+    text: str, given_up: str, kept: str
+) -> None:
+    s = said(text)
+    assert s.axes[given_up].score < 0.5 < s.axes[kept].score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "돈이 목표였으면 진작 대기업 갔겠죠.",
+        "안정이 중요했으면 공무원 시험 봤을 거예요.",
+    ],
+)
+def test_a_counterfactual_about_what_one_goes_by_rejects_it(text: str) -> None:
+    axis = "economic_reward" if "돈" in text else "job_security"
+    assert said(text).axes[axis].score < 0.5
+
+
+def test_a_regret_is_not_a_counterfactual_rejection() -> None:
+    assert said("더 일찍 공부를 시작했으면 좋았을 텐데요.").axes["self_development"].score >= 0.5
+
+
+def test_a_counterfactual_pointing_back_answers_the_probe_with_no() -> None:
+    s = answered(
+        "안정적인 직장은 어떠세요?", "job_security", "그게 중요했으면 그냥 회사에 남았겠죠."
+    )
+    assert s.axes["job_security"].score < 0.5
+
+
+def test_rather_than_x_lowers_x() -> None:
+    s = said("자격증 공부할 바에 현장에서 하나라도 더 해 보는 게 낫죠.")
+    assert s.axes["self_development"].score < 0.5
+
+
+def test_a_correction_that_goes_on_takes_back_the_sentence_before() -> None:
+    s = answered(
+        "안정성은 어떠세요?",
+        "job_security",
+        "안정적인 것도 중요하긴 하죠. 아니다, 솔직히 별로 안 중요해요.",
+    )
+    assert s.axes["job_security"].score < 0.5
+
+
+def test_a_negating_noun_named_in_a_list_negates_nothing() -> None:
+    s = said("봉사, 희생 이런 말은 이제 질렸어요.")
+    assert s.axes["social_contribution"].score < 0.5
+
+
+def test_a_purpose_refused_is_given_up() -> None:
+    assert said("더 벌려고 대기업 들어가라면 안 할 거예요.").axes["economic_reward"].score < 0.5
+
+
+def test_a_requirement_in_a_condition_is_not_a_ceiling() -> None:
+    # The lexicon's reading; the served polarity model, trained on many "그걸로 충분해요"
+    # rejections, still turns this sentence alone (it is read right inside a talk).
+    required = analyse_sentence(only("몇 년 뒤에 훨씬 성장해 있다면 그걸로 충분해요."), LEX)
+    ceiling = analyse_sentence(only("적당히 배우면 그걸로 충분해요."), LEX)
+    assert [d.delta > 0 for d in required if d.axis == "self_development"] == [True]
+    assert [d.delta < 0 for d in ceiling if d.axis == "self_development"] == [True]
+
+
+def test_a_pay_cut_conceded_after_a_condition_does_not_reach_the_condition() -> None:
+    s = said("공부를 계속 시켜 주는 곳이면 연봉이 좀 낮아도 괜찮아요.")
+    assert s.axes["self_development"].score > 0.5
+    assert s.axes["economic_reward"].score < 0.5
+
+
+def test_what_one_cannot_get_is_a_complaint_unless_said_of_others() -> None:
+    assert said("요즘은 애들 저녁을 못 챙겨 줘요.").axes["work_life_balance"].score > 0.5
+    assert said("그 선배도 돈은 별로 못 벌어요.").axes["economic_reward"].score <= 0.5
+
+
+def test_a_worry_about_the_thing_compared_away_stays_with_it() -> None:
+    s = said("잘릴 걱정보다 저녁 없는 게 더 싫어요.")
+    assert s.axes["job_security"].score < 0.5
+    assert s.axes["work_life_balance"].score > 0.5
+
+
+def test_a_framing_noun_is_no_evidence() -> None:
+    assert said("인정받는 것, 그게 제일 큰 보상이에요.").axes["economic_reward"].score == 0.5
+
+
+def test_the_domain_of_ones_duty_is_no_value() -> None:
+    s = said("저는 회사에서 급여 정산을 담당하고 있어요.")
+    assert s.axes["economic_reward"].score == 0.5
+
+
+def test_a_verb_kiwi_fuses_in_context_still_matches() -> None:
+    s = said("제 전문성이 인정받는 게 가장 중요합니다.")
+    assert s.axes["social_recognition"].score > 0.5

@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field
 
 from trendpath.ai.dialogue import Turn
 from trendpath.ai.embed import Encoder, KoreanHashEncoder
-from trendpath.ai.korean import Sentence, sentences
+from trendpath.ai.korean import Sentence, morphemes, sentences
 from trendpath.ai.safety import strip_injection
 from trendpath.ai.values_lexicon import (
     AxisDelta,
@@ -207,10 +207,17 @@ def _turn_moves(
     reversal = lex.phrases["reversal_phrases"]
     previous = 0  # where the moves of the previous sentence start
     adjacent = False  # whether the sentence just before this one moved anything
+    lead = lex.phrases["retraction_lead_phrases"]
     for said in sentences(text):
         if retraction is not None and retraction.search(said.text):
             del moves[previous:]
             continue
+        opening = lead.match(said.text) if lead is not None else None
+        if opening is not None and said.text[opening.end() :].strip():
+            # "…중요하긴 하죠… 아니다, 솔직히 말하면 별로 안 중요해요": a correction that goes on
+            del moves[previous:]
+            rest = said.text[opening.end() :]
+            said = Sentence(rest, tuple(morphemes(rest)))
         sentence = unquoted(said, lex)  # "팀장이 맨날 '목표 달성하자!' 했는데": their words
         deltas = [
             AxisDelta(d.axis, d.delta, said.text)

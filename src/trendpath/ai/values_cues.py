@@ -82,6 +82,9 @@ def _phrase_seqs(phrase: str) -> list[tuple[str, ...]]:
     seqs = [_phrase_seq(phrase)]
     if " " in phrase or seqs[0] == (phrase.lower(),):
         return seqs
+    if phrase.endswith("다") and len(phrase) > 2 and seqs[0] != (phrase[:-1],):
+        # Kiwi fuses some verbs in context: "인정받는" is 인정받/VV, "인정받다" alone 인정+받
+        seqs.append((phrase[:-1],))
     for carrier in _CARRIERS:
         first = morphemes(carrier.format(phrase))[0]
         if first.form == phrase and first.tag == "NNG":
@@ -184,6 +187,8 @@ def split_clauses(sentence: Sentence, lex: Lexicon) -> list[Clause]:
         if is_in(m, lex.words["contrast_endings"]):
             contrast_after.add(len(spans))
             spans.append([])
+        elif m.form == "지" and nxt.tag == "SP":
+            spans.append([])  # "인정받는 게 낫지, 새 분야 개척은 별로 관심 없어요"
         elif is_in(m, lex.words["split_endings"]):
             if is_in(m, lex.words["coordinating_endings"]):
                 coordinated.add(len(spans) - 1)

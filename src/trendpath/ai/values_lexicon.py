@@ -55,6 +55,8 @@ __all__ = [
     "Frame",
     "Lexicon",
     "analyse_sentence",
+    "answers_something_else",
+    "constructed",
     "framed_user_turns",
     "has_negator",
     "load_lexicon",
@@ -80,6 +82,21 @@ def _compared_away(hit: CueHit, clause: Clause, lex: Lexicon) -> bool:
     return False
 
 
+def _worried_after(hit: CueHit, clause: Clause, lex: Lexicon) -> bool:
+    """A worry word after the "보다" that follows the cue: said of B, not part of A ("잘릴
+    걱정보다 저녁 없는 게 더 무서워요" worries about A)."""
+    morphs = clause.morphs
+    than = next(
+        (
+            i
+            for i in range(hit.last + 1, len(morphs))
+            if morphs[i].tag == "JKB" and is_in(morphs[i], lex.words["comparative"])
+        ),
+        None,
+    )
+    return than is not None and any(is_in(m, lex.words["concern"]) for m in morphs[than + 1 :])
+
+
 def _signed(amount: float, flips: int) -> float:
     """``amount`` negated by an odd number of flips (parity decides: "싫지 않아요" is positive)."""
     return -amount if flips % 2 else amount
@@ -89,8 +106,11 @@ def _hit_sign(hit: CueHit, clause: Clause, reading: Reading, lex: Lexicon, frame
     """The signed strength of one cue under the clause's reading."""
     base = hit.weight
     if _compared_away(hit, clause, lex):
-        # A in "A보다 B": the opposite of what is said of B, whatever A's own sign.
+        # A in "A보다 B": the opposite of what is said of B, whatever A's own sign; a worry
+        # about B ("…보다 지금 누리는 것을 잃을까 봐 더 걱정됩니다") says B matters.
         flips = reading.flips + (1 if reading.soft else 0)
+        if reading.concern_flips is not None and _worried_after(hit, clause, lex):
+            flips = reading.concern_flips
         return _signed(-abs(base) * lex.factors["comparative_factor"], flips)
     if reading.indifferent or reading.sufficient:
         return -abs(base)
@@ -229,7 +249,9 @@ def _inherited(clauses: list[Clause], n: int, lex: Lexicon) -> Reading | None:
 def _clause_sums(clauses: list[Clause], n: int, lex: Lexicon, frame: Frame) -> dict[str, float]:
     clause = clauses[n]
     sums: dict[str, float] = {}
-    hits = find_cues(clause, lex)
+    hits = [h for h in find_cues(clause, lex) if not _framing(h, clause, lex)]
+    if _duty(clause, lex):
+        return sums  # "급여와 근태를 담당하는 대리예요": the domain of a job, not a value
     spans = [range(h.first, h.last + 1) for h in hits]
     for hit, span in zip(hits, spans, strict=True):
         reading = read(clause, lex, span, [s for s in spans if s != span])
@@ -241,18 +263,46 @@ def _clause_sums(clauses: list[Clause], n: int, lex: Lexicon, frame: Frame) -> d
     return sums
 
 
+def _framing(hit: CueHit, clause: Clause, lex: Lexicon) -> bool:
+    """A one-word cue used as the frame of the sentence rather than its content: a topic or
+    a predicate noun ("그게 제일 큰 보상일 것 같아요", "제 방식이 아닙니다") names what the
+    rest is about."""
+    morphs = clause.morphs
+    if hit.first != hit.last or not is_in(morphs[hit.first], lex.words["framing_nouns"]):
+        return False
+    nxt = morphs[hit.last + 1] if hit.last + 1 < len(morphs) else None
+    if nxt is None:
+        return False
+    return nxt.tag in ("VCP", "VCN") or (nxt.tag == "JX" and nxt.form in _TOPIC)
+
+
+def _duty(clause: Clause, lex: Lexicon) -> bool:
+    """The clause says what the speaker is in charge of ("장애인 고용과 직무 지원을 담당하고
+    있습니다"): its nouns name the job's domain."""
+    morphs = clause.morphs
+    return any(is_in(m, lex.words["duty_verbs"]) and n.tag == "XSV" for m, n in pairwise(morphs))
+
+
 def analyse_sentence(
     sentence: Sentence, lex: Lexicon, frame: Frame = "neutral", weight: float = 1.0
 ) -> list[AxisDelta]:
     """All axis movements of one user sentence, summed per clause and capped."""
-    traded = _trade_off(sentence, lex)
-    if traded is None:
-        traded = _deferral(sentence, lex)
-    if traded is None:
-        traded = _refused_for(sentence, lex)
+    traded = constructed(sentence, lex)
     if traded is not None:
         return [AxisDelta(a, d * weight, sentence.text) for a, d in traded.items()]
     return _read_clauses(sentence, lex, frame, weight)
+
+
+def constructed(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """Axis → move when the sentence is built as a choice between things (a trade, a thing put
+    off, a refusal for a reason, "X할 바에 Y", "A가 B와 바꿀 만한 게 아니다", a counterfactual
+    about what one goes by); None otherwise. The construction, not the words' polarity, says
+    what is kept and what given up."""
+    for reading in (_trade_off, _deferral, _refused_for, _instead, _not_worth, _counterfactual):
+        traded = reading(sentence, lex)
+        if traded is not None:
+            return traded
+    return None
 
 
 def _read_clauses(sentence: Sentence, lex: Lexicon, frame: Frame, weight: float) -> list[AxisDelta]:
@@ -381,7 +431,8 @@ def _refused_for(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     found = pattern.search(sentence.text) if pattern is not None else None
     if found is None:
         return None
-    reason = [m for m in sentence.morphs if m.start < found.start("reason")]
+    # the reason's own verb counts ("더 벌려고 … 들어가라면 안 할 거예요")
+    reason = [m for m in sentence.morphs if m.start < found.end("reason")]
     kept = [m for m in sentence.morphs if m.start >= found.end("reason")]
     given = _named(reason, sentence, lex)
     if not given:
@@ -407,10 +458,112 @@ def _deferral(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     deferred = _named(list(sentence.morphs[:topic]), sentence, lex)
     if not deferred:
         return None
-    return _preferred(deferred, _named(list(sentence.morphs[topic + 1 :]), sentence, lex), lex)
+    first = _named(list(sentence.morphs[topic + 1 :]), sentence, lex)
+    # "돈은 나중에 벌어도 늦지 않다": the thing put off is named again, not put first
+    first = {a: w for a, w in first.items() if a not in deferred}
+    return _preferred(deferred, first, lex)
 
 
 _TOPIC = frozenset({"은", "는", "ᆫ"})
+
+
+def _instead(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """ "X할 바에 Y": rather than X, Y ("그거 익히는 데 시간 쓸 바에 현장에서 한 층이라도 더
+    올리는 게 낫죠"): what X names is given up, Y is read as said. None without both."""
+    morphs = sentence.morphs
+    at = next(
+        (
+            i
+            for i in range(1, len(morphs) - 1)
+            if morphs[i].tag == "NNB"
+            and morphs[i].form == "바"
+            and morphs[i - 1].tag == "ETM"
+            and morphs[i + 1].form in ("에", "에는", "엔", "에야")
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    given = _named(list(morphs[: at - 1]), sentence, lex)
+    if not given:
+        return None
+    return _preferred(given, _read_part(list(morphs[at + 2 :]), sentence, lex), lex)
+
+
+_NOT_WORTH = re.compile(r"(과|와|이랑|랑|하고)\s*바꿀\s*(만한|만큼|가치|정도)")
+_NOT_WORTH_NEG = re.compile(r"아니|않|없|못")
+
+
+def _not_worth(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """ "A가 B와 바꿀 만한 게 아니다": A is not worth giving B up for ("지금은 그 짜릿함이
+    가족이랑 보내는 저녁과 바꿀 만한 게 아니더라고요", "그 30퍼센트가 정년 보장과 바꿀 만한
+    가치라고는 생각하지 않습니다"): B is kept, A (the subject) given up; the clauses before
+    are read as said. None without the construction and a negation after it."""
+    found = _NOT_WORTH.search(sentence.text)
+    if found is None or not _NOT_WORTH_NEG.search(sentence.text, found.end()):
+        return None
+    before = [m for m in sentence.morphs if m.start < found.start()]
+    subject = max(
+        (i for i, m in enumerate(before) if m.tag == "JKS" or (m.tag == "JX" and m.form in _TOPIC)),
+        default=None,
+    )
+    if subject is None:
+        return None
+    opens = max((i + 1 for i, m in enumerate(before[:subject]) if m.tag in ("SP", "EC")), default=0)
+    given = _named(before[opens:subject], sentence, lex)
+    kept = _named(before[subject + 1 :], sentence, lex)
+    if not (given or kept):
+        return None
+    moves = _read_part(before[:opens], sentence, lex)
+    for axis, delta in _preferred(given, kept, lex).items():
+        moves[axis] = moves.get(axis, 0.0) + delta
+    return moves
+
+
+_PAST = frozenset({"었", "았", "였"})
+
+
+def counterfactual(sentence: Sentence, lex: Lexicon) -> int | None:
+    """Where the condition ends in a counterfactual about what one goes by ("4대보험 되는 데
+    오래 다니는 게 목표였으면 처음부터 단체급식 갔겠죠", "그게 중요했으면 그냥 회사에
+    남았겠죠"): a past condition that names a goal or a measure, and a past conjecture after it
+    ("-았겠죠", "-았을 거예요") — so the speaker does not go by it. Regrets and wishes ("더 일찍
+    배웠으면 좋았을 텐데") are not. None when the sentence is no such counterfactual."""
+    morphs = sentence.morphs
+    cond = next(
+        (
+            i
+            for i in range(1, len(morphs))
+            if morphs[i].tag == "EC"
+            and morphs[i].form in ("으면", "면")
+            and morphs[i - 1].tag == "EP"
+            and morphs[i - 1].form in _PAST
+        ),
+        None,
+    )
+    if cond is None:
+        return None
+    measure = any(
+        is_in(m, lex.words["evaluative"]) or m.form in ("목표", "목적") for m in morphs[:cond]
+    )
+    rest = morphs[cond + 1 :]
+    conjecture = any(
+        (m.form == "겠" and m.tag == "EP" and rest[j - 1].form in _PAST)
+        or (m.tag == "ETM" and m.form in ("ᆯ", "을") and rest[j - 1].form in _PAST)
+        for j, m in enumerate(rest)
+        if j > 0
+    )
+    wish = any(m.form in ("좋", "싶", "바라", "아쉽", "후회") for m in rest)
+    return cond if measure and conjecture and not wish else None
+
+
+def _counterfactual(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """What a counterfactual's condition names (:func:`counterfactual`) is given up."""
+    cond = counterfactual(sentence, lex)
+    if cond is None:
+        return None
+    named = _named(list(sentence.morphs[:cond]), sentence, lex)
+    return _preferred(named, {}, lex) if named else None
 
 
 _QUOTE = re.compile(r"[\"“”「『‘’']([^\"“”「」『』‘’']{2,80})[\"“”」』‘’']")
@@ -497,6 +650,11 @@ def _about_something_else(morphs: list[Morph]) -> bool:
     return False
 
 
+def answers_something_else(sentence: Sentence) -> bool:
+    """A sentence that judges a thing it names itself (:func:`_about_something_else`)."""
+    return _about_something_else(list(sentence.morphs))
+
+
 def _adverbial(morphs: list[Morph], i: int) -> bool:
     """ "그렇게 말해야겠죠": an affirmative word used as an adverb answers nothing."""
     nxt = morphs[i + 1] if i + 1 < len(morphs) else None
@@ -530,6 +688,8 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
     ) or (bare and any(lex.intensifiers.get(key_of(m), 0.0) >= 1.3 for m in morphs))
     if not (negative or flips or positive):
         return 0.0
+    if counterfactual(sentence, lex) is not None:
+        return -1.0  # "그게 중요했으면 그냥 회사에 남았겠죠": not what the speaker goes by
     sign = -1.0 if indifferent or (negative and not flips) else _signed(1.0, flips)
     if sign > 0 and _about_something_else(morphs):
         return 0.0  # "차근차근 올라가는 게 맞아요": a yes to something else

@@ -47,6 +47,8 @@ from trendpath.ai.values_lexicon import (
     Frame,
     Lexicon,
     analyse_sentence,
+    answers_something_else,
+    constructed,
     framed_user_turns,
     has_negator,
     load_lexicon,
@@ -187,7 +189,10 @@ def read_sentence(
     weight: float = 1.0,
     model: PolarityModel | None = None,
 ) -> list[AxisDelta]:
-    """:func:`~trendpath.ai.values_lexicon.analyse_sentence`, checked by ``model``."""
+    """:func:`~trendpath.ai.values_lexicon.analyse_sentence`, checked by ``model`` unless the
+    sentence is built as a choice (:func:`~trendpath.ai.values_lexicon.constructed`)."""
+    if constructed(sentence, lex) is not None:
+        return analyse_sentence(sentence, lex, frame, weight)
     return corrected(analyse_sentence(sentence, lex, frame, weight), sentence, lex, model)
 
 
@@ -202,8 +207,8 @@ def answer_probe(sentence: Sentence, lex: Lexicon, model: PolarityModel | None =
     p = model.endorse(sentence)
     if p < model.threshold:
         return -1.0
-    if p > 1.0 - model.threshold:
-        return 1.0
+    if p > 1.0 - model.threshold and not answers_something_else(sentence):
+        return 1.0  # not "지금은 필요한 집에 가는 게 다예요": a yes to what it names itself
     return 0.0
 
 

@@ -79,16 +79,23 @@ def read(
     words, morphs = lex.words, clause.morphs
     skip: Collection[int] = cue if cue is not None else ()
     first, last = (cue.start, cue.stop - 1) if cue is not None else (-1, -1)
-    negators = [
-        m for i, m in enumerate(morphs) if i not in skip and _negates(morphs, i, first, lex)
+    at = [
+        i
+        for i in range(len(morphs))
+        if i not in skip
+        and _negates(morphs, i, first, lex)
+        and not _conceded_after_condition(morphs, i, last)
     ]
+    negators = [morphs[i] for i in at]
     aversive = [
         m
         for i, m in enumerate(morphs)
         if i not in skip and evaluates_badly(morphs, i, lex) and _covers(morphs, i, first, last)
     ]
     evaluative = bool(aversive) or any(is_in(m, words["evaluative"]) for m in morphs)
-    lack_only = bool(negators) and all(is_in(m, words["lack_predicates"]) for m in negators)
+    lack_only = bool(at) and all(
+        is_in(morphs[i], words["lack_predicates"]) or _unable(morphs, i, last, lex) for i in at
+    )
     lack_only = lack_only and not evaluative and not aversive and not _self_subject(clause, lex)
     phrase = lex.phrases["negator_phrases"]
     # Negative evaluations pile up rather than cancel ("갑갑해서 싫어요" is one dislike), so they
@@ -96,16 +103,66 @@ def read(
     flips = (
         len(negators) + min(1, len(aversive)) + (len(phrase.findall(clause.text)) if phrase else 0)
     )
-    condition = any(m.tag == "EC" and m.form in _IF and i > last for i, m in enumerate(morphs))
+    cond = next(
+        (i for i, m in enumerate(morphs) if m.tag == "EC" and m.form in _IF and i > last), None
+    )
     return Reading(
         flips=flips,
         evaluative=evaluative,
-        indifferent=not condition and search(lex.phrases["indifference_phrases"], clause.text),
-        sufficient=sufficient(clause, lex),
+        indifferent=cond is None and search(lex.phrases["indifference_phrases"], clause.text),
+        sufficient=sufficient(clause, lex) and not _required(morphs, cond, cue, lex),
         concern_flips=_concern_flips(morphs, lex, skip, others),
         lack_only=lack_only,
         soft=flips == 0 and any(_soft(morphs, i, lex) for i in range(len(morphs)) if i not in skip),
     )
+
+
+def _required(morphs: list[Morph], cond: int | None, cue: range | None, lex: Lexicon) -> bool:
+    """A cue inside a condition with no limit of its own, before "enough": the condition is
+    what is required ("3년 뒤에 훨씬 성장해 있다면 그걸로 충분해요"), not a ceiling (as in
+    "적당히 벌면 그걸로 만족해요", whose condition sets the limit)."""
+    if cond is None or cue is None or cue.start > cond:
+        return False
+    named = " ".join(m.form for m in morphs[: cond + 1])
+    return not search(lex.phrases["limiter_phrases"], named)
+
+
+def _unable(morphs: list[Morph], i: int, last: int, lex: Lexicon) -> bool:
+    """ "못" before a plain verb states what one cannot get or do ("아이들 저녁을 제가 못
+    챙기는 날이 세 번이에요", "연봉이 못 올라서"): a complaint, like a lack. Not a refusal
+    ("더는 못 하겠어요", "못 견디겠어요"), an evaluation, or the consequence of a condition
+    the cue is in ("돈 더 받자고 옮기면 목표 못 찍잖아요" says nothing for 돈)."""
+    if morphs[i].form != "못" or morphs[i].tag != "MAG":
+        return False
+    if any(m.tag == "EC" and m.form in _IF for m in morphs[last + 1 : i]):
+        return False
+    if any(is_in(m, lex.words["others"]) for m in morphs[:i]):
+        return False  # "그 형도 돈은 별로 못 벌어요": someone else's lot, no complaint
+    j = _next_predicate(morphs, i)
+    if j is None or morphs[j].tag not in ("VV", "XSV"):
+        return False
+    if is_in(morphs[j], lex.words["endurance_verbs"]) or is_in(morphs[j], lex.words["evaluative"]):
+        return False
+    after = morphs[j + 1 : j + 5]
+    # not a will ("못 하겠어요") nor an experience told ("월급 못 받은 적도 있어요")
+    return not any(m.form == "겠" or (m.form == "적" and m.tag == "NNB") for m in after)
+
+
+def _conceded_after_condition(morphs: list[Morph], i: int, last: int) -> bool:
+    """A negation conceded after a condition does not reach the condition's cue: in "공부를
+    계속 시키는 곳이면 연봉이 조금 낮아도 괜찮아요" the 낮 is said of 연봉 only."""
+    if last < 0:
+        return False
+    j = i if morphs[i].tag in PREDICATE_TAGS else _next_predicate(morphs, i)
+    if j is None or j + 1 >= len(morphs) or morphs[j + 1].form not in _CONCESSIVE:
+        return False
+    return any(m.tag == "EC" and m.form in _IF for m in morphs[last + 1 : i])
+
+
+def _listed(morphs: list[Morph], i: int) -> bool:
+    """A negating noun named as an item, not used as a predicate ("봉사정신, 희생 이런 말")."""
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    return morphs[i].tag == "NNG" and nxt is not None and nxt.tag in ("SP", "MM", "NNG", "JC")
 
 
 def _negates(morphs: list[Morph], i: int, first: int, lex: Lexicon) -> bool:
@@ -113,8 +170,10 @@ def _negates(morphs: list[Morph], i: int, first: int, lex: Lexicon) -> bool:
     m = morphs[i]
     if not is_in(m, lex.words["negators"]) or m.tag == "IC":
         return False  # the interjection "아니, …" answers; it negates nothing in the clause
-    if _alternative(morphs, i):
+    if _alternative(morphs, i) or _listed(morphs, i):
         return False
+    if any(n.form == "위하" for n in morphs[max(0, i - 2) : i]):
+        return False  # "남을 위해 희생하는": what is given up for others, not the others
     before = [n for n in morphs[max(0, i - 2) : i] if n.tag.startswith("NN")]
     if before and is_in(before[-1], lex.words["not_negated_by_lack"]):
         return False
@@ -127,6 +186,11 @@ def _alternative(morphs: list[Morph], i: int) -> bool:
     j = i if morphs[i].tag in PREDICATE_TAGS else _next_predicate(morphs, i)
     if j is None or j + 1 >= len(morphs):
         return False
+    if morphs[i].form in _PRE_VERBAL and i > 0 and morphs[i - 1].form == "다":
+        # "채웠다 못 채웠다", "되다 안 되다": the same predicate both ways
+        k = max((n for n in range(i - 1) if morphs[n].tag in PREDICATE_TAGS), default=None)
+        if k is not None and morphs[k].form == morphs[j].form:
+            return True
     ending = morphs[j + 1].form
     return ending.startswith(("냐", "으냐")) or ending in ("든", "든지", "던지")
 
@@ -139,9 +203,18 @@ def evaluates_badly(morphs: list[Morph], i: int, lex: Lexicon) -> bool:
     """A negative evaluation, or a word that puts the thing later ("돈은 나중이에요"; not the
     adverb "나중에")."""
     m = morphs[i]
+    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
+    than = morphs[i + 2] if i + 2 < len(morphs) else None
+    if (
+        nxt is not None
+        and nxt.tag == "ETN"
+        and than is not None
+        and than.tag == "JKB"
+        and is_in(than, lex.words["comparative"])
+    ):
+        return False  # "두렵다기보다…": set aside in favour of what follows
     if is_in(m, lex.words["aversive"]):
         return True
-    nxt = morphs[i + 1] if i + 1 < len(morphs) else None
     adverbial = nxt is not None and nxt.tag == "JKB"  # "나중에", "5년 뒤에도", "그 뒤로"
     return is_in(m, lex.words["lesser"]) and not adverbial
 
