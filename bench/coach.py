@@ -46,7 +46,7 @@ from trendpath.ai.coach_planner import CoachConfig, UserContext
 from trendpath.ai.korean import morphemes
 from trendpath.ai.llm.base import LLMBackend
 
-HELD_OUT = ROOT / "data" / "eval" / "crisis_phrases_heldout13.yaml"
+HELD_OUT = ROOT / "data" / "eval" / "crisis_phrases_heldout15.yaml"
 """Crisis and look-alike lines: a blind file no crisis layer was trained on."""
 BANKS: dict[str, dict[str, list[str]]] = {
     "terse": {

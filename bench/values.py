@@ -84,12 +84,14 @@ SETS = {
     "rejections N (tuned on)": EVAL / "value_rejections_heldout_n.yaml",
     "rejections O (tuned on)": EVAL / "value_rejections_heldout_o.yaml",
     "rejections P (tuned on)": EVAL / "value_rejections_heldout_p.yaml",
-    "rejections held-out Q": EVAL / "value_rejections_heldout_q.yaml",
-    "rejections held-out R": EVAL / "value_rejections_heldout_r.yaml",
+    "rejections Q (tuned on)": EVAL / "value_rejections_heldout_q.yaml",
+    "rejections R (tuned on)": EVAL / "value_rejections_heldout_r.yaml",
+    "rejections held-out S": EVAL / "value_rejections_heldout_s.yaml",
+    "rejections held-out T": EVAL / "value_rejections_heldout_t.yaml",
 }
-HELD_OUT = ("rejections held-out Q", "rejections held-out R")
+HELD_OUT = ("rejections held-out S", "rejections held-out T")
 """The blind sets never tuned on (a combined row, on which the targets are read): written
-during the tenth round, measured once when it ended (:data:`HELD_OUT_QR_FIRST`)."""
+during the eleventh round, measured once when it ended (:data:`HELD_OUT_ST_FIRST`)."""
 TUNED = (
     "v1 dev",
     "rejections dev",
@@ -109,6 +111,8 @@ TUNED = (
     "rejections N (tuned on)",
     "rejections O (tuned on)",
     "rejections P (tuned on)",
+    "rejections Q (tuned on)",
+    "rejections R (tuned on)",
 )
 """The sets the lexicon is tuned on: ``--sets dev`` runs these, ``--explain`` explains them."""
 HELD_OUT_C = (
@@ -168,6 +172,20 @@ HELD_OUT_QR_FIRST = (
 )
 """Held-out Q and R's first look, with the tenth round's extractor (tuned on O and P, polarity
 model retrained on twenty-two sets)."""
+HELD_OUT_ST_FIRST = (
+    "S 0.950 / 0.767 / 0.867 / 0.867, T 0.833 / 0.650 / 0.750 / 0.717, S + T 0.892 / 0.708 / "
+    "0.808 / 0.792 (lexicon alone: S 0.900 / 0.750 / 0.783 / 0.767, T 0.800 / 0.633 / 0.550 / "
+    "0.483)"
+)
+"""Held-out S and T's first look, with the eleventh round's extractor (tuned on Q and R,
+polarity model retrained on twenty-four sets with C 10 and threshold 0.4, re-chosen by
+cross-validation)."""
+HELD_OUT_ST_ROUND10 = (
+    "S 0.933 / 0.733 / 0.867 / 0.867, T 0.883 / 0.667 / 0.783 / 0.733, S + T 0.908 / 0.700 / "
+    "0.825 / 0.800"
+)
+"""S and T scored once, right after their first look, by the tenth round's extractor (the
+previous commit): the eleventh round did not carry over to them."""
 HELD_OUT_QR_ROUND9 = (
     "Q 0.900 / 0.583 / 0.833 / 0.800, R 0.967 / 0.783 / 0.933 / 0.883, Q + R 0.933 / 0.683 / "
     "0.883 / 0.842"
@@ -334,16 +352,22 @@ POLARITY_SETS = (*TUNED, "v1 held-out")
 """The sets the polarity model learns from (weak labels) and is cross-validated over, one set
 out at a time; the held-out sets (:data:`HELD_OUT`) are never among them."""
 POLARITY_GRID = tuple(
-    (c, t, "threat-cues", "both", 0.5) for c in (3.0, 10.0, 30.0) for t in (0.2, 0.3, 0.4)
+    (c, t, g, "both", 0.5)
+    for g in ("threat-cues", "threat-cues+facts")
+    for c in (10.0, 30.0)
+    for t in (0.2, 0.3, 0.4)
 )
 """(C, threshold, guard, direction, weight) the cross-validation compares, fixed before it ran.
 The sixth and seventh rounds (F, G, H, then I and J joined the training sets) re-chose C and the
-threshold only (C 30 → 10 in the seventh); the guard, direction and weight are the fifth round's
-choice over a 72-point grid (docs/ai.md)."""
+threshold only (C 30 → 10 in the seventh, back to 30 in the eighth); the direction and weight
+are the fifth round's choice over a 72-point grid (docs/ai.md). The eleventh round added the
+guard ``threat-cues+facts`` (a sentence that tells a plain fact, "기부 식품 나눠요", keeps the
+lexicon's reading) against the shipped ``threat-cues``, C 3 dropped (never chosen since the
+fifth round)."""
 POLARITY_FOLD = "rejections H (tuned on)"
 """The fold shown on its own: the newest set, the one the lexicon was tuned on least."""
-POLARITY_C = 30.0
-POLARITY_THRESHOLD = 0.3
+POLARITY_C = 10.0
+POLARITY_THRESHOLD = 0.4
 POLARITY_GUARD = "threat-cues"
 POLARITY_DIRECTION = "both"
 POLARITY_WEIGHT = 0.5
@@ -495,7 +519,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.sets == "all":
             both = [c for held in HELD_OUT for c in load_labelled(SETS[held])]
             r = evaluate(both, extract)
-            rows.append([name, "held-out Q + R", *(r[k] for k in keys), r["fallbacks"], "—"])
+            rows.append([name, "held-out S + T", *(r[k] for k in keys), r["fallbacks"], "—"])
     headers = ["backend", "set", "n", "pairwise", "top-1", "rejected < 0.5", "bottom-1"]
     headers += ["mean ms", "p95 ms", "fallbacks", "misses (pairwise or rejected)"]
     body = table(headers, rows)
@@ -597,8 +621,24 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         "small-business owners, colloquial and dialect, long stories), copied in unread and "
         f"measured once when it ended: {HELD_OUT_QR_FIRST}; the ninth round's extractor on the "
         f"same sets: {HELD_OUT_QR_ROUND9} (the tenth round's rules moved two conversations "
-        "there). The rows above are Q and R as they "
-        "stand; the targets are read on Q + R. All sets were written "
+        "there). Round 11 read Q and R and tuned on them (short answers and stories of work: "
+        '"아니, 그런 거 없어" is one no; "목표 같은 건 없어요", "없으면 없는 대로", "돈 더 '
+        '받으면 뭐해요" dismiss; "지루하긴 뭐가 지루해요" denies; an offer turned down, "…카는데 '
+        '됐다 했어요"; what one would leave even with, "정규직이어도 나올 거예요"; a reason '
+        'pointed back to, "그거 때문에 그만둘 생각은 없어요"; "돈만 제대로 주면" is a '
+        'requirement; "안 해 본 일" is no negation; a conceded complaint is accepted; cues for '
+        'stories: "다들 불가능하다 했는데", "사람들이 알아볼 때", "이래라저래라", "다 내 맘", '
+        '"다음 달 걱정", "월급 안 밀리는"), and the polarity cross-validation, now over '
+        "twenty-four sets, compared a guard that leaves plain facts to the lexicon (worse: "
+        "0.880 against 0.903) and re-chose C 10 and threshold 0.4 (0.903 against 0.902 for the "
+        "shipped C 30, 0.3). Held-out S and T "
+        "(60 each) were written blind by two more contributors during that round (S: short, "
+        "plain answers from people outside offices, 18–70; T: mid-career changers mixing long "
+        "reflective turns with short ones, jokes and shrugs), copied in unread and measured once "
+        f"when it ended: {HELD_OUT_ST_FIRST}; the tenth round's extractor on the same sets: "
+        f"{HELD_OUT_ST_ROUND10} — the eleventh round did not carry over (one or two "
+        "conversations worse on three figures). The rows above are S and T as they stand; the "
+        "targets are read on S + T. All sets were written "
         "by trendpath's contributors: read held-out figures as optimistic (see docs/ai.md). "
         "Before "
         "issue 16 the offline extractor scored 0.773 / 0.614 / 0.409 / 0.386 on A and 0.675 / "
@@ -612,9 +652,9 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
     targets = [Target("pairwise, v1 held-out, offline", ">= 0.9", f"{v1[3]:.3f}", v1[3] >= 0.9)]
     goals = (("pairwise", 3, 0.97), ("top-1", 4, 0.9), ("rejected < 0.5", 5, 0.9))
     goals += (("bottom-1", 6, 0.85),)
-    r = rows_by[(SERVED, "held-out Q + R")]
+    r = rows_by[(SERVED, "held-out S + T")]
     targets += [
-        Target(f"{metric}, held-out Q + R", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
+        Target(f"{metric}, held-out S + T", f">= {goal}", f"{r[col]:.3f}", r[col] >= goal)
         for metric, col, goal in goals
     ]
     targets.append(

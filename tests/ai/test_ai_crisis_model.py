@@ -179,6 +179,10 @@ KNOWN_OVERLAP = {
     # Held-out 11 and 12's writers, blind, wrote three more that dev files already had.
     "번개탄 피우면 몇 시간 걸려요? 안 아픈가요",
     "죽이 되든 밥이 되든 일단 지원해 보려고요",
+    # Held-out 16's writer, blind, wrote two look-alikes a dev file already had (found by this
+    # test after its first run; only these two lines of it were shown).
+    "이번 생은 망했어 ㅋㅋ 다음 생엔 건물주로 태어날래",
+    "웹소설 쓰는데 주인공이 회귀 전에 죽는 장면 어떻게 써야 덜 뻔할까요",
 }
 
 
@@ -318,3 +322,70 @@ def test_denials_grief_games_and_lyrics_are_not_crisis(text: str) -> None:
 )
 def test_a_denial_or_a_mention_never_hides_the_writers_own_words(text: str) -> None:
     assert crisis_family(text) is not None
+
+
+# Families added with dev17 and dev18 (the thirteenth and fourteenth writers); sentences written
+# for these tests.
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("이제 극단적인 선택밖에 안 남은 것 같아요", "no_way_out"),
+        ("극단적 선택 드립 아니고 진심이에요", "no_way_out"),
+        ("죽고 싶다 ㅋㅋ 아니 웃긴 거 아니고 진짜야", "die_wish"),
+        ("오늘 밤 별 되러 갈게요", "euphemism_3"),
+        ("이 세상이랑 작별하려고 해요", "euphemism_3"),
+        ("초가 다 녹았어요. 이제 제가 꺼지는 일만 남았네요", "euphemism_3"),
+        ("나라는 앱을 그냥 종료하고 싶어요", "euphemism_3"),
+        ("그냥 가라앉고 싶어요 다신 안 떠오르게", "euphemism_3"),
+        ("이제 더는 살 생각이 없어요", "euphemism_3"),
+        ("강에 들어가서 안 나오고 싶다는 생각만 해요", "euphemism_3"),
+        ("방에 있는 전깃줄 보면 그걸로 어떻게 할지 생각해요", "method_3"),
+        ("노트북도 동생 줬고 떠날 정리는 다 했어요", "method_3"),
+        ("제가 가고 나면 엄마한테 미안하다고 전해 주세요", "method_3"),
+        ("태풍이 와서 배를 뒤집어 버렸으면 좋겠어요", "method_3"),
+        ("요즘 또 긋게 돼요", "self_harm_2"),
+        ("흉터 가리려고 손목에 밴드 붙이고 다녀요", "self_harm_2"),
+        ("화나면 머리를 벽에 찧어요", "self_harm_2"),
+        ("일부러 다치게 하고 나면 좀 조용해져요", "self_harm_2"),
+        ("제가 숨 쉬는 것 자체가 가족한테 짐이에요", "indirect_2"),
+        ("작년에 구급대가 살려줬는데 그냥 뒀으면 좋았을 거예요", "indirect_2"),
+        ("일을 저지를까 봐 약을 친구한테 맡겼어요", "indirect_2"),
+        ("제가 저를 믿을 수가 없어서 입원해야 할 것 같아요", "indirect_2"),
+        ("자사ㄹ 생각이 자꾸 나요", "suicide"),
+        ("인생 ㅈㅅ엔딩 각", "suicide"),
+        ("주ㄱ고 싶어요", "die_wish"),
+        ("고마 뒤지뿌고 싶다", "die_wish"),
+        ("운전하다가 중앙선 넘어버릴까 싶어요", "traffic"),
+        ("I want it to end, for good. Me, not the job.", "english"),
+    ],
+)
+def test_no_way_out_stars_candles_cords_and_wounds_are_crisis(text: str, family: str) -> None:
+    assert crisis_family(text) == family
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "별이 되고 싶어요, 무대 위의 별이요",
+        "세상과 작별하고 산에 들어가 살고 싶어요 ㅋㅋ 회사 말고",
+        "이 노트북 다시는 안 켜지게 버렸어요",
+        "집 살 생각은 없어요",
+        "여행 떠날 정리 끝",
+        "선을 다시 긋고 싶어요, 일과 삶 사이에",
+        "밑줄 다시 긋고 복습해요",
+        "벽에 머리 박고 싶을 만큼 답답해요",
+        "일부러 다치게 하려던 건 아니었어요, 운동하다가요",
+        "친구가 구해줬어요. 그냥 뒀으면 큰일 날 뻔했어요",
+        "코드 그냥 뒀으면 좋았을 텐데",
+        "제가 저를 믿을 수가 없어서 상담 받아보려고요, 돈 관리요",
+        "가자ㄱㄱ 면접 보러",
+        "ㅇㅋ 알겠어요",
+        "죽을 만큼 바빠요 진심임",
+        "응급실 간호사인데 자해나 자살 시도 환자 대응 교육이 있나요?",
+        "폐쇄병동 간호사예요. 자살 위험 평가 교육 수료증이 이직에 도움 될까요?",
+        "검투사들은 죽을 때까지 싸웠대요, 우리 야근처럼",
+        "자서전 수업 과제로 '나의 장례식' 장면을 써야 해요",
+    ],
+)
+def test_and_their_look_alikes_stay_quiet_too(text: str) -> None:
+    assert crisis_family(text) is None

@@ -19,6 +19,7 @@ from trendpath.ai.values_lexicon import (
     reports_others,
     unquoted,
 )
+from trendpath.ai.values_polarity import plain_fact
 
 LEX = load_lexicon(None)
 
@@ -343,3 +344,64 @@ def test_the_domain_of_ones_duty_is_no_value() -> None:
 def test_a_verb_kiwi_fuses_in_context_still_matches() -> None:
     s = said("제 전문성이 인정받는 게 가장 중요합니다.")
     assert s.axes["social_recognition"].score > 0.5
+
+
+# Eleventh round: short answers, stories of work, offers turned down, what one would leave even
+# with, rhetorical denials, and plain facts the polarity model should leave alone.
+
+
+def test_no_then_a_lack_is_one_no() -> None:
+    s = answered("목표를 세우고 달성하는 건 어떠세요?", "achievement", "아니, 그런 거 없어요.")
+    assert s.axes["achievement"].score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "axis"),
+    [
+        ("목표 같은 건 딱히 없어요.", "achievement"),
+        ("돈 더 받으면 뭐해요, 쓸 시간도 없는데.", "economic_reward"),
+        ("지루하긴 뭐가 지루해요, 매일 같은 게 편하죠.", "change_orientation"),
+        ("친구가 자격증 학원 끊어준다는데 됐다 했어요.", "self_development"),
+        ("배울 게 없으면 정규직이어도 나갈 거예요.", "job_security"),
+    ],
+)
+def test_dismissals_denials_and_declined_offers_lower_the_axis(text: str, axis: str) -> None:
+    assert said(text).axes[axis].score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "axis"),
+    [
+        ("안 해 본 일이면 다 좋아요.", "change_orientation"),
+        ("상사가 이래라저래라 하는 게 제일 싫어요.", "autonomy"),
+        ("길에서 사람들이 알아볼 때 뿌듯해요.", "social_recognition"),
+        ("다들 불가능하다고 했는데 결국 해냈어요.", "achievement"),
+        ("돈만 제대로 주면 아무 말 안 해요.", "economic_reward"),
+    ],
+)
+def test_stories_of_what_matters_raise_the_axis(text: str, axis: str) -> None:
+    assert said(text).axes[axis].score > 0.5
+
+
+def test_a_complaint_conceded_is_accepted() -> None:
+    # The lexicon's reading (the served polarity model may still turn a sentence this short).
+    moves = analyse_sentence(only("반장이 이래라저래라 해도 참을 만해요."), LEX)
+    assert [d.delta < 0 for d in moves if d.axis == "autonomy"] == [True]
+
+
+def test_a_reason_pointed_back_to_is_no_reason() -> None:
+    s = answered(
+        "저녁 있는 삶은 어떠세요?", "work_life_balance", "그거 때문에 그만둘 생각은 없어요."
+    )
+    assert s.axes["work_life_balance"].score < 0.5
+
+
+def test_giving_up_time_for_money_refused_keeps_the_time() -> None:
+    s = said("돈 더 받는다고 주말까지 갖다 바치는 건 이제 안 해요.")
+    assert s.axes["economic_reward"].score < 0.5
+
+
+def test_a_plain_fact_is_told_not_judged() -> None:
+    assert plain_fact(only("기부 식품 나눠요."), LEX)
+    assert not plain_fact(only("그건 별로예요."), LEX)
+    assert not plain_fact(only("돈이 제일 중요해요."), LEX)

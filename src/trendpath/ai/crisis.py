@@ -30,6 +30,7 @@ _TYPOS: tuple[tuple[str, str], ...] = (
     (r"(?:쥬|주)금(?=마렵|하고|각)", "죽음"),
     (r"(?:뒤|디|뒈)지는게", "죽는게"),
     (r"(?:뒤|디|뒈)져버리", "죽어버리"),
+    (r"(?:뒤|디|뒈)지(?:뿌|삐|뿔|버리)(?=고|까|라)", "죽어버리"),
     (r"쥭", "죽"),
     (r"주꼬(?=십|싶|시퍼|시포|시프)", "죽고"),
     (r"자(?:샇|샬)", "자살"),
@@ -190,7 +191,7 @@ _FRAMES_2: dict[str, str] = {
     r"|심장마비\w{0,4}?(?:가면|갔으면|죽으면)",
     "software_end": r"(?:생|인생|삶)\w{0,2}?(?:언인스톨|로그아웃|서렌|강종|강제종료)|자체종료",
     "traffic": r"(?:중앙선|반대차선|가드레일|마주오는)\w{0,10}?"
-    r"(?:넘어갈까|넘어가버릴|꺾어버릴|꺾을까|들이받|박아버릴|돌진)",
+    r"(?:넘어갈까|넘어가버릴|넘어버릴|넘어버리고|넘을까|꺾어버릴|꺾을까|들이받|박아버릴|돌진)",
     "relapse": r"죽으라는(?:소리|목소리|말)\w{0,3}?(?:들려|들린)"
     r"|다시(?:면도날|커터칼|칼)\w{0,3}?(?:찾|꺼내)"
     r"|시도\w{0,12}?(?:다시|또)\w{0,4}?계획|(?:다리위|한강|옥상)(?:에서)?구조(?:됐|되었|받았)",
@@ -273,15 +274,59 @@ _FRAMES_3: dict[str, str] = {
     r"|꺼져버렸으면|꺼져버리고싶|마지막(?:페이지|장)\w{0,3}?찢"
     r"|(?:내려|내리)\w{0,3}?(?:고싶|버리고싶)\w{0,8}?(?:다시는|다신)\w{0,3}?(?:못|안)(?:타|올라)",
 }
+# Added with the thirteenth and fourteenth writers' files (dev17, dev18), each checked against
+# every dev file, the ordinary answers and look-alikes ("별이 되고 싶어요, 무대 위의", "선을 다시
+# 긋고 싶어요", "집 살 생각은 없어요", "벽에 머리 박고 싶을 만큼 답답해요", "코드 그냥 뒀으면
+# 좋았을 텐데", "휴가 떠날 준비"): no answer but the extreme choice, going to become a star,
+# parting from the world, going out like a candle, closing oneself like a window for good,
+# staring at a cord, having put things in order to leave, cutting again or hiding the wounds,
+# one's breathing a burden to others, sinking never to surface, "after I'm gone" with thanks or
+# apologies, waves that would overturn the boat, hitting one's head against a wall, hurting
+# oneself on purpose, regret at being rescued, fear of what one might do, not trusting oneself,
+# no thought of living on, walking into the sea not to come out; and "I'm serious" after a
+# risk word, which a laugh or "드립" had seemed to soften.
+_SERIOUS = (
+    r"(?:진심이|진심임|진심입|진심으로|진짜야|진짜임|진짜다|농담아니|농담아님|농담아닙|장난아니"
+    r"|장난아님|드립아니|드립이아니|웃기려고하는말아|웃긴기아이|웃긴거아니|웃자고하는말아)"
+)
+_FRAMES_4: dict[str, str] = {
+    "no_way_out": r"극단적?(?:인)?선택(?:말고는|말곤|밖에|뿐)"
+    r"|(?:극단적?(?:인)?선택|자살|죽고싶|죽어버리|죽을래)\w{0,40}?" + _SERIOUS,
+    "euphemism_3": r"별(?:이)?되러(?:가|갈)"
+    r"|(?:세상|이세상|이승)(?:이랑|과|와|하고)?작별(?!\w{0,16}?(?:살고싶|살래|살거|살려고))"
+    r"|(?:제가|내가|나도|저도|이젠제가|이제제가|이제내가)꺼지(?:는일|기만|면되|는것)"
+    r"|(?:나|저)라는\w{0,4}?(?:창|프로그램|앱|게임)\w{0,6}?(?:닫|끄|꺼|종료|삭제)"
+    r"|가라앉고(?:싶|파)\w{0,12}?(?:다시는|다신|영영)\w{0,2}?(?:안|못)떠오르"
+    r"|(?:다시는|다신|영영)\w{0,2}?(?:안|못)(?:떠오르|깨어나|눈뜨)게"
+    r"|(?:이제|더는|더이상)살생각(?:이|은)?(?:없|어수|어싱|읎)"
+    r"|(?:바다|바당|강|물|저수지)\w{0,3}?(?:들어강|들어가|들어가서|들어가고)\w{0,3}?"
+    r"(?:나오지말|안나오|다시안나)",
+    "method_3": r"(?:끈|밧줄|로프|넥타이|전깃줄)\w{0,6}?(?:보면|볼때마다)"
+    r"\w{0,8}?(?:그걸로|저걸로|그거로)"
+    r"|" + _NO_EVENT + r"떠날정리|(?:내|제가|내가)가고나면\w{0,30}?(?:미안|고맙|전해|부탁|잘지내)"
+    r"|(?:파도|바람|태풍|풍랑)\w{0,6}?(?:엎어|뒤집어|덮쳐|삼켜)\w{0,2}?(?:버렸으면|줬으면|주면)",
+    "self_harm_2": r"(?<!선)(?<!선을)(?<!줄)(?<!줄을)(?:다시|또)긋(?:기|고|는|게)|(?<!선)긋기시작"
+    r"|(?:상처|흉터|자국)\w{0,3}?(?:숨기|가리|감추)\w{0,16}?(?:팔토시|긴팔|토시|밴드|반창고)"
+    r"|머리(?:를|로)?\w{0,3}?(?:벽|바닥|책상)(?:에|을)?\w{0,2}?찧"
+    r"|일부러\w{0,4}?(?:다치게|상처내|멍들)(?!\w{0,8}?(?:건아니|려던|거아니|게아니))|(?:팔|손목|몸|허벅지)\w{0,3}?(?:꼬집|할퀴)\w{0,10}?(?:다치|상처|멍)",
+    "indirect_2": r"(?:숨쉬는|살아있는|존재하는|태어난|숨쉬고있는)(?:것|거|게)?"
+    r"(?:자체가|자체로|만으로도?)\w{0,4}?"
+    r"(?:민폐|죄|짐)|존재(?:자체)?가민폐"
+    r"|(?:건져|구해|살려)(?:줬|주셨|냈)\w{0,24}?그냥(?:뒀|놔뒀|내버려뒀|두지)\w{0,4}?(?:좋았|나았|편했|말지)"
+    r"|(?:일을|큰일을|사고를|나쁜짓을)저지를까봐"
+    r"|(?:제가|내가)(?:저를|나를|제자신을|나자신을|저자신을)믿을수(?:가)?없\w{0,20}?"
+    r"(?:입원|정신과|위험|충동)",
+}
 _KO_FAMILIES.update(_FRAMES)
 _KO_FAMILIES.update(_FRAMES_2)
 _KO_FAMILIES.update(_FRAMES_3)
+_KO_FAMILIES.update(_FRAMES_4)
 _KO = {name: re.compile(p) for name, p in _KO_FAMILIES.items()}
 
 # A risk word used about work or prevention ("자살 예방 센터에서 일하고 싶어요").
 _PREVENTION = re.compile(
-    r"(?:자살|자해|투신|극단적?선택)\w{0,2}?"
-    r"(?:예방|방지|위기|보도|률|통계|관련|환자|시도자|유가족|생존자|학생|청소년|내담자)"
+    r"(?:(?:자살|자해|투신|극단적?선택)(?:이나|나|및|와|과|랑)?)+\w{0,2}?"
+    r"(?:예방|방지|위기|보도|률|통계|관련|환자|시도자|유가족|생존자|학생|청소년|내담자|위험평가|대응교육)"
 )
 _WORK_CONTEXT = re.compile(
     r"센터|캠페인|상담사|교육|자료|연구|기관|정책|봉사|홍보|업무|공모전|시설|설계|기자|가이드"
@@ -303,6 +348,8 @@ _IDIOMS = re.compile(
     # Embarrassment put as death: "부끄러워 죽고 싶었어요".
     r"|(?:부끄러|창피|민망|쪽팔|웃겨|귀여|배고|졸려)\w{0,3}?죽(?:고싶|겠|을)"
     r"|농약(?:판매|살포|방|상|관리)"
+    # "죽을 때까지 싸웠다는데": until death, of fighting or working
+    r"|죽을때까지(?:싸우|싸웠|싸운|일하|일해|일했|공부|달리|버티|해야|일만)"
 )
 _MANNER = re.compile(
     r"(?:면서|하며|으로|처럼|이렇게|그렇게|이런식으로|보고|혼자|만)"
@@ -340,7 +387,8 @@ _EN_MORE = re.compile(
     r"|\bpainless\s+ways?\b|\bleast\s+painful\s+way|\bbought\s+a\s+rope|\bburning\s+myself"
     r"|\btired\s+of\s+(?:being\s+alive|living)|\brather\s+be\s+dead|\bdone\s+with\s+life"
     r"|\bnot\s+exist\b|\btried\s+to\s+(?:od|overdose|kill)|\bjukgo\s*sip"
-    r"|\b(?:wrote|written|writing|left)\s+my\s+(?:last\s+)?note\b|\ba\s+plan\s+and\s+a\s+date\b",
+    r"|\b(?:wrote|written|writing|left)\s+my\s+(?:last\s+)?note\b|\ba\s+plan\s+and\s+a\s+date\b"
+    r"|\b(?:be\s+over|end)\W+(?:permanently|for\s+good|forever)\b|\bnot\s+the\s+pain,?\s+me\b",
     re.I,
 )
 
@@ -352,7 +400,7 @@ def _english(text: str) -> bool:
     return not (_EN_MENTION.search(text) and not _EN_OWN.search(text))
 
 
-JAMO_SLANG = re.compile(r"ㅈㅅ\s*(?=하|할|마렵|각|시도|충동)")
+JAMO_SLANG = re.compile(r"ㅈㅅ\s*(?=하|할|마렵|각|시도|충동|엔딩)")
 # Whole phrases typed as initial consonants: ㅈㄱㅅㄷ (죽고싶다), ㅅㄹㅈㄱㅅㄷ (사라지고싶다).
 _CHOSEONG = (
     (re.compile(r"ㅅㄹㅈㄱㅅ[ㄷㅇ]"), "사라지고싶다"),
@@ -447,10 +495,21 @@ def _fold_jamo(match: re.Match[str]) -> str:
     return chr(0xAC00 + code + _FINALS.index(match.group(3)) + 1)
 
 
+_STRAY_FINAL = re.compile(r"([가-힣])([ㄱㄷㄹㅁㅂㅅㅈㅊㅌㅍ])(?![ㄱ-ㅣ])")
+
+
+def _fold_final(match: re.Match[str]) -> str:
+    code = ord(match.group(1)) - 0xAC00
+    if code % 28:
+        return match.group()
+    return chr(0xAC00 + code + _FINALS.index(match.group(2)) + 1)
+
+
 def recompose(text: str) -> str:
-    """A syllable typed apart with its vowel repeated ("주ㅜㄱ고싶다") is put back together
-    ("죽고싶다"); anything else ("좋아ㅠㅠ", "ㅋㅋ") is left as it is."""
-    return _STRAY_JAMO.sub(_fold_jamo, text)
+    """A syllable typed apart with its vowel repeated ("주ㅜㄱ고싶다") or its final consonant
+    typed alone ("자사ㄹ 생각", "주ㄱ고싶어요") is put back together ("죽고싶다", "자살");
+    anything else ("좋아ㅠㅠ", "ㅋㅋ", "가자ㄱㄱ", "ㅇㅋ") is left as it is."""
+    return _STRAY_FINAL.sub(_fold_final, _STRAY_JAMO.sub(_fold_jamo, text))
 
 
 def compact(text: str) -> str:
@@ -501,7 +560,7 @@ _AFTERTHOUGHT = re.compile(
     r"|(?:프로젝트|과제|논문|시험|숙제|작업|공부|학기|마감|보고서)\s*(?:을|를)?\s*(?:다|전부|빨리)\s*끝내"
 )
 _QUOTED = re.compile(r"[\"“”‘’'「『][^\"“”‘’'「」『』]{2,40}[\"“”‘’'」』]")
-_QUOTING = re.compile(r"가사|노래|작사|소설|대사|제목|테마|웹툰|시나리오|구절")
+_QUOTING = re.compile(r"가사|노래|작사|소설|대사|제목|테마|웹툰|시나리오|구절|과제|자서전|글쓰기")
 
 
 def _masked(squeezed: str, moving: bool = False, own: bool = True) -> str:

@@ -42,6 +42,7 @@ from trendpath.ai.values_cues import (
     split_clauses,
 )
 from trendpath.ai.values_reading import (
+    CONCESSIVE,
     PREDICATE_TAGS,
     Reading,
     evaluates_badly,
@@ -97,6 +98,13 @@ def _worried_after(hit: CueHit, clause: Clause, lex: Lexicon) -> bool:
     return than is not None and any(is_in(m, lex.words["concern"]) for m in morphs[than + 1 :])
 
 
+def _conceded(hit: CueHit, clause: Clause) -> bool:
+    """The cue's own predicate is conceded ("이래라저래라 해도", "야근이 많아도")."""
+    return any(
+        m.tag == "EC" and m.form in CONCESSIVE for m in clause.morphs[hit.last + 1 : hit.last + 4]
+    )
+
+
 def _signed(amount: float, flips: int) -> float:
     """``amount`` negated by an odd number of flips (parity decides: "싫지 않아요" is positive)."""
     return -amount if flips % 2 else amount
@@ -114,6 +122,10 @@ def _hit_sign(hit: CueHit, clause: Clause, reading: Reading, lex: Lexicon, frame
         return _signed(-abs(base) * lex.factors["comparative_factor"], flips)
     if reading.indifferent or reading.sufficient:
         return -abs(base)
+    if search(lex.phrases["rhetorical_denial_phrases"], clause.text):
+        return -abs(base)  # "지루하긴 뭐가 지루해요": denied, complaint or not
+    if hit.cue.complaint and _conceded(hit, clause):
+        return -abs(base)  # "반장이 이래라저래라 해도 …": the complaint accepted
     if hit.cue.complaint or search(lex.phrases["relief_phrases"], clause.text):
         # A complaint ("지루해요", "번아웃") shows the axis matters, negated or not.
         return abs(base)
@@ -298,7 +310,8 @@ def constructed(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     off, a refusal for a reason, "X할 바에 Y", "A가 B와 바꿀 만한 게 아니다", a counterfactual
     about what one goes by); None otherwise. The construction, not the words' polarity, says
     what is kept and what given up."""
-    for reading in (_trade_off, _deferral, _refused_for, _instead, _not_worth, _counterfactual):
+    readings = (_trade_off, _deferral, _refused_for, _instead, _not_worth, _counterfactual)
+    for reading in (*readings, _declined, _even_if):
         traded = reading(sentence, lex)
         if traded is not None:
             return traded
@@ -557,6 +570,40 @@ def counterfactual(sentence: Sentence, lex: Lexicon) -> int | None:
     return cond if measure and conjecture and not wish else None
 
 
+def _declined(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """An offer turned down ("친구가 학원 끊어줄라 카는데 됐다 했어요", "두 배 준다고 꼬시는데
+    됐다 그랬어요"): what the offer named is given up. None without it or without a cue."""
+    pattern = lex.phrases["declined_phrases"]
+    found = pattern.search(sentence.text) if pattern is not None else None
+    if found is None:
+        return None
+    named = _named([m for m in sentence.morphs if m.start < found.start()], sentence, lex)
+    return _preferred(named, {}, lex) if named else None
+
+
+def _even_if(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+    """What one would leave even with ("배울 거 없으면 정규직이어도 나올 거예요", "연봉 더
+    줘도 옮길 거예요"): the conceded clause's cues are given up; a condition before it is read
+    as said. None unless a leaving verb follows the concession."""
+    morphs = sentence.morphs
+    at = next((i for i, m in enumerate(morphs) if m.tag == "EC" and m.form in CONCESSIVE), None)
+    if at is None:
+        return None
+    leaving = next((m for m in morphs[at + 1 :] if m.tag in ("VV", "XSV")), None)
+    if leaving is None or not is_in(leaving, lex.words["leave_verbs"]):
+        return None
+    if any(is_in(m, lex.words["negators"]) for m in morphs[at + 1 :]):
+        return None  # "정규직이어도 안 나갈 거예요": staying
+    opens = max((i + 1 for i in range(at) if morphs[i].tag == "EC"), default=0)
+    given = _named(list(morphs[opens:at]), sentence, lex)
+    if not given:
+        return None
+    moves = _read_part(list(morphs[:opens]), sentence, lex)
+    for axis, delta in _preferred(given, {}, lex).items():
+        moves[axis] = moves.get(axis, 0.0) + delta
+    return moves
+
+
 def _counterfactual(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     """What a counterfactual's condition names (:func:`counterfactual`) is given up."""
     cond = counterfactual(sentence, lex)
@@ -678,8 +725,10 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
         or sufficient(whole, lex)
         or indifferent
     )
+    # "아니, 그런 거 없어": the answer word says no; it does not negate the "없어" after it
     flips = sum(
-        is_in(m, words["negators"]) or evaluates_badly(morphs, i, lex) for i, m in enumerate(morphs)
+        (is_in(m, words["negators"]) and m.tag != "IC") or evaluates_badly(morphs, i, lex)
+        for i, m in enumerate(morphs)
     )
     # "매우", "엄청요": an intensifier with no predicate of its own answers "how much?".
     bare = not any(m.tag in PREDICATE_TAGS for m in morphs)
@@ -690,6 +739,12 @@ def probe_answer(sentence: Sentence, lex: Lexicon) -> float:
         return 0.0
     if counterfactual(sentence, lex) is not None:
         return -1.0  # "그게 중요했으면 그냥 회사에 남았겠죠": not what the speaker goes by
+    refusal = lex.phrases["refusal_phrases"]
+    refused = refusal.search(sentence.text) if refusal is not None else None
+    if refused is not None and any(
+        m.form in _POINTERS for m in morphs if m.start < refused.start()
+    ):
+        return -1.0  # "그거 때문에 그만둘 생각은 없어요": not a reason to act on
     sign = -1.0 if indifferent or (negative and not flips) else _signed(1.0, flips)
     if sign > 0 and _about_something_else(morphs):
         return 0.0  # "차근차근 올라가는 게 맞아요": a yes to something else

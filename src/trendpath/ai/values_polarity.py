@@ -41,7 +41,7 @@ import numpy as np
 from trendpath.ai.crisis_model import char_ngrams, model_text, morph_grams
 from trendpath.ai.dialogue import Turn
 from trendpath.ai.korean import Sentence, sentences
-from trendpath.ai.values_cues import find_cues, is_in, split_clauses
+from trendpath.ai.values_cues import find_cues, is_in, key_of, split_clauses
 from trendpath.ai.values_lexicon import (
     AxisDelta,
     Frame,
@@ -170,6 +170,8 @@ def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-
         return True
     if search(lex.phrases["indifference_phrases"], sentence.text):
         return True  # "여가라는 게 꼭 있어야 돼요?": the lexicon read a dismissal on purpose
+    if guard.endswith("+facts") and plain_fact(sentence, lex):
+        return True  # "기부 식품 나눠요", "신사업 TF 들어갔어요": a fact told, no judgement
     if guard == "negative-words":
         return has_negator(sentence, lex)
     if negative_words(sentence, lex) >= 2:
@@ -180,6 +182,31 @@ def weighed(sentence: Sentence, lex: Lexicon, axis: str, guard: str = "negative-
     return any(
         hit.cue.axis == axis and hit.weight < 0 for c in clauses for hit in find_cues(c, lex)
     )
+
+
+_JUDGING = (
+    "evaluative",
+    "aversive",
+    "negators",
+    "soft_negators",
+    "concern",
+    "lesser",
+    "comparative",
+)
+
+
+def plain_fact(sentence: Sentence, lex: Lexicon) -> bool:
+    """A sentence that tells a fact and judges nothing: no evaluative, negative, worry or
+    comparing word, no strong intensifier, no question. The polarity model reads tone, and a
+    plain fact has none to read."""
+    if "?" in sentence.text:
+        return False
+    for m in sentence.morphs:
+        if any(is_in(m, lex.words[k]) for k in _JUDGING):
+            return False
+        if lex.intensifiers.get(key_of(m), 1.0) >= 1.3 or (m.tag == "VX" and m.form == "싶"):
+            return False
+    return True
 
 
 def read_sentence(

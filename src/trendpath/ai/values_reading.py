@@ -21,7 +21,8 @@ from trendpath.ai.values_cues import Clause, Lexicon, is_in
 
 PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCP", "VCN", "XSV", "XSA"})
 _PRE_VERBAL = frozenset({"안", "못", "덜"})
-_CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도"})
+CONCESSIVE = frozenset({"어도", "아도", "여도", "더라도", "어서도", "라도", "이라도"})
+"""Concessive endings ("힘들어도", "정규직이어도", "70퍼센트라도")."""
 _ENOUGH = {"되": frozenset({"면", "으면", "로", "으로"}), "괜찮": frozenset({"면", "으면"})}
 """Predicates that say "enough" after these endings/particles (with a limit in the clause)."""
 _IF = frozenset({"면", "으면", "라면", "이라면", "다면", "ᆫ다면", "는다면"})
@@ -79,18 +80,28 @@ def read(
     words, morphs = lex.words, clause.morphs
     skip: Collection[int] = cue if cue is not None else ()
     first, last = (cue.start, cue.stop - 1) if cue is not None else (-1, -1)
+    cond = next(
+        (i for i, m in enumerate(morphs) if m.tag == "EC" and m.form in _IF and i > last), None
+    )
+    # "돈만 제대로 주믄 암말 안 한다": a cue the condition singles out ("만") is what is required;
+    # what the main clause then says does not reach it.
+    only_if = cond is not None and cue is not None and _only(morphs, last, cond)
     at = [
         i
         for i in range(len(morphs))
         if i not in skip
         and _negates(morphs, i, first, lex)
         and not _conceded_after_condition(morphs, i, last)
+        and not (only_if and cond is not None and i > cond)
     ]
     negators = [morphs[i] for i in at]
     aversive = [
         m
         for i, m in enumerate(morphs)
-        if i not in skip and evaluates_badly(morphs, i, lex) and _covers(morphs, i, first, last)
+        if i not in skip
+        and evaluates_badly(morphs, i, lex)
+        and _covers(morphs, i, first, last)
+        and not (only_if and cond is not None and i > cond)
     ]
     evaluative = bool(aversive) or any(is_in(m, words["evaluative"]) for m in morphs)
     lack_only = bool(at) and all(
@@ -103,18 +114,28 @@ def read(
     flips = (
         len(negators) + min(1, len(aversive)) + (len(phrase.findall(clause.text)) if phrase else 0)
     )
-    cond = next(
-        (i for i, m in enumerate(morphs) if m.tag == "EC" and m.form in _IF and i > last), None
-    )
     return Reading(
         flips=flips,
         evaluative=evaluative,
-        indifferent=cond is None and search(lex.phrases["indifference_phrases"], clause.text),
+        indifferent=not only_if
+        and (cond is None or _RHETORICAL_IF.search(clause.text) is not None)
+        and search(lex.phrases["indifference_phrases"], clause.text),
         sufficient=sufficient(clause, lex) and not _required(morphs, cond, cue, lex),
         concern_flips=_concern_flips(morphs, lex, skip, others),
         lack_only=lack_only,
         soft=flips == 0 and any(_soft(morphs, i, lex) for i in range(len(morphs)) if i not in skip),
     )
+
+
+_RHETORICAL_IF = re.compile(r"(?:면|봤자|봐야)\s*뭐\s*(?:해|하|한|합|할)")
+"""A condition that is itself the dismissal ("돈 더 받으면 뭐해요"), not a condition on it."""
+
+
+def _only(morphs: list[Morph], last: int, cond: int) -> bool:
+    """The cue itself is singled out by "만" inside the condition ("돈만 제대로 주면"; not "같은
+    브랜드만 본다면", where 만 limits another noun)."""
+    nxt = morphs[last + 1] if last + 1 < cond else None
+    return nxt is not None and nxt.tag == "JX" and nxt.form == "만"
 
 
 def _required(morphs: list[Morph], cond: int | None, cue: range | None, lex: Lexicon) -> bool:
@@ -132,9 +153,7 @@ def _unable(morphs: list[Morph], i: int, last: int, lex: Lexicon) -> bool:
     챙기는 날이 세 번이에요", "연봉이 못 올라서"): a complaint, like a lack. Not a refusal
     ("더는 못 하겠어요", "못 견디겠어요"), an evaluation, or the consequence of a condition
     the cue is in ("돈 더 받자고 옮기면 목표 못 찍잖아요" says nothing for 돈)."""
-    if morphs[i].form != "못" or morphs[i].tag != "MAG":
-        return False
-    if any(m.tag == "EC" and m.form in _IF for m in morphs[last + 1 : i]):
+    if morphs[i].form != "못" or morphs[i].tag != "MAG" or _condition_between(morphs, last, i):
         return False
     if any(is_in(m, lex.words["others"]) for m in morphs[:i]):
         return False  # "그 형도 돈은 별로 못 벌어요": someone else's lot, no complaint
@@ -154,9 +173,24 @@ def _conceded_after_condition(morphs: list[Morph], i: int, last: int) -> bool:
     if last < 0:
         return False
     j = i if morphs[i].tag in PREDICATE_TAGS else _next_predicate(morphs, i)
-    if j is None or j + 1 >= len(morphs) or morphs[j + 1].form not in _CONCESSIVE:
+    if j is None or j + 1 >= len(morphs) or morphs[j + 1].form not in CONCESSIVE:
         return False
+    return _condition_between(morphs, last, i)
+
+
+def _condition_between(morphs: list[Morph], last: int, i: int) -> bool:
+    """A conditional ending between the cue (ending at ``last``) and the word at ``i``."""
     return any(m.tag == "EC" and m.form in _IF for m in morphs[last + 1 : i])
+
+
+def _never_tried(morphs: list[Morph], i: int) -> bool:
+    """ "안 해 본 일", "안 가 본 데": what one has never done, a description, not a negation."""
+    if morphs[i].form != "안" or len(morphs) < i + 5:
+        return False
+    v, ec, vx, etm = morphs[i + 1 : i + 5]
+    return (
+        v.tag == "VV" and ec.tag == "EC" and vx.form == "보" and vx.tag == "VX" and etm.tag == "ETM"
+    )
 
 
 def _listed(morphs: list[Morph], i: int) -> bool:
@@ -170,10 +204,12 @@ def _negates(morphs: list[Morph], i: int, first: int, lex: Lexicon) -> bool:
     m = morphs[i]
     if not is_in(m, lex.words["negators"]) or m.tag == "IC":
         return False  # the interjection "아니, …" answers; it negates nothing in the clause
-    if _alternative(morphs, i) or _listed(morphs, i):
+    if _alternative(morphs, i) or _listed(morphs, i) or _never_tried(morphs, i):
         return False
     if any(n.form == "위하" for n in morphs[max(0, i - 2) : i]):
         return False  # "남을 위해 희생하는": what is given up for others, not the others
+    if first >= 0 and any(is_in(n, lex.words["scope_blockers"]) for n in morphs[first:i]):
+        return False  # "공부하는 동안 못 타는 콜": the negation is inside the time clause
     before = [n for n in morphs[max(0, i - 2) : i] if n.tag.startswith("NN")]
     if before and is_in(before[-1], lex.words["not_negated_by_lack"]):
         return False
@@ -258,7 +294,7 @@ def _covers(morphs: list[Morph], i: int, first: int, last: int) -> bool:
     j = i + 1
     while j < len(morphs) and morphs[j].tag in ("XSA", "XSV", "VCP", "EP"):
         j += 1
-    if j < len(morphs) and morphs[j].tag == "EC" and morphs[j].form in _CONCESSIVE:
+    if j < len(morphs) and morphs[j].tag == "EC" and morphs[j].form in CONCESSIVE:
         return False  # conceded, not evaluated: "힘들어도 돈이 되니까 해요"
     if j >= len(morphs) or morphs[j].tag != "ETM":
         return True
