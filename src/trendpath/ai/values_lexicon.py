@@ -57,13 +57,14 @@ __all__ = [
     "Lexicon",
     "analyse_sentence",
     "answers_something_else",
-    "constructed",
+    "constructed_moves",
     "framed_user_turns",
     "has_negator",
     "load_lexicon",
     "negative_words",
     "probe_answer",
     "question_frame",
+    "read_clauses",
     "says_enough",
 ]
 
@@ -299,13 +300,21 @@ def analyse_sentence(
     sentence: Sentence, lex: Lexicon, frame: Frame = "neutral", weight: float = 1.0
 ) -> list[AxisDelta]:
     """All axis movements of one user sentence, summed per clause and capped."""
-    traded = constructed(sentence, lex)
-    if traded is not None:
-        return [AxisDelta(a, d * weight, sentence.text) for a, d in traded.items()]
-    return _read_clauses(sentence, lex, frame, weight)
+    built = constructed_moves(sentence, lex, weight)
+    return built if built is not None else read_clauses(sentence, lex, frame, weight)
 
 
-def constructed(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
+def constructed_moves(
+    sentence: Sentence, lex: Lexicon, weight: float = 1.0
+) -> list[AxisDelta] | None:
+    """The moves of a sentence built as a choice (:func:`_constructed`), or None."""
+    traded = _constructed(sentence, lex)
+    if traded is None:
+        return None
+    return [AxisDelta(a, d * weight, sentence.text) for a, d in traded.items()]
+
+
+def _constructed(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     """Axis → move when the sentence is built as a choice between things (a trade, a thing put
     off, a refusal for a reason, "X할 바에 Y", "A가 B와 바꿀 만한 게 아니다", a counterfactual
     about what one goes by); None otherwise. The construction, not the words' polarity, says
@@ -318,8 +327,8 @@ def constructed(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     return None
 
 
-def _read_clauses(sentence: Sentence, lex: Lexicon, frame: Frame, weight: float) -> list[AxisDelta]:
-    """The clause-by-clause reading of :func:`analyse_sentence`."""
+def read_clauses(sentence: Sentence, lex: Lexicon, frame: Frame, weight: float) -> list[AxisDelta]:
+    """The clause-by-clause reading of :func:`analyse_sentence` (no construction checked)."""
     is_question = sentence.text.rstrip().endswith("?") or any(
         m.tag == "EF" and m.form in ("나요", "ᆯ까요", "을까요", "까요") for m in sentence.morphs
     )
@@ -393,7 +402,17 @@ def _read_part(morphs: list[Morph], sentence: Sentence, lex: Lexicon) -> dict[st
         return {}
     lo, hi = _span(morphs)
     part = Sentence(sentence.text[lo:hi], tuple(replace(m, start=m.start - lo) for m in morphs))
-    return {d.axis: d.delta for d in _read_clauses(part, lex, "neutral", 1.0)}
+    return {d.axis: d.delta for d in read_clauses(part, lex, "neutral", 1.0)}
+
+
+def _after(
+    prefix: list[Morph], sentence: Sentence, lex: Lexicon, moves: dict[str, float]
+) -> dict[str, float]:
+    """The clauses before a construction, read as said, plus the construction's own moves."""
+    out = _read_part(prefix, sentence, lex)
+    for axis, delta in moves.items():
+        out[axis] = out.get(axis, 0.0) + delta
+    return out
 
 
 def _trade_off(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
@@ -527,10 +546,7 @@ def _not_worth(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     kept = _named(before[subject + 1 :], sentence, lex)
     if not (given or kept):
         return None
-    moves = _read_part(before[:opens], sentence, lex)
-    for axis, delta in _preferred(given, kept, lex).items():
-        moves[axis] = moves.get(axis, 0.0) + delta
-    return moves
+    return _after(before[:opens], sentence, lex, _preferred(given, kept, lex))
 
 
 _PAST = frozenset({"었", "았", "였"})
@@ -598,10 +614,7 @@ def _even_if(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:
     given = _named(list(morphs[opens:at]), sentence, lex)
     if not given:
         return None
-    moves = _read_part(list(morphs[:opens]), sentence, lex)
-    for axis, delta in _preferred(given, {}, lex).items():
-        moves[axis] = moves.get(axis, 0.0) + delta
-    return moves
+    return _after(list(morphs[:opens]), sentence, lex, _preferred(given, {}, lex))
 
 
 def _counterfactual(sentence: Sentence, lex: Lexicon) -> dict[str, float] | None:

@@ -48,12 +48,13 @@ from trendpath.ai.values_lexicon import (
     Lexicon,
     analyse_sentence,
     answers_something_else,
-    constructed,
+    constructed_moves,
     framed_user_turns,
     has_negator,
     load_lexicon,
     negative_words,
     probe_answer,
+    read_clauses,
     reports_others,
 )
 from trendpath.ai.values_reading import search
@@ -220,10 +221,12 @@ def read_sentence(
     model: PolarityModel | None = None,
 ) -> list[AxisDelta]:
     """:func:`~trendpath.ai.values_lexicon.analyse_sentence`, checked by ``model`` unless the
-    sentence is built as a choice (:func:`~trendpath.ai.values_lexicon.constructed`)."""
-    if constructed(sentence, lex) is not None:
-        return analyse_sentence(sentence, lex, frame, weight)
-    return corrected(analyse_sentence(sentence, lex, frame, weight), sentence, lex, model)
+    sentence is built as a choice (:func:`~trendpath.ai.values_lexicon.constructed_moves`):
+    the construction, not the tone, says what is kept."""
+    built = constructed_moves(sentence, lex, weight)
+    if built is not None:
+        return built
+    return corrected(read_clauses(sentence, lex, frame, weight), sentence, lex, model)
 
 
 def answer_probe(sentence: Sentence, lex: Lexicon, model: PolarityModel | None = None) -> float:
