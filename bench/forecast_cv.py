@@ -214,6 +214,14 @@ def stages() -> list[Stage]:
                 ),
             ],
         ),
+        (
+            "ridge share",
+            [
+                ("a third (every kind the same)", {}),
+                ("a half (networks a quarter each)", {"train_linear_share": 0.5}),
+                ("two thirds (networks a sixth each)", {"train_linear_share": 2 / 3}),
+            ],
+        ),
         ("seeds per kind", [("1", {}), ("2", {"train_ensemble": 2})]),
         (
             "refit",
@@ -304,6 +312,11 @@ def main(argv: list[str] | None = None) -> None:
         "(the full search's earlier choices), written to a section of their own",
     )
     parser.add_argument(
+        "--section",
+        default="forecast-cv-rerun",
+        help="with --stages: the docs/benchmarks.md section written (one per re-run question)",
+    )
+    parser.add_argument(
         "--resolve-ties",
         action="store_true",
         help=f"re-score a best option that wins by less than {TIE} on {RESOLVE_SEEDS} seeds "
@@ -340,9 +353,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.stages:
         write_section(
-            "forecast-cv-rerun",
-            "Forecasting recipe: stages re-run from the served recipe",
-            _doc(body, chosen, rerun=args.stages, resolve=args.resolve_ties),
+            args.section,
+            f"Forecasting recipe: stages re-run from the served recipe ({args.stages})",
+            _doc(body, chosen, rerun=args.stages, resolve=args.resolve_ties, section=args.section),
         )
         return
     write_section("forecast-cv", "Forecasting recipe: leave-one-group-out CV", _doc(body, chosen))
@@ -374,10 +387,18 @@ def _resolution_text(resolutions: list[Resolution]) -> str:
     )
 
 
-def _doc(body: str, chosen: Recipe, rerun: str | None = None, resolve: bool = False) -> str:
+def _doc(
+    body: str,
+    chosen: Recipe,
+    rerun: str | None = None,
+    resolve: bool = False,
+    section: str = "forecast-cv-rerun",
+) -> str:
     how = "`python -m bench.forecast_cv`"
     if rerun:
         flag = " --resolve-ties" if resolve else ""
+        if section != "forecast-cv-rerun":
+            flag += f" --section {section}"
         how = (
             f"`python -m bench.forecast_cv --stages '{rerun}'{flag}`: these stages only, "
             "starting from the recipe the full search chose (section above), the incumbent first"

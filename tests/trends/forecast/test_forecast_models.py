@@ -188,6 +188,28 @@ def test_validation_member_weights_are_fitted_used_and_saved() -> None:
         NeuralForecaster("gru+tst", train=TrainConfig(member_weights="best"))
 
 
+def test_a_linear_share_weighs_the_ridge_member_against_the_networks() -> None:
+    from trendpath.trends.forecast.train import fixed_weights
+
+    kinds = ("gru", "tst", "ridge")
+    assert fixed_weights(kinds).tolist() == pytest.approx([1 / 3] * 3)
+    assert fixed_weights(kinds, 0.5).tolist() == pytest.approx([0.25, 0.25, 0.5])
+    assert fixed_weights(("gru", "tst"), 0.5).tolist() == [0.5, 0.5]  # no linear member
+    with pytest.raises(ValueError, match="linear_share"):
+        fixed_weights(kinds, 1.5)
+    panel = synthetic_panel(n_series=4, n_weeks=70)
+    settings = FitSettings(val_weeks=10, refit=False)
+    model = NeuralForecaster(
+        "gru+tst+ridge", WindowSpec(), settings, TrainConfig(epochs=2, linear_share=2 / 3)
+    )
+    model.fit(panel)
+    assert model.member_weights.tolist() == pytest.approx([1 / 6, 1 / 6, 2 / 3])
+    x = np.random.default_rng(1).normal(size=(3, 4, 8)).astype(np.float32)
+    per_kind = model._kind_outputs(x)
+    out = model._predict_arrays(x)
+    np.testing.assert_allclose(out[:, 0], model.member_weights @ per_kind[:, :, 0], rtol=1e-9)
+
+
 @pytest.mark.parametrize("kind", ["ridge", "gru+gru", "gru+lstm", "ridge+ridge"])
 def test_a_kind_needs_a_network_and_known_distinct_members(kind: str) -> None:
     with pytest.raises(ValueError, match="unknown model kind"):

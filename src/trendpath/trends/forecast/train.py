@@ -69,6 +69,10 @@ class TrainConfig:
     """How a multi-kind model averages its kinds: ``"equal"`` (every kind the same) or
     ``"validation"`` (non-negative weights summing to 1, fitted by least squares on the
     validation windows: :func:`simplex_weights`)."""
+    linear_share: float | None = None
+    """With ``"equal"`` weights: the share of the point forecast that the linear members
+    (:data:`LINEAR_KINDS`) take together, the networks sharing the rest equally (``None``: every
+    kind the same, so ridge takes a third of ``"gru+tst+ridge"``)."""
 
 
 MEMBER_WEIGHTS: tuple[str, ...] = ("equal", "validation")
@@ -105,6 +109,20 @@ def simplex_weights(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
         if loss < best_loss - 1e-12:
             best, best_loss = a, loss
     return best
+
+
+def fixed_weights(kinds: tuple[str, ...], linear_share: float | None = None) -> np.ndarray:
+    """Weights of ``kinds`` before any fitting: equal, or the linear members together
+    ``linear_share`` and the networks the rest (each group split equally)."""
+    equal = np.full(len(kinds), 1.0 / len(kinds))
+    linear = np.array([k in LINEAR_KINDS for k in kinds])
+    if linear_share is None or not linear.any() or linear.all():
+        return equal
+    if not 0.0 <= linear_share <= 1.0:
+        raise ValueError(f"linear_share must lie in [0, 1], not {linear_share}")
+    return np.where(
+        linear, linear_share / linear.sum(), (1.0 - linear_share) / (~linear).sum()
+    ).astype(np.float64)
 
 
 @dataclass
@@ -289,8 +307,9 @@ class NeuralForecaster(ScaledRegressor):
     the same windows and averages their outputs; the interval is calibrated on the average.
     ``"+ridge"`` adds a ridge regression on the same flattened windows (penalty chosen on the
     validation split) as one more member of the average. Every kind weighs the same in the point
-    forecast, or (``train.member_weights="validation"``) the weights :func:`simplex_weights`
-    fits on the validation windows; the networks' quantile outputs move with the point.
+    forecast (or the linear members take ``train.linear_share`` of it: :func:`fixed_weights`),
+    or (``train.member_weights="validation"``) the weights :func:`simplex_weights` fits on the
+    validation windows; the networks' quantile outputs move with the point.
     """
 
     family = "network"
@@ -319,7 +338,7 @@ class NeuralForecaster(ScaledRegressor):
                 f"unknown member_weights {self.train_cfg.member_weights!r}; "
                 f"use {' / '.join(MEMBER_WEIGHTS)}"
             )
-        self.member_weights = np.full(len(self.kinds), 1.0 / len(self.kinds))
+        self.member_weights = fixed_weights(self.kinds, self.train_cfg.linear_share)
         """Weight of each kind of :attr:`kinds` in the point forecast (sums to 1)."""
 
     @property
@@ -346,7 +365,7 @@ class NeuralForecaster(ScaledRegressor):
             for k, member in enumerate(self.net.members)
         ]
         self.ridge = fit_ridge(train, val) if self.linear else None
-        self.member_weights = np.full(len(self.kinds), 1.0 / len(self.kinds))
+        self.member_weights = fixed_weights(self.kinds, self.train_cfg.linear_share)
         if self.train_cfg.member_weights == "validation" and len(self.kinds) > 1 and len(val.y):
             points = self._kind_outputs(val.x)[:, :, 0].T
             self.member_weights = simplex_weights(points, val.y.astype(np.float64), val.w)
