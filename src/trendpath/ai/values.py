@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel, Field
 
-from trendpath.ai.dialogue import Turn
+from trendpath.ai.dialogue import MAX_TURN_CHARS, Turn
 from trendpath.ai.embed import Encoder, KoreanHashEncoder
 from trendpath.ai.korean import Sentence, morphemes, sentences
 from trendpath.ai.safety import strip_injection
@@ -52,6 +52,7 @@ from trendpath.ai.values_polarity import (
     load_polarity,
     read_sentence,
 )
+from trendpath.ai.values_reader import ReaderLayer, reader
 from trendpath.kit.taxonomy import VALUE_AXES, load_taxonomy
 
 AXIS_LABELS_KO: dict[str, str] = {
@@ -65,7 +66,6 @@ AXIS_LABELS_KO: dict[str, str] = {
     "job_security": "직업안정",
     "change_orientation": "변화지향",
 }
-MAX_TURN_CHARS = 4000
 
 
 class AxisScore(BaseModel):
@@ -144,6 +144,10 @@ class ExtractorConfig:
     polarity: bool = True
     """Check the lexicon's signs with the learned polarity model (:mod:`.values_polarity`)."""
     polarity_path: str | None = None
+    reader: bool = True
+    """Add the learned reading of the whole conversation (:mod:`.values_reader`) to the axes the
+    person spoke to (off by itself where the encoder cannot load)."""
+    reader_path: str | None = None
 
 
 @dataclass
@@ -314,17 +318,44 @@ def _add_prior(
             tally.add(axis, amount, sentence.text, mass_factor=0.0)
 
 
+READING_FLOOR = 1e-3
+"""What is left of an axis's signed sum when the reader would have turned its sign."""
+
+
+def _add_reading(tally: _Tally, turns: Sequence[Turn], layer: ReaderLayer) -> None:
+    """Add the conversation reader's shift to each axis the person spoke to.
+
+    A guess, not evidence: no confidence, no quote, nothing for an axis without evidence (it
+    stays at 0.5, never presented), and it never turns what the person said: a value the lexicon
+    read as wanted stays (barely) wanted, a rejected one stays rejected. It can reorder the
+    values on each side of neutral and tip an axis whose evidence cancelled out.
+    """
+    shift = layer.shift(turns)
+    if not shift:
+        return
+    for axis in VALUE_AXES:
+        if tally.mass[axis] <= 0:
+            continue
+        net = tally.net[axis]
+        moved = net + shift[axis]
+        if net * moved < 0:
+            moved = math.copysign(READING_FLOOR, net)
+        tally.net[axis] = moved
+
+
 def extract_values(
     turns: Sequence[Turn],
     *,
     config: ExtractorConfig | None = None,
     encoder: Encoder | None = None,
     polarity_model: PolarityModel | None = None,
+    reader_layer: ReaderLayer | None = None,
 ) -> ValueScores:
     """Score the nine value axes from the conversation (offline, deterministic).
 
-    ``polarity_model`` replaces the shipped polarity model (cross-validation trains its own);
-    ``config.polarity=False`` reads with the lexicon alone.
+    ``polarity_model`` and ``reader_layer`` replace the shipped polarity model and conversation
+    reader (cross-validation trains its own); ``config.polarity=False`` and
+    ``config.reader=False`` read without them.
 
     Turns are read in order: each coach question sets how short answers are read, and a
     correction overrides what it contradicts. Turns marked with the ``crisis`` stage are left
@@ -346,6 +377,8 @@ def extract_values(
         for m in moves:
             tally.add(m.axis, m.delta, m.sentence)
     _add_prior(tally, quiet, encoder or default_encoder(), lex, config)
+    if config.reader or reader_layer is not None:
+        _add_reading(tally, turns, reader_layer or reader(config.reader_path))
     return scores_from_tally(tally.net, tally.mass, tally.evidence, config, method="lexicon")
 
 

@@ -38,6 +38,7 @@ from trendpath.ai.values import (
     with_summaries,
 )
 from trendpath.ai.values_llm import ValueExtractionError, extract_values_llm
+from trendpath.ai.values_reader import reader
 from trendpath.kit.errors import ApiError
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.settings import Settings
@@ -68,6 +69,7 @@ class ValuesMethod:
         problem = self.problem or self._probe()
         serving = self.name if problem is None else (FALLBACK if self.fallback else "unavailable")
         details: dict[str, Any] = {"configured": self.name, "serving": serving, **self.stats}
+        details["reader"] = reader().describe()
         if problem:
             details["problem"] = problem
         if serving == "unavailable":
