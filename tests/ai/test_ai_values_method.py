@@ -220,3 +220,22 @@ def test_switching_the_method_re_embeds_people_through_the_job(
         ).one()
     assert row.version.endswith("+values-hybrid") and row.method == "hybrid"
     assert reembed_stale(runtime).handled == 0
+
+
+def test_the_reader_setting_turns_it_off_through_the_service(
+    settings: Settings, database: Database, db: Database
+) -> None:
+    from trendpath.ai import values_reader
+
+    try:
+        with serving(settings, database, ai_values_reader=False) as http:
+            ready = http.get("/api/ai/readyz")
+            assert ready.status_code == 200, ready.text
+            reader = ready.json()["details"]["values_method"]["reader"]
+            assert reader.startswith("off: TRENDPATH_AI_VALUES_READER=false"), reader
+            finished = talk_and_finish(http, db, settings)
+            assert finished.status_code == 200, finished.text
+            assert finished.json()["method"] == "lexicon"
+    finally:
+        values_reader.configure(settings)
+    assert values_reader.reader().reason != "TRENDPATH_AI_VALUES_READER=false"

