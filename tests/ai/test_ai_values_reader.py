@@ -128,6 +128,10 @@ def test_the_cache_embeds_each_text_once() -> None:
     assert seen == [["가", "나다"], ["라마바"]]
     assert first.tolist() == [[1.0, 1.0], [2.0, 1.0]]
     assert again.tolist() == [[2.0, 1.0], [1.0, 1.0], [3.0, 1.0]]
+    # Full: emptied, and the call still answers every text it was asked for.
+    small = CachedEmbed(embed, size=2)
+    assert small(["가", "나다", "라마바"]).tolist() == [[1.0, 1.0], [2.0, 1.0], [3.0, 1.0]]
+    assert small(["가"]).tolist() == [[1.0, 1.0]]
 
 
 def test_an_unusable_reader_is_off_with_its_reason(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ PROBE_TOLERANCE = 0.05
 SKIPPED_STAGES = ("summary", "crisis")
 """Turns the reader does not read: confirming a summary, and crisis talk (not about values)."""
 MAX_CACHED = 4096
+"""Vectors kept per process (the cache is emptied when full: about 6 MB of float64 rows)."""
 
 
 MIN_TURNS = 3
@@ -174,17 +175,20 @@ class CachedEmbed:
             self._seen.clear()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        distinct = list(dict.fromkeys(texts))
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._seen]
+            found = {t: self._seen[t] for t in distinct if t in self._seen}
+        # The answer is built from this call's own copies: another thread may empty the cache
+        # while the encoder runs.
+        missing = [t for t in distinct if t not in found]
         if missing:
             fresh = np.asarray(self.embed(missing), dtype=np.float64)
+            found.update(zip(missing, fresh, strict=True))
             with self._lock:
                 if len(self._seen) + len(missing) > self.size:
                     self._seen.clear()
                 self._seen.update(zip(missing, fresh, strict=True))
-                return np.stack([self._seen[t] for t in texts])
-        with self._lock:
-            return np.stack([self._seen[t] for t in texts])
+        return np.stack([found[t] for t in texts])
 
 
 @dataclass(frozen=True)
