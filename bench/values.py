@@ -624,6 +624,7 @@ def reader_cv() -> tuple[float, float]:
         )
         keep = np.array([g != name for g in groups])
         for c in sorted({c for c, _ in READER_GRID}):
+            weights = [w for cc, w in READER_GRID if cc == c]
             base = train_reader_model(
                 vectors[keep],
                 [a for a, k in zip(tops, keep, strict=True) if k],
@@ -631,9 +632,7 @@ def reader_cv() -> tuple[float, float]:
                 c=c,
                 weight=1.0,
             )
-            for cc, w in READER_GRID:
-                if cc != c:
-                    continue
+            for w in weights:
                 layer = ReaderLayer(replace(base, weight=w), embed)
                 results.setdefault((c, w), {})[name] = _four(
                     run(

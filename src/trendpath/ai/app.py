@@ -15,7 +15,6 @@ from trendpath.ai.routes_coach import router as coach_router
 from trendpath.ai.routes_persona import router as persona_router
 from trendpath.ai.safety import crisis_details
 from trendpath.ai.values_method import values_method
-from trendpath.ai.values_reader import reader
 from trendpath.kit.runtime import Runtime
 from trendpath.kit.service import ServiceSpec, build_app
 from trendpath.kit.settings import Settings
@@ -26,7 +25,7 @@ async def warm_up(runtime: Runtime) -> None:
     the values method before the first request needs them."""
     await run_in_threadpool(kiwi)
     await run_in_threadpool(crisis_details)
-    await run_in_threadpool(reader)
+    await run_in_threadpool(values_reader.reader)
     await run_in_threadpool(load_aliases, runtime.settings.data_dir)
     await values_method(runtime)
 

@@ -29,6 +29,7 @@ from typing import Literal
 from trendpath.ai.crisis import crisis_family
 from trendpath.ai.crisis_model import load_model
 from trendpath.ai.crisis_semantic import semantic
+from trendpath.ai.dialogue import MAX_TURN_CHARS
 from trendpath.ai.korean import script_counts
 
 CRISIS_REPLY = (
@@ -202,6 +203,12 @@ def strip_injection(text: str) -> tuple[str, bool]:
     parts = [p for p in _SENTENCE_SPLIT.split(text) if p and p.strip()]
     kept = [p for p in parts if not is_injection(p)]
     return " ".join(kept), True
+
+
+def said_text(text: str) -> str:
+    """What the value readers take from one of the person's turns: its first
+    :data:`~trendpath.ai.dialogue.MAX_TURN_CHARS` characters, instructions to the model removed."""
+    return strip_injection(text[:MAX_TURN_CHARS])[0]
 
 
 def leaks_prompt(reply: str, prompt: str, window: int = 24) -> bool:

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel, Field
 
-from trendpath.ai.dialogue import MAX_TURN_CHARS, Turn
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.embed import Encoder, KoreanHashEncoder
 from trendpath.ai.korean import Sentence, morphemes, sentences
-from trendpath.ai.safety import strip_injection
+from trendpath.ai.safety import said_text
 from trendpath.ai.values_lexicon import (
     AxisDelta,
     Frame,
@@ -205,7 +205,7 @@ def _turn_moves(
     Sentences that moved nothing (no cue, no answer, no negation) go to ``quiet`` for the prior.
     """
     moves: list[AxisDelta] = []
-    text, _ = strip_injection(turn.text[:MAX_TURN_CHARS])
+    text = said_text(turn.text)
     weight = config.correction_weight if turn.stage == config.summary_stage else 1.0
     retraction = lex.phrases["retraction_phrases"]
     reversal = lex.phrases["reversal_phrases"]

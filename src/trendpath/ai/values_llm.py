@@ -20,12 +20,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from trendpath.ai.dialogue import Turn
+from trendpath.ai.dialogue import MAX_TURN_CHARS, Turn
 from trendpath.ai.llm.base import ChatMessage, LLMBackend, LLMError, LLMUnavailable
-from trendpath.ai.safety import strip_injection
+from trendpath.ai.safety import said_text, strip_injection
 from trendpath.ai.values import (
     AXIS_LABELS_KO,
-    MAX_TURN_CHARS,
     AxisScore,
     ExtractorConfig,
     ValueScores,
@@ -135,7 +134,7 @@ def _norm(s: str) -> str:
 
 
 def _said(turns: Sequence[Turn]) -> str:
-    texts = [strip_injection(t.text[:MAX_TURN_CHARS])[0] for t in turns if t.role == "user"]
+    texts = [said_text(t.text) for t in turns if t.role == "user"]
     return _norm(" ".join(texts))
 
 

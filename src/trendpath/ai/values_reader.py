@@ -38,10 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from trendpath.ai.dialogue import MAX_TURN_CHARS, Turn
+from trendpath.ai.dialogue import Turn
 from trendpath.ai.embed import Embed, EncodedLayer
-from trendpath.ai.safety import strip_injection
-from trendpath.kit.settings import Settings
+from trendpath.ai.safety import said_text
+from trendpath.kit.settings import Settings, default_data_dir
 from trendpath.kit.taxonomy import VALUE_AXES
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def person_texts(turns: Sequence[Turn]) -> list[str]:
     for t in turns:
         if t.role != "user" or t.stage in SKIPPED_STAGES:
             continue
-        text = strip_injection(t.text[:MAX_TURN_CHARS])[0].strip()
+        text = said_text(t.text).strip()
         if text:
             out.append(text)
     return out
@@ -154,8 +154,6 @@ class ReaderModel:
 
 def default_reader_path() -> Path:
     """``data/values/reader.json`` of this checkout (or of the installed image)."""
-    from trendpath.kit.settings import default_data_dir
-
     return default_data_dir() / "values" / "reader.json"
 
 
